@@ -1,0 +1,8 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * The service's structured JSON logger, created once per container.
+ *
+ * Level from `POWERTOOLS_LOG_LEVEL` (default INFO). Values and secrets are never logged; keys only at DEBUG.
+ */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'quorum-kv' });

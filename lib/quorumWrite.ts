@@ -1,0 +1,76 @@
+import { QuorumNotReachedError } from './errors';
+import type { Version } from './hybridLogicalClock';
+import type { Replica, ReplicaClient, ReplicaPool } from './replicaPool';
+import { isWriteAcknowledged, type ReplicaReport } from './replicaOutcome';
+
+/** What one replica says to a versioned write. */
+export type WriteReply = { readonly applied: true } | { readonly applied: false; readonly heldVersion: Version };
+
+/** A committed write: how many replicas acknowledged before the answer, and what each one did. */
+export interface WriteResult {
+  readonly version: Version;
+  /** Replicas that acknowledged by the time the coordinator answered (at least the quorum). */
+  readonly acknowledged: number;
+  readonly required: number;
+  /** Each replica's outcome when the coordinator answered; slow replicas show as `pending`. */
+  readonly replicas: readonly ReplicaReport[];
+  /** Every replica's final outcome, once all have answered or timed out; never rejects. */
+  readonly settled: Promise<readonly ReplicaReport[]>;
+}
+
+/**
+ * Sends one versioned write to every replica in parallel and answers as soon as the outcome is decided: success once
+ * `quorum` replicas have acknowledged, failure as soon as too many have failed for the quorum to be reachable.
+ *
+ * Why: the seed wrote sequentially (latency = sum of round trips) and waited for every node, so one hung node hung
+ * every write. Here latency is that of the quorum-th fastest replica, bounded by the node timeout.
+ *
+ * Before answering it lets the current round of I/O finish, so replies that arrived in the same instant are counted
+ * (a healthy trio usually reports 3 acknowledgements, not 2) at a cost of one event-loop turn.
+ *
+ * @throws {QuorumNotReachedError} when fewer than `quorum` replicas can acknowledge.
+ */
+export function writeQuorum(
+  pool: ReplicaPool,
+  quorum: number,
+  version: Version,
+  apply: (client: ReplicaClient, replica: Replica) => Promise<WriteReply>,
+): Promise<WriteResult> {
+  const replicas = pool.replicas;
+  const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0 }));
+  const tolerableFailures = replicas.length - quorum;
+  let acknowledged = 0;
+  let failed = 0;
+
+  return new Promise<WriteResult>((resolve, reject) => {
+    let decided = false;
+    const decide = (): void => {
+      decided = true;
+      setImmediate(() => {
+        const snapshot = reports.slice();
+        const count = snapshot.filter((report) => isWriteAcknowledged(report.outcome)).length;
+        if (count >= quorum) {
+          resolve({ version, acknowledged: count, required: quorum, replicas: snapshot, settled });
+        } else {
+          reject(new QuorumNotReachedError(count, quorum, snapshot));
+        }
+      });
+    };
+
+    const settled = Promise.all(
+      replicas.map(async (replica, index) => {
+        const result = await pool.call(replica, (client) => apply(client, replica));
+        const report: ReplicaReport = result.ok
+          ? result.value.applied
+            ? { node: replica.name, outcome: 'applied', ms: result.ms, version }
+            : { node: replica.name, outcome: 'newer', ms: result.ms, version: result.value.heldVersion }
+          : { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error };
+        reports[index] = report;
+        if (isWriteAcknowledged(report.outcome)) acknowledged += 1;
+        else failed += 1;
+        if (!decided && (acknowledged >= quorum || failed > tolerableFailures)) decide();
+        return report;
+      }),
+    );
+  });
+}

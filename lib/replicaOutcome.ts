@@ -1,0 +1,32 @@
+/**
+ * What one replica did for one operation, as shown in traces, logs and error responses.
+ *
+ * - `applied`: the write was stored on this replica.
+ * - `newer`: the replica already held this version or a newer one, so it kept what it had (a delayed or retried
+ *   write can never overwrite newer data).
+ * - `found`: a read got a value from this replica.
+ * - `stale`: a read got a value older than the newest one seen.
+ * - `missing`: the replica does not hold the key.
+ * - `error`: the replica refused or failed the command (connection refused, closed, Redis error).
+ * - `timeout`: no answer within the node timeout (a hung or overloaded node).
+ * - `pending`: no answer yet when the coordinator answered the client.
+ */
+export type ReplicaOutcome = 'applied' | 'newer' | 'found' | 'stale' | 'missing' | 'error' | 'timeout' | 'pending';
+
+/** One replica's part in one operation: who, what happened, how long it took and which version it holds or took. */
+export interface ReplicaReport {
+  /** The replica's `host:port` name. */
+  readonly node: string;
+  readonly outcome: ReplicaOutcome;
+  /** Milliseconds from sending the command to its answer (0 while pending). */
+  readonly ms: number;
+  /** The version the replica holds (reads) or the one it already held when it refused an older write. */
+  readonly version?: string;
+  /** A short, client-safe reason for `error` and `timeout`. */
+  readonly error?: string;
+}
+
+/** True for outcomes that mean the replica acknowledged a write: it holds this version or a newer one. */
+export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
+  return outcome === 'applied' || outcome === 'newer';
+}

@@ -1,0 +1,51 @@
+/**
+ * `npm run dev`: the whole store on this machine. Starts three redis-server processes (ports 6379-6381, or
+ * REDIS_PORTS; data under .data/, append-only) unless REDIS_NODES names existing nodes, then `serverless offline` on
+ * http://localhost:3000. Ctrl-C stops everything it started.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { LocalRedisCluster } from './localCluster';
+
+const root = join(__dirname, '..');
+
+async function main(): Promise<void> {
+  let cluster: LocalRedisCluster | undefined;
+  let redisNodes = process.env.REDIS_NODES;
+  if (redisNodes === undefined || redisNodes.trim() === '') {
+    const ensured = spawnSync('bash', [join(root, 'scripts/ensure-redis.sh')], { stdio: 'inherit' });
+    if (ensured.status !== 0) process.exit(ensured.status ?? 1);
+    const ports = (process.env.REDIS_PORTS ?? '6379,6380,6381').split(',').map((port) => Number(port.trim()));
+    console.log(`[dev] starting redis-server on ports ${ports.join(', ')} (data in .data/)`);
+    try {
+      cluster = await LocalRedisCluster.start({ ports, dataDir: join(root, '.data') });
+    } catch (error) {
+      console.error(`[dev] could not start Redis: ${(error as Error).message}`);
+      console.error('[dev] Is another Redis using these ports? Stop it, or choose others: REDIS_PORTS=7379,7380,7381 npm run dev');
+      process.exit(1);
+    }
+    redisNodes = cluster.redisNodes;
+  } else {
+    console.log(`[dev] using REDIS_NODES from the environment; starting no Redis`);
+  }
+
+  const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, REDIS_NODES: redisNodes, AWS_EC2_METADATA_DISABLED: 'true' },
+  });
+
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (offline.exitCode === null) offline.kill('SIGTERM');
+    await cluster?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  offline.on('exit', (code) => void stop(code ?? 0));
+}
+
+void main();

@@ -1,0 +1,270 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config';
+import { Coordinator } from '../../lib/coordinator';
+import { QuorumNotReachedError, ReplicasUnavailableError } from '../../lib/errors';
+import { HybridLogicalClock, SEED_VERSION } from '../../lib/hybridLogicalClock';
+import { ReplicaPool } from '../../lib/replicaPool';
+import { directClient, flushAll, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+
+const NODE_TIMEOUT_MS = 200;
+/** Generous slack for a shared 2-core machine; what matters is that nothing waits for a hung node indefinitely. */
+const MARGIN_MS = 400;
+
+describe('Class: Coordinator', () => {
+  const cluster = useRedisCluster({ count: 3 });
+  const opened: Coordinator[] = [];
+
+  const newCoordinator = (clock?: HybridLogicalClock): Coordinator => {
+    const config = loadConfig({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) });
+    const coordinator = new Coordinator(config, new ReplicaPool(config), clock);
+    opened.push(coordinator);
+    return coordinator;
+  };
+
+  afterEach(async () => {
+    for (const node of cluster().nodes) node.resume();
+    await Promise.all(cluster().nodes.map((node) => (node.pid === undefined ? node.start() : Promise.resolve())));
+    await Promise.all(opened.splice(0).map((coordinator) => coordinator.close()));
+    await flushAll(cluster());
+  });
+
+  describe('Method: set and get', () => {
+    it('reads back the value written, with the version the write reported', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+
+      // Act
+      const written = await coordinator.set('greeting', 'hello');
+      const read = await coordinator.get('greeting');
+
+      // Assess
+      expect(written.acknowledged).toBeGreaterThanOrEqual(2);
+      expect(read.entry).toEqual({ value: 'hello', version: written.version });
+    });
+
+    it('stores value and version as a readable hash on every replica', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+
+      // Act
+      const written = await coordinator.set('user:1', 'Ada');
+      await written.settled;
+
+      // Assess
+      for (const node of cluster().nodes) {
+        expect(await storedOnNode(node, 'user:1')).toEqual({ value: 'Ada', version: written.version });
+      }
+    });
+
+    it('answers NOT_FOUND (a null entry) for a key no replica holds', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+
+      // Act
+      const read = await coordinator.get('never-written');
+
+      // Assess
+      expect(read.entry).toBeNull();
+      expect(read.replicas.map((replica) => replica.outcome)).toEqual(['missing', 'missing', 'missing']);
+    });
+
+    it('reads a plain string written by the seed coordinator as the oldest version', async () => {
+      // Prepare
+      const seedClient = directClient(cluster().nodes[0]!);
+      await seedClient.set('legacy', 'from-the-seed');
+      seedClient.disconnect();
+      const coordinator = newCoordinator();
+
+      // Act
+      const read = await coordinator.get('legacy');
+      const overwritten = await coordinator.set('legacy', 'new');
+
+      // Assess
+      expect(read.entry).toEqual({ value: 'from-the-seed', version: SEED_VERSION });
+      expect(overwritten.replicas.filter((replica) => replica.outcome === 'applied').length).toBeGreaterThanOrEqual(2);
+      expect((await coordinator.get('legacy')).entry?.value).toBe('new');
+    });
+  });
+
+  describe('Versioning', () => {
+    it('never lets an older (delayed) write overwrite a newer one', async () => {
+      // Prepare: a coordinator whose clock lags by a minute stands in for a write that was delayed in transit.
+      const current = newCoordinator();
+      const delayed = newCoordinator(new HybridLogicalClock(42, () => Date.now() - 60_000));
+      const newer = await current.set('balance', 'newer');
+      await newer.settled;
+
+      // Act
+      const older = await delayed.set('balance', 'older');
+      const outcomes = await older.settled;
+
+      // Assess
+      expect(outcomes.map((replica) => replica.outcome)).toEqual(['newer', 'newer', 'newer']);
+      expect(outcomes.every((replica) => replica.version === newer.version)).toBe(true);
+      for (const node of cluster().nodes) {
+        expect(await storedOnNode(node, 'balance')).toEqual({ value: 'newer', version: newer.version });
+      }
+    });
+
+    it('applies the same write twice only once (a retry is harmless)', async () => {
+      // Prepare
+      const client = directClient(cluster().nodes[0]!);
+      const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().nodes[0]!.url }));
+      const replica = pool.replicas[0]!;
+      const version = new HybridLogicalClock(7).next();
+
+      // Act
+      const first = await replica.client.setIfNewer('retried', version, 'v', SEED_VERSION);
+      const second = await replica.client.setIfNewer('retried', version, 'v', SEED_VERSION);
+
+      // Assess
+      expect(first).toEqual([1, '']);
+      expect(second).toEqual([0, version]);
+      expect(await client.hgetall('retried')).toEqual({ value: 'v', version });
+      client.disconnect();
+      await pool.close();
+    });
+  });
+
+  describe('Failures', () => {
+    it('commits with success_nodes 2 and still reads the value when one node is killed', async () => {
+      // Prepare
+      await cluster().nodes[2]!.kill();
+      const coordinator = newCoordinator();
+
+      // Act
+      const written = await coordinator.set('k', 'survives');
+      const read = await coordinator.get('k');
+
+      // Assess
+      expect(written.acknowledged).toBe(2);
+      expect((await written.settled)[2]!.outcome).toBe('error');
+      expect(read.entry?.value).toBe('survives');
+    });
+
+    it('answers set and get within the node timeout while one node is hung (SIGSTOP)', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+      await coordinator.set('k', 'before');
+      cluster().nodes[0]!.pause();
+
+      // Act
+      const write = await timed(() => coordinator.set('k', 'during'));
+      const read = await timed(() => coordinator.get('k'));
+      const settled = await write.result.settled;
+
+      // Assess
+      expect(write.result.acknowledged).toBe(2);
+      expect(write.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
+      expect(read.result.entry?.value).toBe('during');
+      expect(read.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
+      expect(settled[0]!.outcome).toBe('timeout');
+    });
+
+    it('answers a read within the node timeout while one node is busy (DEBUG SLEEP)', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+      await (await coordinator.set('k', 'v')).settled;
+      const sleeper = directClient(cluster().nodes[1]!);
+      const sleeping = sleeper.call('DEBUG', 'SLEEP', '1').catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      // Act
+      const read = await timed(() => coordinator.get('k'));
+
+      // Assess
+      expect(read.result.entry?.value).toBe('v');
+      expect(read.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
+      await sleeping;
+      sleeper.disconnect();
+    });
+
+    it('fails fast with QuorumNotReachedError when two nodes are down', async () => {
+      // Prepare
+      await cluster().nodes[1]!.kill();
+      await cluster().nodes[2]!.kill();
+      const coordinator = newCoordinator();
+
+      // Act
+      const { error, ms } = await timedFailure(() => coordinator.set('k', 'lost'));
+
+      // Assess
+      expect(error).toBeInstanceOf(QuorumNotReachedError);
+      expect((error as QuorumNotReachedError).acknowledged).toBeLessThanOrEqual(1);
+      expect(ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
+    });
+
+    it('fails within about one node timeout when two nodes are hung', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+      await coordinator.get('warm-up');
+      cluster().nodes[0]!.pause();
+      cluster().nodes[1]!.pause();
+
+      // Act
+      const { error, ms } = await timedFailure(() => coordinator.set('k', 'lost'));
+
+      // Assess
+      expect(error).toBeInstanceOf(QuorumNotReachedError);
+      expect((error as QuorumNotReachedError).replicas.map((replica) => replica.outcome)).toEqual(['timeout', 'timeout', 'applied']);
+      expect(ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
+    });
+
+    it('throws ReplicasUnavailableError, not NOT_FOUND, when every node is down', async () => {
+      // Prepare
+      await Promise.all(cluster().nodes.map((node) => node.kill()));
+      const coordinator = newCoordinator();
+
+      // Act
+      const { error } = await timedFailure(() => coordinator.get('k'));
+
+      // Assess
+      expect(error).toBeInstanceOf(ReplicasUnavailableError);
+    });
+  });
+
+  describe('Raced read', () => {
+    it('does not answer NOT_FOUND because a node that lacks the key answered first', async () => {
+      // Prepare: only node 0 holds the key, and it is slowed so the others answer "missing" first.
+      const holder = cluster().nodes[0]!;
+      const client = directClient(holder);
+      const version = new HybridLogicalClock(1).next();
+      await client.hset('only-on-one', 'value', 'found-me', 'version', version);
+      const coordinator = newCoordinator();
+      await coordinator.get('warm-up');
+      const sleeping = client.call('DEBUG', 'SLEEP', '0.1');
+
+      // Act
+      const read = await coordinator.get('only-on-one');
+
+      // Assess
+      expect(read.entry).toEqual({ value: 'found-me', version });
+      expect(read.answeredBy).toBe(`127.0.0.1:${holder.port}`);
+      expect(read.replicas.filter((replica) => replica.outcome === 'missing')).toHaveLength(2);
+      await sleeping;
+      client.disconnect();
+    });
+
+    it('reveals a stale replica once every reply has arrived', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+      const old = await coordinator.set('k', 'old');
+      await old.settled;
+      cluster().nodes[2]!.pause();
+      await coordinator.set('k', 'new');
+      cluster().nodes[2]!.resume();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const staleClient = directClient(cluster().nodes[2]!);
+      await staleClient.hset('k', 'value', 'old', 'version', old.version);
+      staleClient.disconnect();
+
+      // Act
+      const read = await coordinator.get('k');
+      const settled = await read.settled;
+
+      // Assess
+      expect(settled.map((replica) => replica.outcome)).toEqual(['found', 'found', 'stale']);
+      expect(settled[2]!.version).toBe(old.version);
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { LocalRedisCluster, type LocalClusterOptions, type LocalRedisNode } from '../../scripts/localCluster';
+
+/**
+ * Starts real redis-server processes on free ports before the file's tests and stops them afterwards.
+ *
+ * @returns a function that gives the running cluster (call it inside tests or hooks).
+ */
+export function useRedisCluster(options: LocalClusterOptions = {}): () => LocalRedisCluster {
+  let cluster: LocalRedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await LocalRedisCluster.start(options);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (cluster === undefined) throw new Error('the Redis cluster has not started');
+    return cluster;
+  };
+}
+
+/**
+ * Opens a plain connection to one node, bypassing the coordinator, to inspect or tamper with what it holds.
+ * Close it with `disconnect()`.
+ */
+export function directClient(node: LocalRedisNode): Redis {
+  return new Redis(node.url, { maxRetriesPerRequest: 0, lazyConnect: false });
+}
+
+/** Reads what one node stores for a key (hash fields), bypassing the coordinator. */
+export async function storedOnNode(node: LocalRedisNode, redisKey: string): Promise<Record<string, string>> {
+  const client = directClient(node);
+  try {
+    return await client.hgetall(redisKey);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Empties every node, so each test starts from a blank store. */
+export async function flushAll(cluster: LocalRedisCluster): Promise<void> {
+  await Promise.all(
+    cluster.nodes.map(async (node) => {
+      const client = directClient(node);
+      try {
+        await client.flushall();
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/** Milliseconds taken by an async action, with its result. */
+export async function timed<T>(action: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await action();
+  return { result, ms: performance.now() - started };
+}
+
+/** Same as {@link timed} for an action expected to fail: resolves with the error it threw. */
+export async function timedFailure(action: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now();
+  try {
+    await action();
+  } catch (error) {
+    return { error, ms: performance.now() - started };
+  }
+  throw new Error('expected the action to fail, but it succeeded');
+}
