@@ -1,3 +1,4 @@
+import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './consistency';
 import { ConfigError } from './errors';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
@@ -17,7 +18,32 @@ export interface CoordinatorConfig {
   readonly writeQuorum: number;
   /** Upper bound for any single call to one replica, in milliseconds. */
   readonly nodeTimeoutMs: number;
+  /** Level used when a read does not choose one (`READ_CONSISTENCY`). */
+  readonly readConsistency: ConsistencyLevel;
+  /** Level used when a write does not choose one (`WRITE_CONSISTENCY`). */
+  readonly writeConsistency: ConsistencyLevel;
+  /** What a read does when replies disagree (`READ_REPAIR`). */
+  readonly readRepair: ReadRepairMode;
+  /** Whether a write that misses its quorum is undone on the replicas that may hold it (`ROLLBACK`). */
+  readonly rollback: boolean;
+  /**
+   * How long undo records and rollback markers are kept, in ms: long enough for a rollback to follow its write on
+   * every replica (they travel on the same connection, so a paused replica runs both when it wakes).
+   */
+  readonly rollbackWindowMs: number;
+  /** How long a tombstone is kept before it expires, in ms (`TOMBSTONE_GRACE_S`). */
+  readonly tombstoneGraceMs: number;
+  /** The function that repairs in the background (`REPAIR_FUNCTION_NAME`); unset: repair runs in-process. */
+  readonly repairFunctionName?: string;
+  /** A Lambda API endpoint other than AWS's, such as serverless offline's (`LAMBDA_ENDPOINT`). */
+  readonly lambdaEndpoint?: string;
 }
+
+/** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
+export type ReadRepairMode = 'blocking' | 'async' | 'off';
+
+/** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
+export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;
 
 /** The seed's three local nodes, used when `REDIS_NODES` is not set. */
 export const DEFAULT_REDIS_NODES = 'redis://127.0.0.1:6379,redis://127.0.0.1:6380,redis://127.0.0.1:6381';
@@ -42,7 +68,23 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
   const majority = Math.floor(replicas.length / 2) + 1;
   const writeQuorum = parseInteger(env, 'WRITE_QUORUM', majority, 1, replicas.length);
   const nodeTimeoutMs = parseInteger(env, 'NODE_TIMEOUT_MS', DEFAULT_NODE_TIMEOUT_MS, 1, 60_000);
-  return { replicas, writeQuorum, nodeTimeoutMs };
+  const lambdaEndpoint = optionalString(env, 'LAMBDA_ENDPOINT');
+  // `serverless invoke local` has no Lambda service to hand repair to: repair in-process there.
+  const invokedLocally = env.IS_LOCAL === 'true' && lambdaEndpoint === undefined;
+  const repairFunctionName = invokedLocally ? undefined : optionalString(env, 'REPAIR_FUNCTION_NAME');
+  return {
+    replicas,
+    writeQuorum,
+    nodeTimeoutMs,
+    readConsistency: parseLevel(env, 'READ_CONSISTENCY', 'one'),
+    writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
+    readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),
+    rollback: parseChoice(env, 'ROLLBACK', ['on', 'off'] as const, 'on') === 'on',
+    rollbackWindowMs: Math.max(10_000, nodeTimeoutMs * 20),
+    tombstoneGraceMs: parseInteger(env, 'TOMBSTONE_GRACE_S', DEFAULT_TOMBSTONE_GRACE_S, 1, 10 * 365 * 86_400) * 1000,
+    ...(repairFunctionName === undefined ? {} : { repairFunctionName }),
+    ...(lambdaEndpoint === undefined ? {} : { lambdaEndpoint }),
+  };
 }
 
 /**
@@ -92,6 +134,25 @@ function parseInteger(env: Environment, variable: string, fallback: number, min:
     throw new ConfigError(variable, `a whole number from ${min} to ${max}`, raw);
   }
   return value;
+}
+
+function parseChoice<T extends string>(env: Environment, variable: string, choices: readonly T[], fallback: T): T {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(variable, `one of ${choices.join(', ')}`, raw);
+  }
+  return value as T;
+}
+
+function parseLevel(env: Environment, variable: string, fallback: ConsistencyLevel): ConsistencyLevel {
+  return parseChoice(env, variable, CONSISTENCY_LEVELS, fallback);
+}
+
+function optionalString(env: Environment, variable: string): string | undefined {
+  const raw = env[variable]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
 }
 
 /** Hides credentials before a URL appears in an error message. */

@@ -1,60 +1,140 @@
 import type { CoordinatorConfig } from './config';
-import { HybridLogicalClock, SEED_VERSION } from './hybridLogicalClock';
+import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './consistency';
+import { QuorumNotReachedError } from './errors';
+import { HybridLogicalClock, type Version } from './hybridLogicalClock';
 import { logger } from './logger';
-import { writeQuorum, type WriteResult } from './quorumWrite';
-import { raceRead, type ReadResult, type StoredEntry } from './raceRead';
+import { quorumRead } from './quorumRead';
+import { raceRead, type ReadResult } from './raceRead';
+import { readFanOut } from './readFanOut';
+import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './readRepair';
+import { LambdaRepairDispatcher, type RepairDispatcher } from './repairDispatcher';
+import { applyEntry, readEntry } from './replicaCommands';
 import { ReplicaPool, type ReplicaClient } from './replicaPool';
 import type { ReplicaReport } from './replicaOutcome';
+import { rollbackWrite } from './rollback';
+import { isTombstone, type StoredEntry } from './storedEntry';
 import { storageKey } from './storageLayout';
+import { writeQuorum, type WriteResult } from './quorumWrite';
+
+/** Options of a write (`set` or `delete`). */
+export interface WriteOptions {
+  /** Replicas that must acknowledge; default from `WRITE_CONSISTENCY`. */
+  readonly consistency?: ConsistencyLevel;
+  /** Expire the key this many seconds from now, at the same absolute time on every replica. */
+  readonly ttlSeconds?: number;
+}
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** Replicas that must answer; default from `READ_CONSISTENCY`. */
+  readonly consistency?: ConsistencyLevel;
+}
+
+/** What the read did about replicas it found behind. */
+export type ReadRepairOutcome = 'none' | 'repaired' | 'dispatched' | 'failed' | 'off';
+
+/** The answer to a read, with what every replica said and what was done to heal disagreements. */
+export interface ReadOutcome {
+  /** The live value, or null when the key does not exist (never written, deleted or expired). */
+  readonly value: string | null;
+  /** The version of the entry answered (also for a deletion). */
+  readonly version?: Version;
+  /** When the key expires (epoch ms), if it has a TTL. */
+  readonly expiresAt?: number;
+  readonly consistency: ConsistencyLevel;
+  /** Each replica's outcome when the coordinator answered: `stale` or `repaired` for replicas found behind. */
+  readonly replicas: readonly ReplicaReport[];
+  readonly repair: ReadRepairOutcome;
+}
+
+/** The result of repairing one key across all replicas. */
+export interface KeyRepairReport {
+  readonly key: string;
+  /** The newest version found, if any replica holds the key. */
+  readonly newestVersion?: Version;
+  readonly repairs: readonly RepairReport[];
+  /** Replicas that could not be read (they are caught by a later repair or anti-entropy). */
+  readonly unreachable: readonly string[];
+}
 
 /**
  * Makes several independent Redis servers behave as one replicated key-value store.
  *
  * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
- * (parallel fan-out, quorum counting, racing) live in `quorumWrite` and `raceRead`.
+ * (parallel fan-out, quorum counting, racing, Lua on the replicas) live in the modules it calls.
  */
 export class Coordinator {
+  private readonly dispatcher: RepairDispatcher | undefined;
+
   constructor(
     private readonly config: CoordinatorConfig,
     private readonly pool: ReplicaPool = new ReplicaPool(config),
     private readonly clock: HybridLogicalClock = new HybridLogicalClock(),
-  ) {}
-
-  /**
-   * Writes `value` under `key`: stamps it with a new version and commits once the write quorum has acknowledged.
-   *
-   * Each replica applies the write only if it is newer than what it holds, so a delayed or retried copy of this write
-   * can never overwrite a newer one.
-   *
-   * @throws {QuorumNotReachedError} when too few replicas acknowledged.
-   */
-  async set(key: string, value: string): Promise<WriteResult> {
-    const version = this.clock.next();
-    const redisKey = storageKey(key);
-    try {
-      const result = await writeQuorum(this.pool, this.config.writeQuorum, version, async (client) => {
-        const [applied, held] = await client.setIfNewer(redisKey, version, value, SEED_VERSION);
-        return applied === 1 ? { applied: true } : { applied: false, heldVersion: held };
-      });
-      void result.settled.then((replicas) => this.observeAndLog('set', key, replicas));
-      return result;
-    } catch (error) {
-      logger.warn('write quorum not reached', { operation: 'set', error: (error as Error).message });
-      throw error;
-    }
+    dispatcher?: RepairDispatcher,
+  ) {
+    this.dispatcher =
+      dispatcher ??
+      (config.repairFunctionName === undefined
+        ? undefined
+        : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
   }
 
   /**
-   * Reads `key` from whichever replica answers first with a value.
+   * Writes `value` under `key`.
    *
-   * @returns the entry (null when every answering replica said "missing") and each replica's outcome.
-   * @throws {ReplicasUnavailableError} when no replica answered.
+   * @throws {QuorumNotReachedError} when too few replicas acknowledged; the write has then been rolled back.
    */
-  async get(key: string): Promise<ReadResult> {
+  set(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    const expiresAt = options.ttlSeconds === undefined ? undefined : Date.now() + options.ttlSeconds * 1000;
+    return this.write('set', key, value, expiresAt, options.consistency);
+  }
+
+  /**
+   * Deletes `key` by writing a versioned tombstone through the same quorum path as a value, so that a replica that
+   * missed the delete cannot bring the key back: repair spreads the tombstone like any newer entry. The tombstone
+   * expires after `TOMBSTONE_GRACE_S`.
+   *
+   * @throws {QuorumNotReachedError} when too few replicas acknowledged; the delete has then been rolled back.
+   */
+  delete(key: string, options: Pick<WriteOptions, 'consistency'> = {}): Promise<WriteResult> {
+    return this.write('delete', key, null, Date.now() + this.config.tombstoneGraceMs, options.consistency);
+  }
+
+  /**
+   * Reads `key` at the requested consistency: the first entry to arrive (`one`), or the newest among a read quorum
+   * or all replicas. Replicas found behind in the replies available are repaired as `READ_REPAIR` says.
+   *
+   * @throws {ReplicasUnavailableError} when no replica answered a `one` read.
+   * @throws {ReadQuorumNotReachedError} when too few replicas answered a `quorum` or `all` read.
+   */
+  async get(key: string, options: ReadOptions = {}): Promise<ReadOutcome> {
+    const consistency = options.consistency ?? this.config.readConsistency;
     const redisKey = storageKey(key);
-    const result = await raceRead(this.pool, (client) => readEntry(client, redisKey));
-    void result.settled.then((replicas) => this.observeAndLog('get', key, replicas));
-    return result;
+    const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
+    const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
+    const result = consistency === 'one' ? await raceRead(this.pool, read) : await quorumRead(this.pool, required, read);
+
+    const plan = planRepair(result.round.replies);
+    for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
+    const { repair, repairs } = await this.readRepair(key, redisKey, plan);
+    const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
+    logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
+    logger.debug('read key', { key });
+    return outcome;
+  }
+
+  /**
+   * Reads `key` from every replica (waiting for all, each bounded by the node timeout) and brings every replica that
+   * answered to the newest entry. Idempotent: the repair function and anti-entropy call it, and retries are harmless.
+   */
+  async repairKey(key: string): Promise<KeyRepairReport> {
+    const redisKey = storageKey(key);
+    const round = await readFanOut(this.pool, (client) => readEntry(client, redisKey), () => false);
+    const plan = planRepair(round.replies);
+    const repairs = plan === undefined ? [] : await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
+    const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;
+    const unreachable = round.reports.filter((r) => r.outcome === 'error' || r.outcome === 'timeout').map((r) => r.node);
+    return { key, ...(newest ? { newestVersion: newest.version } : {}), repairs, unreachable };
   }
 
   /** Closes the connections to every replica. */
@@ -62,28 +142,93 @@ export class Coordinator {
     await this.pool.close();
   }
 
-  /** Keeps the clock ahead of every version seen and logs each replica's final outcome as one structured line. */
-  private observeAndLog(operation: string, key: string, replicas: readonly ReplicaReport[]): void {
-    for (const replica of replicas) {
-      if (replica.version !== undefined) this.clock.observe(replica.version);
+  /**
+   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum,
+   * and undo the write everywhere it may have landed if the quorum is missed.
+   */
+  private async write(
+    operation: 'set' | 'delete',
+    key: string,
+    value: string | null,
+    expiresAt: number | undefined,
+    level: ConsistencyLevel | undefined,
+  ): Promise<WriteResult> {
+    const consistency = level ?? this.config.writeConsistency;
+    const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
+    const version = this.clock.next();
+    const redisKey = storageKey(key);
+    const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
+    const undoTtlMs = this.config.rollback ? this.config.rollbackWindowMs : 0;
+    try {
+      const result = await writeQuorum(this.pool, required, version, (client) =>
+        applyEntry(client, redisKey, entry, undoTtlMs),
+      );
+      logger.info('write', { operation, consistency, acknowledged: result.acknowledged, replicas: result.replicas });
+      void result.settled.then((reports) => this.observe(reports));
+      return result;
+    } catch (error) {
+      if (!(error instanceof QuorumNotReachedError)) throw error;
+      if (!this.config.rollback) {
+        logger.warn('write failed', { operation, consistency, error: error.message, replicas: error.replicas });
+        throw error;
+      }
+      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas);
+      logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
+      throw new QuorumNotReachedError(error.acknowledged, error.required, error.replicas, rollback);
+    } finally {
+      logger.debug('write key', { key });
     }
-    logger.info('replica outcomes', { operation, replicas });
-    logger.debug('replica outcomes key', { operation, key });
+  }
+
+  /** Heals the replicas a read found behind, as `READ_REPAIR` says. */
+  private async readRepair(
+    key: string,
+    redisKey: string,
+    plan: RepairPlan | undefined,
+  ): Promise<{ repair: ReadRepairOutcome; repairs: readonly RepairReport[] }> {
+    if (plan === undefined) return { repair: 'none', repairs: [] };
+    const mode = this.config.readRepair;
+    if (mode === 'off') return { repair: 'off', repairs: [] };
+    if (mode === 'async' && this.dispatcher !== undefined) {
+      const handed = await this.dispatcher.dispatch({ keys: [key], reason: 'read' });
+      return { repair: handed ? 'dispatched' : 'failed', repairs: [] };
+    }
+    // blocking, or async with no repair function configured (tests, scripts): repair here, before answering.
+    const repairs = await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
+    return { repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
+  }
+
+  /** Keeps the clock ahead of every version seen on a replica. */
+  private observe(reports: readonly ReplicaReport[]): void {
+    for (const report of reports) if (report.version !== undefined) this.clock.observe(report.version);
   }
 }
 
-/**
- * Reads one stored entry from one replica with a single `HMGET`; a plain string left by the seed coordinator is read
- * as the oldest version.
- */
-async function readEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry> {
-  try {
-    const [value, version] = await client.hmget(redisKey, 'value', 'version');
-    if (value === null || value === undefined) return null;
-    return { value, version: version ?? SEED_VERSION };
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error;
-    const value = await client.get(redisKey);
-    return value === null ? null : { value, version: SEED_VERSION };
-  }
+/** Shapes a read's answer: live value or nothing, and each replica's outcome with stale and repaired ones marked. */
+function toReadOutcome(
+  result: ReadResult,
+  consistency: ConsistencyLevel,
+  plan: RepairPlan | undefined,
+  repairs: readonly RepairReport[],
+  repair: ReadRepairOutcome,
+): ReadOutcome {
+  const behind = new Set(plan?.behind.map((replica) => replica.name));
+  const repaired = new Set(repairs.filter((r) => r.outcome === 'repaired').map((r) => r.node));
+  const replicas = result.round.reports.map((report): ReplicaReport =>
+    repaired.has(report.node)
+      ? { ...report, outcome: 'repaired', ...(plan ? { version: plan.newest.version } : {}) }
+      : behind.has(report.node) && report.outcome === 'found'
+        ? { ...report, outcome: 'stale' }
+        : report,
+  );
+  const entry = result.entry;
+  const expiry = entry?.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt };
+  return {
+    value: entry === null || isTombstone(entry) ? null : entry.value,
+    ...(entry === null ? {} : { version: entry.version }),
+    ...(entry !== null && !isTombstone(entry) ? expiry : {}),
+    consistency,
+    replicas,
+    repair,
+  };
 }

@@ -1,4 +1,5 @@
 import type { ReplicaReport } from './replicaOutcome';
+import type { RollbackReport } from './rollback';
 
 /**
  * A setting is missing or malformed. Thrown at cold start so the container fails loudly, naming the variable.
@@ -37,9 +38,28 @@ export class QuorumNotReachedError extends Error {
     public readonly acknowledged: number,
     public readonly required: number,
     public readonly replicas: readonly ReplicaReport[],
+    /** What each replica did with the rollback of this write (empty when rollback is off). */
+    public readonly rollback: readonly RollbackReport[] = [],
   ) {
-    super(`write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged`);
+    super(
+      `write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged` +
+        (rollback.length > 0 ? '; the write was rolled back' : ''),
+    );
     this.name = 'QuorumNotReachedError';
+  }
+}
+
+/**
+ * A `quorum` or `all` read could not gather enough answers. Maps to HTTP 503, like a missed write quorum.
+ */
+export class ReadQuorumNotReachedError extends Error {
+  constructor(
+    public readonly answered: number,
+    public readonly required: number,
+    public readonly replicas: readonly ReplicaReport[],
+  ) {
+    super(`read quorum not reached: ${answered} of ${required} required replicas answered`);
+    this.name = 'ReadQuorumNotReachedError';
   }
 }
 

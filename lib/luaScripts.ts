@@ -1,32 +1,109 @@
 /**
- * The Lua scripts that run inside each Redis replica. Each one is atomic on its replica, which is what makes
- * "apply only if newer" safe against concurrent writers and repair (the approach of Dynomite's repair scripts).
+ * The Lua scripts that run inside each Redis replica. Each runs atomically on its replica, which is what makes
+ * "apply only if newer" and "undo only if still current" safe against concurrent writers, repair and rollback
+ * (the approach of Dynomite's repair scripts). The storage layout they maintain is described in `storageLayout.ts`.
  *
  * Versions are fixed-width digit strings, so Lua's string comparison orders them correctly.
  */
 
 /**
- * `setIfNewer KEYS[1]=key ARGV[1]=version ARGV[2]=value ARGV[3]=seedVersion`
+ * `applyIfNewer`
+ * - KEYS: 1 = the key, 2 = the undo record for this version, 3 = the key's rolled-back-versions record
+ * - ARGV: 1 = version, 2 = value ('' for a tombstone), 3 = '1' for a tombstone, 4 = absolute expiry in ms or '',
+ *   5 = the seed version, 6 = how long to keep the undo record in ms ('0': keep none)
  *
- * Stores value and version only if the replica holds no version of the key or an older one. A plain string (written
- * by the seed coordinator) counts as `seedVersion`, the oldest possible version.
- * Returns `{1, previousVersion|''}` when applied, `{0, heldVersion}` when the replica already held this version or a
- * newer one.
+ * Stores the entry only if the replica holds no version of the key or an older one, and never a version that was
+ * rolled back. A plain string (written by the seed coordinator) counts as the seed version, the oldest of all.
+ * When asked, it first moves what it replaces into the undo record, so a failed write can be undone exactly.
+ * Returns `{1, previousVersion or ''}` when applied, `{0, heldVersion}` when it already held this version or a newer
+ * one, `{0, ''}` when the version was rolled back.
  */
-export const SET_IF_NEWER_LUA = `
+export const APPLY_IF_NEWER_LUA = `
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
+  return {0, ''}
+end
 local kind = redis.call('TYPE', KEYS[1])['ok']
 local held = false
 if kind == 'hash' then
   held = redis.call('HGET', KEYS[1], 'version')
 elseif kind ~= 'none' then
-  held = ARGV[3]
+  held = ARGV[5]
 end
 if held and held >= ARGV[1] then
   return {0, held}
 end
-if kind ~= 'none' then
+local undoTtl = tonumber(ARGV[6])
+if undoTtl > 0 then
+  if kind == 'none' then
+    redis.call('HSET', KEYS[2], 'none', '1')
+  else
+    redis.call('RENAME', KEYS[1], KEYS[2])
+  end
+  redis.call('PEXPIRE', KEYS[2], undoTtl)
+elseif kind ~= 'none' then
   redis.call('DEL', KEYS[1])
 end
-redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[1])
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], 'version', ARGV[1], 'tombstone', '1')
+else
+  redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[1])
+end
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'expiresAt', ARGV[4])
+  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+end
 return {1, held or ''}
+`;
+
+/**
+ * `rollbackIfCurrent`
+ * - KEYS: 1 = the key, 2 = the key's rolled-back-versions record
+ * - ARGV: 1 = the version to roll back, 2 = the undo-record prefix, 3 = how long to remember the rollback in ms
+ *
+ * Remembers that the version was rolled back (so neither a queued copy of the write nor repair can bring it back),
+ * then, only if the replica still holds that version, puts back what the write replaced: the previous entry with
+ * its expiry, or nothing if there was none. If the previous entry was itself rolled back it goes further back.
+ * Returns 1 when restored, 0 when the replica did not hold the version (nothing to undo), 2 when the undo record
+ * had expired and the version was simply removed (repair then restores the previous entry from other replicas).
+ */
+export const ROLLBACK_IF_CURRENT_LUA = `
+redis.call('HSET', KEYS[2], ARGV[1], '1')
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' or redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then
+  return 0
+end
+local target = ARGV[1]
+for _ = 1, 32 do
+  local undo = ARGV[2] .. target .. ':' .. KEYS[1]
+  local kind = redis.call('TYPE', undo)['ok']
+  if kind == 'none' then
+    redis.call('DEL', KEYS[1])
+    return 2
+  end
+  if kind == 'hash' and redis.call('HEXISTS', undo, 'none') == 1 then
+    redis.call('DEL', KEYS[1], undo)
+    return 1
+  end
+  local previous = false
+  if kind == 'hash' then
+    previous = redis.call('HGET', undo, 'version')
+  end
+  if previous and redis.call('HEXISTS', KEYS[2], previous) == 1 then
+    target = previous
+  else
+    redis.call('RENAME', undo, KEYS[1])
+    local expiresAt = false
+    if kind == 'hash' then
+      expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+    end
+    if expiresAt then
+      redis.call('PEXPIREAT', KEYS[1], expiresAt)
+    else
+      redis.call('PERSIST', KEYS[1])
+    end
+    return 1
+  end
+end
+redis.call('DEL', KEYS[1])
+return 2
 `;

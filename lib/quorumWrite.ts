@@ -1,10 +1,8 @@
 import { QuorumNotReachedError } from './errors';
 import type { Version } from './hybridLogicalClock';
-import type { Replica, ReplicaClient, ReplicaPool } from './replicaPool';
+import type { ApplyReply } from './replicaCommands';
+import type { ReplicaCallResult, ReplicaClient, ReplicaPool } from './replicaPool';
 import { isWriteAcknowledged, type ReplicaReport } from './replicaOutcome';
-
-/** What one replica says to a versioned write. */
-export type WriteReply = { readonly applied: true } | { readonly applied: false; readonly heldVersion: Version };
 
 /** A committed write: how many replicas acknowledged before the answer, and what each one did. */
 export interface WriteResult {
@@ -34,7 +32,7 @@ export function writeQuorum(
   pool: ReplicaPool,
   quorum: number,
   version: Version,
-  apply: (client: ReplicaClient, replica: Replica) => Promise<WriteReply>,
+  apply: (client: ReplicaClient) => Promise<ApplyReply>,
 ): Promise<WriteResult> {
   const replicas = pool.replicas;
   const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0 }));
@@ -59,12 +57,8 @@ export function writeQuorum(
 
     const settled = Promise.all(
       replicas.map(async (replica, index) => {
-        const result = await pool.call(replica, (client) => apply(client, replica));
-        const report: ReplicaReport = result.ok
-          ? result.value.applied
-            ? { node: replica.name, outcome: 'applied', ms: result.ms, version }
-            : { node: replica.name, outcome: 'newer', ms: result.ms, version: result.value.heldVersion }
-          : { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error };
+        const result = await pool.call(replica, apply);
+        const report = toReport(replica.name, version, result);
         reports[index] = report;
         if (isWriteAcknowledged(report.outcome)) acknowledged += 1;
         else failed += 1;
@@ -73,4 +67,17 @@ export function writeQuorum(
       }),
     );
   });
+}
+
+function toReport(node: string, version: Version, result: ReplicaCallResult<ApplyReply>): ReplicaReport {
+  if (!result.ok) return { node, outcome: result.outcome, ms: result.ms, error: result.error };
+  const reply = result.value;
+  switch (reply.kind) {
+    case 'applied':
+      return { node, outcome: 'applied', ms: result.ms, version };
+    case 'newer':
+      return { node, outcome: 'newer', ms: result.ms, version: reply.heldVersion };
+    case 'rolled-back':
+      return { node, outcome: 'error', ms: result.ms, error: 'this version was rolled back' };
+  }
 }

@@ -7,11 +7,21 @@
  * - `found`: a read got a value from this replica.
  * - `stale`: a read got a value older than the newest one seen.
  * - `missing`: the replica does not hold the key.
+ * - `repaired`: a read found the replica behind and brought it to the newest version.
  * - `error`: the replica refused or failed the command (connection refused, closed, Redis error).
  * - `timeout`: no answer within the node timeout (a hung or overloaded node).
  * - `pending`: no answer yet when the coordinator answered the client.
  */
-export type ReplicaOutcome = 'applied' | 'newer' | 'found' | 'stale' | 'missing' | 'error' | 'timeout' | 'pending';
+export type ReplicaOutcome =
+  | 'applied'
+  | 'newer'
+  | 'found'
+  | 'stale'
+  | 'missing'
+  | 'repaired'
+  | 'error'
+  | 'timeout'
+  | 'pending';
 
 /** One replica's part in one operation: who, what happened, how long it took and which version it holds or took. */
 export interface ReplicaReport {
@@ -22,6 +32,8 @@ export interface ReplicaReport {
   readonly ms: number;
   /** The version the replica holds (reads) or the one it already held when it refused an older write. */
   readonly version?: string;
+  /** True when what the replica holds is a tombstone (the key was deleted at `version`). */
+  readonly deleted?: boolean;
   /** A short, client-safe reason for `error` and `timeout`. */
   readonly error?: string;
 }

@@ -1,10 +1,23 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CoordinatorConfig, ReplicaAddress } from './config';
-import { SET_IF_NEWER_LUA } from './luaScripts';
+import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA } from './luaScripts';
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
-  setIfNewer(key: string, version: string, value: string, seedVersion: string): Promise<[number, string]>;
+  /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
+  applyIfNewer(
+    key: string,
+    undoKey: string,
+    rolledBackKey: string,
+    version: string,
+    value: string,
+    tombstone: '0' | '1',
+    expiresAt: string,
+    seedVersion: string,
+    undoTtlMs: string,
+  ): Promise<[number, string]>;
+  /** See `ROLLBACK_IF_CURRENT_LUA`; use `rollbackEntry` from `replicaCommands`. */
+  rollbackIfCurrent(key: string, rolledBackKey: string, version: string, undoPrefix: string, rememberMs: string): Promise<number>;
 }
 
 /** One replica: its address and its long-lived connection. */
@@ -91,7 +104,8 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
-  client.defineCommand('setIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA });
+  client.defineCommand('applyIfNewer', { numberOfKeys: 3, lua: APPLY_IF_NEWER_LUA });
+  client.defineCommand('rollbackIfCurrent', { numberOfKeys: 2, lua: ROLLBACK_IF_CURRENT_LUA });
   return client;
 }
 

@@ -1,20 +1,28 @@
 /**
  * How quorum-kv lays data out inside each Redis replica.
  *
- * - A user key `K` is stored as a Redis hash at `K` with the fields `value` and `version`
- *   (`HGETALL K` in `redis-cli` shows both). Storing at `K` itself means data written by the seed coordinator
- *   (a plain string at `K`) is still found and read as the oldest version.
- * - Internal keys (hints, cursors, ...) live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that
- *   starts with `!` is stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
+ * - A user key `K` is stored as a Redis hash at `K`: `value` and `version` (`HGETALL K` in `redis-cli` shows both),
+ *   `expiresAt` (absolute ms) when it has a TTL, and `tombstone` = 1 instead of `value` once deleted. Storing at `K`
+ *   itself means data written by the seed coordinator (a plain string at `K`) is still found and read as the oldest
+ *   version.
+ * - Internal keys live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that starts with `!` is
+ *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
+ *   - `!qkv:undo:<version>:<K>`: what the write `<version>` replaced, kept briefly so a failed write can be undone.
+ *   - `!qkv:rolledback:<K>`: versions of `K` that were rolled back, kept briefly so they cannot come back.
  */
 
 /** Prefix of every internal key. */
 export const INTERNAL_PREFIX = '!qkv:';
+/** Prefix of undo records (followed by `<version>:<redis key>`). */
+export const UNDO_PREFIX = `${INTERNAL_PREFIX}undo:`;
 
-/** Hash field holding the value. */
-export const VALUE_FIELD = 'value';
-/** Hash field holding the version (see `Version`). */
-export const VERSION_FIELD = 'version';
+/** Hash fields of a stored entry. */
+export const FIELDS = {
+  value: 'value',
+  version: 'version',
+  tombstone: 'tombstone',
+  expiresAt: 'expiresAt',
+} as const;
 
 /** Maps a user key to the Redis key that stores it, keeping the internal namespace out of reach. */
 export function storageKey(userKey: string): string {
@@ -26,4 +34,14 @@ export function userKeyOf(redisKey: string): string | undefined {
   if (!redisKey.startsWith('!')) return redisKey;
   if (redisKey.startsWith('!!')) return redisKey.slice(1);
   return undefined;
+}
+
+/** The undo record of the write `version` to the Redis key `redisKey`. */
+export function undoKey(redisKey: string, version: string): string {
+  return `${UNDO_PREFIX}${version}:${redisKey}`;
+}
+
+/** The record of rolled-back versions of the Redis key `redisKey`. */
+export function rolledBackKey(redisKey: string): string {
+  return `${INTERNAL_PREFIX}rolledback:${redisKey}`;
 }

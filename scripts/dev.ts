@@ -32,7 +32,13 @@ async function main(): Promise<void> {
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, REDIS_NODES: redisNodes, AWS_EC2_METADATA_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      REDIS_NODES: redisNodes,
+      // Reads hand repair to the repair function through serverless offline's Lambda endpoint.
+      LAMBDA_ENDPOINT: process.env.LAMBDA_ENDPOINT ?? `http://127.0.0.1:${process.env.LAMBDA_PORT ?? '3002'}`,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
   });
 
   let stopping = false;

@@ -1,5 +1,10 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError, QuorumNotReachedError, ReplicasUnavailableError } from '../../lib/errors';
+import {
+  InvalidRequestError,
+  QuorumNotReachedError,
+  ReadQuorumNotReachedError,
+  ReplicasUnavailableError,
+} from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from '../http';
 
@@ -8,7 +13,7 @@ import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from '../ht
  *
  * - `InvalidRequestError` → 400 `{"status":"ERROR","error":...}`
  * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}` (the seed answered 500)
- * - `ReplicasUnavailableError` → 503 `{"status":"FAIL","error":...}`
+ * - `ReadQuorumNotReachedError`, `ReplicasUnavailableError` → 503 `{"status":"FAIL","error":...}`
  * - anything else is a bug → 500 with the request id and no details; the error is logged, never sent.
  */
 export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
@@ -23,9 +28,9 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           status: 'FAIL',
           success_nodes: error.acknowledged,
           error: error.message,
-          ...(trace ? { nodes: error.replicas } : {}),
+          ...(trace ? { nodes: error.replicas, rollback: error.rollback } : {}),
         });
-      } else if (error instanceof ReplicasUnavailableError) {
+      } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {
         request.response = jsonResponse(503, {
           status: 'FAIL',
           error: error.message,

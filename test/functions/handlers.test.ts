@@ -10,12 +10,18 @@ describe('Handlers: set and get', () => {
   const cluster = useRedisCluster({ count: 3 });
   let setHandler: Handler;
   let getHandler: Handler;
+  let putKeyHandler: Handler;
+  let getKeyHandler: Handler;
+  let deleteKeyHandler: Handler;
 
   beforeAll(async () => {
     process.env.REDIS_NODES = cluster().redisNodes;
     process.env.NODE_TIMEOUT_MS = '200';
     setHandler = (await import('../../functions/set')).handler as unknown as Handler;
     getHandler = (await import('../../functions/get')).handler as unknown as Handler;
+    putKeyHandler = (await import('../../functions/putKey')).handler as unknown as Handler;
+    getKeyHandler = (await import('../../functions/getKey')).handler as unknown as Handler;
+    deleteKeyHandler = (await import('../../functions/deleteKey')).handler as unknown as Handler;
   });
 
   afterAll(async () => {
@@ -26,6 +32,16 @@ describe('Handlers: set and get', () => {
     setHandler(httpEvent({ method: 'POST', path: '/set', body, query, headers: { 'content-type': 'application/json' } }), lambdaContext());
   const get = (query?: Record<string, string>): Promise<HttpResult> =>
     getHandler(httpEvent({ method: 'GET', path: '/get', query }), lambdaContext());
+
+  const put = (key: string, body: string, query?: Record<string, string>): Promise<HttpResult> =>
+    putKeyHandler(
+      httpEvent({ method: 'PUT', path: `/kv/${key}`, pathParameters: { key }, body, query, headers: { 'content-type': 'application/json' } }),
+      lambdaContext(),
+    );
+  const getKey = (key: string, query?: Record<string, string>): Promise<HttpResult> =>
+    getKeyHandler(httpEvent({ method: 'GET', path: `/kv/${key}`, pathParameters: { key }, query }), lambdaContext());
+  const deleteKey = (key: string, query?: Record<string, string>): Promise<HttpResult> =>
+    deleteKeyHandler(httpEvent({ method: 'DELETE', path: `/kv/${key}`, pathParameters: { key }, query }), lambdaContext());
 
   it('writes with POST /set and reads it back with GET /get in the seed response shapes', async () => {
     // Act
@@ -88,6 +104,64 @@ describe('Handlers: set and get', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({ status: 'ERROR', error: 'query parameter "key" is required' });
+  });
+
+  it('serves the REST routes: PUT, GET and DELETE /kv/{key}, with the same shapes as /set and /get', async () => {
+    // Act
+    const written = await put('color', JSON.stringify({ value: 'blue' }));
+    const read = await getKey('color');
+    const readBySeedRoute = await get({ key: 'color' });
+    const deleted = await deleteKey('color');
+    const afterDelete = await getKey('color');
+
+    // Assess
+    expect(written.statusCode).toBe(200);
+    expect(JSON.parse(written.body)).toMatchObject({ status: 'OK', success_nodes: expect.any(Number) });
+    expect(JSON.parse(read.body)).toMatchObject({ status: 'OK', value: 'blue' });
+    expect(JSON.parse(readBySeedRoute.body)).toMatchObject({ status: 'OK', value: 'blue' });
+    expect(deleted.statusCode).toBe(200);
+    expect(JSON.parse(deleted.body)).toMatchObject({ status: 'OK' });
+    expect(afterDelete.statusCode).toBe(404);
+    expect(JSON.parse(afterDelete.body)).toEqual({ status: 'NOT_FOUND' });
+  });
+
+  it('stores a ttl and reports when the key expires', async () => {
+    // Act
+    const written = await put('session', JSON.stringify({ value: 'token', ttl: 60 }));
+    const read = JSON.parse((await getKey('session')).body);
+
+    // Assess
+    expect(written.statusCode).toBe(200);
+    const expiresIn = Date.parse(read.expires_at) - Date.now();
+    expect(expiresIn).toBeGreaterThan(55_000);
+    expect(expiresIn).toBeLessThanOrEqual(60_000);
+  });
+
+  it('reads at the consistency level the query asks for, and shows it with ?trace=1', async () => {
+    // Prepare
+    await put('levels', JSON.stringify({ value: 'v' }), { consistency: 'all' });
+
+    // Act
+    const read = JSON.parse((await getKey('levels', { consistency: 'quorum', trace: '1' })).body);
+
+    // Assess
+    expect(read).toMatchObject({ status: 'OK', value: 'v', consistency: 'quorum', repair: 'none' });
+    expect(read.nodes).toHaveLength(3);
+  });
+
+  it.each([
+    ['a negative ttl', { value: 'v', ttl: -1 }, {}, /"ttl" must be a positive whole number/],
+    ['a fractional ttl', { value: 'v', ttl: 1.5 }, {}, /"ttl" must be a positive whole number/],
+    ['a string ttl', { value: 'v', ttl: '60' }, {}, /"ttl" must be a positive whole number/],
+    ['an unknown consistency', { value: 'v' }, { consistency: 'strong' }, /"consistency" must be one of one, quorum, all/],
+  ])('answers 400 for %s on PUT /kv/{key}', async (_case, body, query, message) => {
+    // Act
+    const response = await put('validated', JSON.stringify(body), query);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toMatch(message);
+    expect((await getKey('validated')).statusCode).toBe(404);
   });
 
   it('answers 503 FAIL with success_nodes when two nodes are down', async () => {

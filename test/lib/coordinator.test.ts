@@ -1,32 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
 import { QuorumNotReachedError, ReplicasUnavailableError } from '../../lib/errors';
 import { HybridLogicalClock, SEED_VERSION } from '../../lib/hybridLogicalClock';
+import { applyEntry } from '../../lib/replicaCommands';
 import { ReplicaPool } from '../../lib/replicaPool';
-import { directClient, flushAll, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
+import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 
-const NODE_TIMEOUT_MS = 200;
+const NODE_TIMEOUT_MS = TEST_NODE_TIMEOUT_MS;
 /** Generous slack for a shared 2-core machine; what matters is that nothing waits for a hung node indefinitely. */
 const MARGIN_MS = 400;
 
 describe('Class: Coordinator', () => {
   const cluster = useRedisCluster({ count: 3 });
-  const opened: Coordinator[] = [];
-
-  const newCoordinator = (clock?: HybridLogicalClock): Coordinator => {
-    const config = loadConfig({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) });
-    const coordinator = new Coordinator(config, new ReplicaPool(config), clock);
-    opened.push(coordinator);
-    return coordinator;
-  };
-
-  afterEach(async () => {
-    for (const node of cluster().nodes) node.resume();
-    await Promise.all(cluster().nodes.map((node) => (node.pid === undefined ? node.start() : Promise.resolve())));
-    await Promise.all(opened.splice(0).map((coordinator) => coordinator.close()));
-    await flushAll(cluster());
-  });
+  const newCoordinator = useCoordinators(cluster);
 
   describe('Method: set and get', () => {
     it('reads back the value written, with the version the write reported', async () => {
@@ -39,7 +26,7 @@ describe('Class: Coordinator', () => {
 
       // Assess
       expect(written.acknowledged).toBeGreaterThanOrEqual(2);
-      expect(read.entry).toEqual({ value: 'hello', version: written.version });
+      expect(read).toMatchObject({ value: 'hello', version: written.version });
     });
 
     it('stores value and version as a readable hash on every replica', async () => {
@@ -64,7 +51,7 @@ describe('Class: Coordinator', () => {
       const read = await coordinator.get('never-written');
 
       // Assess
-      expect(read.entry).toBeNull();
+      expect(read.value).toBeNull();
       expect(read.replicas.map((replica) => replica.outcome)).toEqual(['missing', 'missing', 'missing']);
     });
 
@@ -80,9 +67,9 @@ describe('Class: Coordinator', () => {
       const overwritten = await coordinator.set('legacy', 'new');
 
       // Assess
-      expect(read.entry).toEqual({ value: 'from-the-seed', version: SEED_VERSION });
+      expect(read).toMatchObject({ value: 'from-the-seed', version: SEED_VERSION });
       expect(overwritten.replicas.filter((replica) => replica.outcome === 'applied').length).toBeGreaterThanOrEqual(2);
-      expect((await coordinator.get('legacy')).entry?.value).toBe('new');
+      expect((await coordinator.get('legacy')).value).toBe('new');
     });
   });
 
@@ -90,7 +77,7 @@ describe('Class: Coordinator', () => {
     it('never lets an older (delayed) write overwrite a newer one', async () => {
       // Prepare: a coordinator whose clock lags by a minute stands in for a write that was delayed in transit.
       const current = newCoordinator();
-      const delayed = newCoordinator(new HybridLogicalClock(42, () => Date.now() - 60_000));
+      const delayed = newCoordinator({}, new HybridLogicalClock(42, () => Date.now() - 60_000));
       const newer = await current.set('balance', 'newer');
       await newer.settled;
 
@@ -114,12 +101,12 @@ describe('Class: Coordinator', () => {
       const version = new HybridLogicalClock(7).next();
 
       // Act
-      const first = await replica.client.setIfNewer('retried', version, 'v', SEED_VERSION);
-      const second = await replica.client.setIfNewer('retried', version, 'v', SEED_VERSION);
+      const first = await applyEntry(replica.client, 'retried', { version, value: 'v' }, 0);
+      const second = await applyEntry(replica.client, 'retried', { version, value: 'v' }, 0);
 
       // Assess
-      expect(first).toEqual([1, '']);
-      expect(second).toEqual([0, version]);
+      expect(first).toEqual({ kind: 'applied' });
+      expect(second).toEqual({ kind: 'newer', heldVersion: version });
       expect(await client.hgetall('retried')).toEqual({ value: 'v', version });
       client.disconnect();
       await pool.close();
@@ -139,7 +126,7 @@ describe('Class: Coordinator', () => {
       // Assess
       expect(written.acknowledged).toBe(2);
       expect((await written.settled)[2]!.outcome).toBe('error');
-      expect(read.entry?.value).toBe('survives');
+      expect(read.value).toBe('survives');
     });
 
     it('answers set and get within the node timeout while one node is hung (SIGSTOP)', async () => {
@@ -156,7 +143,7 @@ describe('Class: Coordinator', () => {
       // Assess
       expect(write.result.acknowledged).toBe(2);
       expect(write.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
-      expect(read.result.entry?.value).toBe('during');
+      expect(read.result.value).toBe('during');
       expect(read.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
       expect(settled[0]!.outcome).toBe('timeout');
     });
@@ -173,7 +160,7 @@ describe('Class: Coordinator', () => {
       const read = await timed(() => coordinator.get('k'));
 
       // Assess
-      expect(read.result.entry?.value).toBe('v');
+      expect(read.result.value).toBe('v');
       expect(read.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
       await sleeping;
       sleeper.disconnect();
@@ -238,33 +225,31 @@ describe('Class: Coordinator', () => {
       const read = await coordinator.get('only-on-one');
 
       // Assess
-      expect(read.entry).toEqual({ value: 'found-me', version });
-      expect(read.answeredBy).toBe(`127.0.0.1:${holder.port}`);
-      expect(read.replicas.filter((replica) => replica.outcome === 'missing')).toHaveLength(2);
+      expect(read).toMatchObject({ value: 'found-me', version });
+      expect(read.replicas.find((replica) => replica.node === `127.0.0.1:${holder.port}`)?.outcome).toBe('found');
       await sleeping;
       client.disconnect();
     });
 
-    it('reveals a stale replica once every reply has arrived', async () => {
+    it('marks a replica holding an older version as stale (READ_REPAIR=off only reports it)', async () => {
       // Prepare
-      const coordinator = newCoordinator();
+      const coordinator = newCoordinator({ READ_REPAIR: 'off' });
       const old = await coordinator.set('k', 'old');
       await old.settled;
-      cluster().nodes[2]!.pause();
-      await coordinator.set('k', 'new');
-      cluster().nodes[2]!.resume();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const newer = await coordinator.set('k', 'new');
+      await newer.settled;
       const staleClient = directClient(cluster().nodes[2]!);
       await staleClient.hset('k', 'value', 'old', 'version', old.version);
       staleClient.disconnect();
 
       // Act
-      const read = await coordinator.get('k');
-      const settled = await read.settled;
+      const read = await coordinator.get('k', { consistency: 'all' });
 
       // Assess
-      expect(settled.map((replica) => replica.outcome)).toEqual(['found', 'found', 'stale']);
-      expect(settled[2]!.version).toBe(old.version);
+      expect(read.value).toBe('new');
+      expect(read.repair).toBe('off');
+      expect(read.replicas.map((replica) => replica.outcome)).toEqual(['found', 'found', 'stale']);
+      expect(read.replicas[2]!.version).toBe(old.version);
     });
   });
 });

@@ -7,6 +7,7 @@ export interface HttpEventParts {
   readonly path?: string;
   readonly body?: string | null;
   readonly query?: Record<string, string>;
+  readonly pathParameters?: Record<string, string>;
   readonly headers?: Record<string, string>;
   readonly isBase64Encoded?: boolean;
 }
@@ -23,7 +24,7 @@ export function httpEvent(parts: HttpEventParts = {}): HttpEvent {
     multiValueHeaders: {},
     queryStringParameters: parts.query ?? null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
+    pathParameters: parts.pathParameters ?? null,
     stageVariables: null,
     requestContext: { requestId: 'test-request' } as HttpEvent['requestContext'],
   };

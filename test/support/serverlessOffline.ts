@@ -29,7 +29,12 @@ export function useServerlessOffline(env: () => Record<string, string>): () => R
     let output = '';
     child = spawn(SERVERLESS_BIN, ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)], {
       cwd: ROOT,
-      env: { ...process.env, ...env(), AWS_EC2_METADATA_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+        ...env(),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
       // Its own process group, so stopping it also stops the workers it starts.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,16 @@
+import middy from '@middy/core';
+import { sharedCoordinator } from '../lib/sharedCoordinator';
+import type { HttpEvent, HttpResult } from './http';
+import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
+import { httpErrorResponse } from './middleware/httpErrorResponse';
+import { pathKey, requestedConsistency } from './requests';
+import { readResponse } from './responses';
+
+// Connect at cold start: a bad configuration fails the container at once, and the first request pays no handshake.
+sharedCoordinator();
+
+/** `GET /kv/{key}[?consistency=]`: the REST form of `GET /get`, same answers. */
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(closeConnectionsWhenLocal())
+  .use(httpErrorResponse())
+  .handler(async (event) => readResponse(event, await sharedCoordinator().get(pathKey(event), requestedConsistency(event))));

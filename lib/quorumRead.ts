@@ -1,0 +1,37 @@
+import { ReadQuorumNotReachedError } from './errors';
+import { readFanOut } from './readFanOut';
+import type { ReadResult } from './raceRead';
+import type { ReplicaClient, ReplicaPool } from './replicaPool';
+import { newerEntry, type StoredEntry } from './storedEntry';
+
+/**
+ * Consistency `quorum` or `all`: waits for `required` replicas to answer and returns the newest entry among them.
+ *
+ * Why: when the read and write quorums overlap (R + W > N), at least one of the replicas asked took every
+ * acknowledged write, so a read that starts after a write was acknowledged returns that write or a newer one.
+ *
+ * @throws {ReadQuorumNotReachedError} as soon as too few replicas can answer.
+ */
+export async function quorumRead(
+  pool: ReplicaPool,
+  required: number,
+  read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+): Promise<ReadResult> {
+  const total = pool.replicas.length;
+  const round = await readFanOut(
+    pool,
+    read,
+    (progress) => progress.replies.length >= required || total - progress.failed < required,
+  );
+  if (round.replies.length < required) throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
+  let newest: StoredEntry | null = null;
+  let answeredBy: string | undefined;
+  for (const reply of round.replies) {
+    const winner = newerEntry(newest, reply.entry);
+    if (winner !== newest) {
+      newest = winner;
+      answeredBy = reply.replica.name;
+    }
+  }
+  return { entry: newest, round, ...(answeredBy === undefined ? {} : { answeredBy }) };
+}

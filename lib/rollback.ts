@@ -1,0 +1,48 @@
+import type { Version } from './hybridLogicalClock';
+import { rollbackEntry, type RollbackReply } from './replicaCommands';
+import type { ReplicaPool } from './replicaPool';
+import type { ReplicaReport } from './replicaOutcome';
+
+/** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
+export interface RollbackReport {
+  readonly node: string;
+  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout';
+  readonly ms: number;
+}
+
+/**
+ * Undoes a write that missed its quorum on every replica that may hold it, so that no read returns it afterwards.
+ *
+ * Why every replica: those that applied it must put back what it replaced; those that timed out may still apply it
+ * (a command sent to a hung node waits in its socket and runs when the node wakes), and the rollback, sent on the
+ * same connection, runs right after it there. Each replica restores the previous entry only if it still holds this
+ * write's version, and remembers the version as rolled back so neither the queued write nor repair can bring it back.
+ *
+ * It waits only for the replicas that answered the write (they answer quickly); the rollback to a replica that
+ * failed or timed out is sent but not waited for, so a failed write is reported within about one node timeout.
+ */
+export async function rollbackWrite(
+  pool: ReplicaPool,
+  redisKey: string,
+  version: Version,
+  rememberMs: number,
+  writeReports: readonly ReplicaReport[],
+): Promise<RollbackReport[]> {
+  const reports = await Promise.all(
+    pool.replicas.map(async (replica, index) => {
+      const sending = pool.call(replica, (client) => rollbackEntry(client, redisKey, version, rememberMs));
+      const writeOutcome = writeReports[index]?.outcome;
+      if (writeOutcome === 'error' || writeOutcome === 'timeout') {
+        void sending;
+        return { node: replica.name, outcome: 'queued' as const, ms: 0 };
+      }
+      const result = await sending;
+      return result.ok
+        ? { node: replica.name, outcome: result.value, ms: result.ms }
+        : { node: replica.name, outcome: result.outcome, ms: result.ms };
+    }),
+  );
+  // Let pipelined commands reach their sockets before the caller answers (and Lambda may freeze the process).
+  await new Promise((resolve) => setImmediate(resolve));
+  return reports;
+}

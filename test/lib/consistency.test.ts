@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { parseConsistency, requiredReadReplies, requiredWriteAcks } from '../../lib/consistency';
+import { InvalidRequestError, QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib/errors';
+import { useCoordinators } from '../support/coordinators';
+import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
+
+describe('Module: consistency', () => {
+  it.each([
+    ['one', 3, 2, 1, 1],
+    ['quorum', 3, 2, 2, 2],
+    ['all', 3, 2, 3, 3],
+    ['quorum', 5, 3, 3, 3],
+    ['quorum', 5, 4, 4, 2],
+  ] as const)('level %s with %i nodes and W=%i needs %i acks and %i replies', (level, n, w, acks, replies) => {
+    // Assess
+    expect(requiredWriteAcks(level, w, n)).toBe(acks);
+    expect(requiredReadReplies(level, w, n)).toBe(replies);
+  });
+
+  it('rejects an unknown level with a client error naming the allowed ones', () => {
+    // Assess
+    expect(() => parseConsistency('strong', 'one')).toThrow(InvalidRequestError);
+    expect(() => parseConsistency('strong', 'one')).toThrow(/one, quorum, all/);
+  });
+});
+
+describe('Consistency levels against real replicas', () => {
+  const cluster = useRedisCluster({ count: 3 });
+  const newCoordinator = useCoordinators(cluster);
+
+  it('returns the acknowledged write to a later quorum read although one replica is stale', async () => {
+    // Prepare: node 2 misses the newest write and comes back with its old data; read repair is off so it stays stale.
+    const coordinator = newCoordinator({ READ_REPAIR: 'off' });
+    await (await coordinator.set('k', 'old')).settled;
+    await cluster().nodes[2]!.kill();
+    await coordinator.set('k', 'new', { consistency: 'quorum' });
+    await cluster().nodes[2]!.restart('keep');
+
+    // Act
+    const reads = [];
+    for (let i = 0; i < 20; i += 1) reads.push(await newCoordinator({ READ_REPAIR: 'off' }).get('k', { consistency: 'quorum' }));
+
+    // Assess
+    expect(reads.map((read) => read.value)).toEqual(Array(20).fill('new'));
+    expect((await storedOnNode(cluster().nodes[2]!, 'k')).value).toBe('old');
+  });
+
+  it('returns the acknowledged write to a quorum read while one replica is down', async () => {
+    // Prepare
+    const coordinator = newCoordinator();
+    await cluster().nodes[0]!.kill();
+
+    // Act
+    await coordinator.set('k', 'v', { consistency: 'quorum' });
+    const read = await newCoordinator().get('k', { consistency: 'quorum' });
+
+    // Assess
+    expect(read.value).toBe('v');
+  });
+
+  it('fails an all-replica read and rolls back an all-replica write while one replica is down', async () => {
+    // Prepare
+    const coordinator = newCoordinator();
+    await (await coordinator.set('k', 'before')).settled;
+    await cluster().nodes[0]!.kill();
+
+    // Act
+    const read = await timedFailure(() => coordinator.get('k', { consistency: 'all' }));
+    const write = await timedFailure(() => coordinator.set('k', 'needs-all', { consistency: 'all' }));
+
+    // Assess
+    expect(read.error).toBeInstanceOf(ReadQuorumNotReachedError);
+    expect(write.error).toBeInstanceOf(QuorumNotReachedError);
+    expect((await coordinator.get('k', { consistency: 'quorum' })).value).toBe('before');
+  });
+
+  it('commits a write at level one with two replicas down', async () => {
+    // Prepare
+    const coordinator = newCoordinator();
+    await cluster().nodes[0]!.kill();
+    await cluster().nodes[1]!.kill();
+
+    // Act
+    const written = await coordinator.set('k', 'v', { consistency: 'one' });
+
+    // Assess
+    expect(written.acknowledged).toBe(1);
+    expect((await coordinator.get('k')).value).toBe('v');
+  });
+
+  it('leaves every replica with the same, highest version after many concurrent writers to one key', async () => {
+    // Prepare: four coordinators, as four Lambda containers would be, each with its own clock and connections.
+    const writers = Array.from({ length: 4 }, () => newCoordinator());
+
+    // Act
+    const results = await Promise.all(
+      writers.flatMap((writer, w) => Array.from({ length: 25 }, (_, i) => writer.set('contended', `w${w}-${i}`))),
+    );
+    await Promise.all(results.map((result) => result.settled));
+
+    // Assess
+    const highest = results.map((result) => result.version).sort().at(-1)!;
+    const winner = results.findIndex((result) => result.version === highest);
+    const stored = await Promise.all(cluster().nodes.map((node) => storedOnNode(node, 'contended')));
+    expect(stored).toEqual(Array(3).fill({ value: `w${Math.floor(winner / 25)}-${winner % 25}`, version: highest }));
+  });
+});

@@ -1,0 +1,43 @@
+import { afterEach } from 'vitest';
+import { loadConfig } from '../../lib/config';
+import { Coordinator } from '../../lib/coordinator';
+import type { HybridLogicalClock } from '../../lib/hybridLogicalClock';
+import { ReplicaPool } from '../../lib/replicaPool';
+import type { LocalRedisCluster } from '../../scripts/localCluster';
+import { flushAll } from './redisCluster';
+
+/** The node timeout used by tests: short, so fault tests run quickly, yet far above a healthy local round trip. */
+export const TEST_NODE_TIMEOUT_MS = 200;
+
+/**
+ * Gives each test fresh coordinators on the file's cluster (as separate Lambda containers would be), and after each
+ * test closes them and puts the cluster back: paused nodes resumed, killed nodes restarted, data flushed.
+ *
+ * @returns `newCoordinator(env?, clock?)`: `env` overrides settings such as `READ_REPAIR` or `ROLLBACK`.
+ */
+export function useCoordinators(
+  cluster: () => LocalRedisCluster,
+): (env?: Record<string, string>, clock?: HybridLogicalClock) => Coordinator {
+  const opened: Coordinator[] = [];
+  afterEach(async () => {
+    for (const node of cluster().nodes) node.resume();
+    await Promise.all(cluster().nodes.map((node) => (node.pid === undefined ? node.start() : Promise.resolve())));
+    await Promise.all(opened.splice(0).map((coordinator) => coordinator.close()));
+    await flushAll(cluster());
+  });
+  return (env = {}, clock) => {
+    const config = loadConfig({
+      REDIS_NODES: cluster().redisNodes,
+      NODE_TIMEOUT_MS: String(TEST_NODE_TIMEOUT_MS),
+      ...env,
+    });
+    const coordinator = new Coordinator(config, new ReplicaPool(config), clock);
+    opened.push(coordinator);
+    return coordinator;
+  };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
