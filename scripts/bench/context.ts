@@ -1,0 +1,29 @@
+import type { LocalRedisCluster } from '../localCluster';
+import type { ColdStart, Row } from './results';
+import type { BenchSettings } from './settings';
+import type { Workload } from './workload';
+
+/** What every scenario gets: the settings, the Redis trio started for this run, and the shared keys and value. */
+export interface ScenarioContext {
+  readonly settings: BenchSettings;
+  readonly cluster: LocalRedisCluster;
+  readonly work: Workload;
+  /** Progress lines for the operator (stderr, so stdout keeps only the report). */
+  log(message: string): void;
+}
+
+/** What a scenario measured. */
+export interface ScenarioOutput {
+  readonly rows: Row[];
+  readonly coldStart?: ColdStart[];
+  readonly skipped?: { scenario: string; reason: string }[];
+}
+
+/** Environment for any coordinator under test: this run's trio, its timeout, and no logging. */
+export function coordinatorEnv(context: ScenarioContext): Record<string, string> {
+  return {
+    REDIS_NODES: context.cluster.redisNodes,
+    NODE_TIMEOUT_MS: String(context.settings.nodeTimeoutMs),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+}

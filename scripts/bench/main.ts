@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: starts its own Redis trio on free ports, runs every scenario of issue 6 (each variant after a
+ * warm-up, compared variants interleaved), prints a table with ratios and PASS/FAIL verdicts, and writes
+ * `bench-results/latest.json`, `bench-results/latest.md` and `docs/bench-latency.svg`.
+ *
+ *   npm run bench                       # full run, ~4 minutes on 2 cores
+ *   npm run bench -- --quick            # smoke run, ~1 minute
+ *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, cold-start
+ *
+ * Durations come from BENCH_* environment variables (see settings.ts).
+ */
+import './silentLogs';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { LocalRedisCluster } from '../localCluster';
+import { writeChart } from './chart';
+import type { ScenarioContext, ScenarioOutput } from './context';
+import { textReport, writeResults } from './report';
+import type { BenchResults } from './results';
+import { coldStartScenario } from './scenarios/coldStart';
+import { coordinatorScenario } from './scenarios/coordinator';
+import { handlerScenario } from './scenarios/handler';
+import { httpScenario } from './scenarios/http';
+import { hungNodeScenario } from './scenarios/hungNode';
+import { readSettings, selected, type ScenarioId } from './settings';
+import { judge } from './targets';
+import { workload } from './workload';
+
+const ROOT = join(__dirname, '..', '..');
+const SCENARIOS: readonly [ScenarioId, (context: ScenarioContext) => Promise<ScenarioOutput>][] = [
+  ['coordinator', coordinatorScenario],
+  ['handler', handlerScenario],
+  ['http', httpScenario],
+  ['hung-node', hungNodeScenario],
+  ['cold-start', coldStartScenario],
+];
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.argv.slice(2), process.env);
+  const started = performance.now();
+  const log = (message: string): void => {
+    process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+  };
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    durationS: 0,
+    command: ['npm run bench', ...process.argv.slice(2)].join(' '),
+    machine: machine(),
+    settings: { ...settings, only: settings.only === undefined ? undefined : [...settings.only] },
+    rows: [],
+    coldStart: [],
+    skipped: [],
+    targets: [],
+  };
+
+  log(`starting a Redis trio on free ports (${settings.quick ? 'quick' : 'full'} run)`);
+  const cluster = await LocalRedisCluster.start({ count: 3, appendOnly: false });
+  const context: ScenarioContext = { settings, cluster, work: workload(settings.keyCount, settings.valueBytes), log };
+  let failures = 0;
+  try {
+    for (const [id, scenario] of SCENARIOS) {
+      if (!selected(settings, id)) continue;
+      try {
+        const output = await scenario(context);
+        results.rows.push(...output.rows);
+        results.coldStart.push(...(output.coldStart ?? []));
+        results.skipped.push(...(output.skipped ?? []));
+      } catch (error) {
+        failures += 1;
+        log(`scenario ${id} failed: ${(error as Error).stack ?? String(error)}`);
+        results.skipped.push({ scenario: id, reason: `failed: ${(error as Error).message.split('\n')[0]}` });
+      }
+    }
+  } finally {
+    await cluster.stop();
+  }
+
+  results.durationS = (performance.now() - started) / 1000;
+  results.targets = judge(results);
+  const jsonPath = join(ROOT, 'bench-results', 'latest.json');
+  const markdownPath = join(ROOT, 'bench-results', 'latest.md');
+  const chartPath = join(ROOT, 'docs', 'bench-latency.svg');
+  await writeResults(results, jsonPath, markdownPath);
+  if (results.rows.length > 0) await writeChart(results, chartPath);
+  process.stdout.write(`\n${textReport(results)}\n\nwrote bench-results/latest.json, bench-results/latest.md${results.rows.length > 0 ? ', docs/bench-latency.svg' : ''}\n`);
+  // A benchmark that misses a target still succeeded as a run; only a scenario that crashed fails the command.
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+/** Where the numbers come from: they only mean something next to the machine that produced them. */
+function machine(): Record<string, string> {
+  const version = (command: string, args: string[]): string => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    cpus: String(cpus().length),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGB: (totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    redis: version(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--version']),
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+// Ctrl-C: exit through process.exit so the cluster's and serverless offline's exit hooks stop what this run started.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

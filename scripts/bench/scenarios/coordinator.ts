@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../../lib/config';
+import { Coordinator } from '../../../lib/coordinator';
+import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
+import { compareInterleaved, type Variant } from '../loop';
+import { rowsFrom, type Row } from '../results';
+import { plainClient, populate } from '../workload';
+
+export const RAW = 'raw ioredis, 1 node';
+export const FAN_OUT = 'bare fan-out, 3 nodes';
+export const QUORUM_WRITE = 'coordinator quorum write';
+export const FIRST_READ = 'coordinator first-response read';
+export const CONCURRENCIES = [1, 64] as const;
+
+export function groupName(operation: 'set' | 'get', concurrency: number): string {
+  return `${operation}, ${concurrency} in flight`;
+}
+
+/**
+ * Scenario 1: the coordinator in-process against one plain ioredis client on one of the same Redis servers (same
+ * client library, same options, same concurrency), and against a bare ioredis fan-out to all three nodes (what the
+ * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
+ * first value).
+ */
+export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
+  const { settings, cluster, work } = context;
+  const coordinator = new Coordinator(loadConfig(coordinatorEnv(context)));
+  const raw = plainClient(cluster.nodes[0]!.url);
+  const fanOut = cluster.nodes.map((node) => plainClient(node.url));
+  const rawKey = (i: number): string => `raw-${work.key(i)}`;
+  try {
+    await populate(work.keys, (key) => coordinator.set(key, work.value));
+    await populate(work.keys.map((_, i) => rawKey(i)), (key) => raw.set(key, work.value));
+    await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => rawKey(i)), (key) => client.set(key, work.value))));
+
+    const rows: Row[] = [];
+    for (const concurrency of CONCURRENCIES) {
+      const options = { concurrency, warmupMs: settings.warmupMs, durationMs: settings.durationMs, rounds: settings.rounds };
+      const writes: Variant[] = [
+        { name: RAW, operation: (i) => raw.set(rawKey(i), work.value) },
+        { name: FAN_OUT, operation: (i) => quorumOf(fanOut, 2, (client) => client.set(rawKey(i), work.value)) },
+        { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
+      ];
+      context.log(`coordinator: set at ${concurrency} in flight`);
+      rows.push(...rowsFrom('coordinator', groupName('set', concurrency), await compareInterleaved(writes, options), RAW));
+      const reads: Variant[] = [
+        { name: RAW, operation: (i) => raw.get(rawKey(i)) },
+        { name: FAN_OUT, operation: (i) => firstValueOf(fanOut, (client) => client.get(rawKey(i))) },
+        { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
+      ];
+      context.log(`coordinator: get at ${concurrency} in flight`);
+      rows.push(...rowsFrom('coordinator', groupName('get', concurrency), await compareInterleaved(reads, options), RAW));
+    }
+    return {
+      rows,
+      skipped: [
+        {
+          scenario: 'coordinator: quorum read',
+          reason: 'this coordinator has no read consistency levels yet (they are being added on main); add the variant here once Coordinator.get accepts one',
+        },
+      ],
+    };
+  } finally {
+    await coordinator.close();
+    raw.disconnect();
+    for (const client of fanOut) client.disconnect();
+  }
+}
+
+/** Sends `command` to every client and resolves once `quorum` of them have answered. */
+function quorumOf(clients: readonly Redis[], quorum: number, command: (client: Redis) => Promise<unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let acknowledged = 0;
+    let failed = 0;
+    for (const client of clients) {
+      command(client).then(
+        () => {
+          acknowledged += 1;
+          if (acknowledged === quorum) resolve();
+        },
+        (error: unknown) => {
+          failed += 1;
+          if (failed > clients.length - quorum) reject(error);
+        },
+      );
+    }
+  });
+}
+
+/** Sends `command` to every client and resolves with the first non-null answer (null when all answer null). */
+function firstValueOf<T>(clients: readonly Redis[], command: (client: Redis) => Promise<T | null>): Promise<T | null> {
+  return new Promise((resolve, reject) => {
+    let remaining = clients.length;
+    let answered = false;
+    for (const client of clients) {
+      command(client).then(
+        (value) => {
+          remaining -= 1;
+          if (value !== null) {
+            answered = true;
+            resolve(value);
+          } else if (remaining === 0) resolve(null);
+        },
+        (error: unknown) => {
+          remaining -= 1;
+          if (remaining === 0 && !answered) reject(error);
+        },
+      );
+    }
+  });
+}

@@ -1,0 +1,140 @@
+import type { Context } from 'aws-lambda';
+import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { HttpEvent, HttpResult } from '../../../functions/http';
+import type { Coordinator } from '../../../lib/coordinator';
+import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
+import { compareInterleaved } from '../loop';
+import { rowsFrom, type Row } from '../results';
+import { populate } from '../workload';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const BUNDLE = join(ROOT, 'bench-results', 'tmp', 'handlers.cjs');
+
+export const HANDLER = 'handler (API Gateway event)';
+export const DIRECT = 'coordinator directly';
+export const HANDLER_CONCURRENCY = 1;
+
+interface HandlerBundle {
+  setHandler(event: HttpEvent, context: Context): Promise<HttpResult>;
+  getHandler(event: HttpEvent, context: Context): Promise<HttpResult>;
+  sharedCoordinator(): Coordinator;
+  closeSharedCoordinator(): Promise<void>;
+}
+
+/**
+ * Scenario 2: the bundled `set`/`get` handlers invoked in-process with API Gateway events, against calling the same
+ * bundle's coordinator directly. The difference of their p50s is the cost of middy, the middlewares, parsing and
+ * shaping the response, per request.
+ */
+export async function handlerScenario(context: ScenarioContext): Promise<ScenarioOutput> {
+  const { settings, work } = context;
+  const bundle = await loadHandlerBundle(coordinatorEnv(context));
+  try {
+    const coordinator = bundle.sharedCoordinator();
+    await populate(work.keys, (key) => coordinator.set(key, work.value));
+    const lambda = lambdaContext();
+    // Request bodies arrive as strings; encode them once so the handler side does not pay for the client's work.
+    const bodies = work.keys.map((key) => JSON.stringify({ key, value: work.value }));
+    const options = { concurrency: HANDLER_CONCURRENCY, warmupMs: settings.warmupMs, durationMs: settings.durationMs, rounds: settings.rounds };
+    const rows: Row[] = [];
+
+    context.log('handler: set');
+    const sets = await compareInterleaved(
+      [
+        { name: DIRECT, operation: (i) => coordinator.set(work.key(i), work.value) },
+        {
+          name: HANDLER,
+          operation: (i) =>
+            expectStatus(bundle.setHandler(setEvent(bodies[i % bodies.length]!), lambda), 200),
+        },
+      ],
+      options,
+    );
+    rows.push(...rowsFrom('handler', 'set handler', sets, DIRECT));
+
+    context.log('handler: get');
+    const gets = await compareInterleaved(
+      [
+        { name: DIRECT, operation: (i) => coordinator.get(work.key(i)) },
+        { name: HANDLER, operation: (i) => expectStatus(bundle.getHandler(getEvent(work.key(i)), lambda), 200) },
+      ],
+      options,
+    );
+    rows.push(...rowsFrom('handler', 'get handler', gets, DIRECT));
+    return { rows };
+  } finally {
+    await bundle.closeSharedCoordinator();
+  }
+}
+
+/**
+ * Bundles the handlers with the esbuild options of `serverless.yml` (CommonJS, minified, node20, AWS SDK external)
+ * and loads the bundle with the handlers' environment in place (they read it at import time).
+ */
+async function loadHandlerBundle(env: Record<string, string>): Promise<HandlerBundle> {
+  await build({
+    entryPoints: [join(__dirname, '..', 'handlerBundleEntry.ts')],
+    outfile: BUNDLE,
+    bundle: true,
+    minify: true,
+    format: 'cjs',
+    target: 'node20',
+    platform: 'node',
+    external: ['@aws-sdk/*'],
+    logLevel: 'error',
+  });
+  Object.assign(process.env, env);
+  // Under `serverless invoke local` the handlers close their connections after every call; not here.
+  delete process.env.IS_LOCAL;
+  return createRequire(__filename)(BUNDLE) as HandlerBundle;
+}
+
+async function expectStatus(response: Promise<HttpResult>, status: number): Promise<void> {
+  const { statusCode, body } = await response;
+  if (statusCode !== status) throw new Error(`expected HTTP ${status}, got ${statusCode}: ${body}`);
+}
+
+/** An API Gateway (REST, proxy) event as Lambda delivers it; a fresh one per call, since middlewares mutate it. */
+function httpEvent(method: string, path: string, body: string | null, query: Record<string, string> | null): HttpEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: path,
+    body,
+    isBase64Encoded: false,
+    headers: { 'content-type': 'application/json' },
+    multiValueHeaders: {},
+    queryStringParameters: query,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { requestId: 'bench' } as HttpEvent['requestContext'],
+  };
+}
+
+function setEvent(body: string): HttpEvent {
+  return httpEvent('POST', '/set', body, null);
+}
+
+function getEvent(key: string): HttpEvent {
+  return httpEvent('GET', '/get', null, { key });
+}
+
+function lambdaContext(): Context {
+  return {
+    awsRequestId: 'bench',
+    functionName: 'bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
+    memoryLimitInMB: '512',
+    logGroupName: 'bench',
+    logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,119 @@
+import { findRow, type BenchResults, type Row, type TargetVerdict } from './results';
+import { FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
+import { DIRECT, HANDLER } from './scenarios/handler';
+import { httpGroup, SEED } from './scenarios/http';
+import { hungGroup } from './scenarios/hungNode';
+
+/** Netflix Dynomite, 3 replicas, quorum reads and writes, 50 clients, on this kind of machine (issue 6). */
+export const DYNOMITE = { setOps: 25_900, getOps: 23_200 } as const;
+const BUNDLE_LIMIT_BYTES = 300 * 1024;
+const LOAD_LIMIT_MS = 50;
+const MIDDLEWARE_LIMIT_MS = 0.05;
+
+/** Judges this run against every target of issue 6; a target whose scenario did not run is reported as not measured. */
+export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): TargetVerdict[] {
+  const { rows } = results;
+  const verdicts: TargetVerdict[] = [];
+  const add = (id: string, target: string, measured: string | undefined, pass: boolean | undefined): void => {
+    verdicts.push({ id, target, measured: measured ?? 'not measured', pass: measured === undefined ? null : (pass ?? null) });
+  };
+  const ratio = (row: Row | undefined, key: 'ops' | 'p50' | 'p99'): number | undefined => row?.ratios?.[key];
+
+  const write64 = findRow(rows, groupName('set', 64), QUORUM_WRITE);
+  const read64 = findRow(rows, groupName('get', 64), FIRST_READ);
+  const w64 = ratio(write64, 'ops');
+  const r64 = ratio(read64, 'ops');
+  add('c64-write-ratio', '64 in flight: quorum write ops/s >= 0.30x raw SET', fmtRatio(w64, write64), w64 !== undefined && w64 >= 0.3);
+  add('c64-read-ratio', '64 in flight: first-response read ops/s >= 0.35x raw GET', fmtRatio(r64, read64), r64 !== undefined && r64 >= 0.35);
+  add(
+    'c64-write-dynomite',
+    `64 in flight: quorum write ops/s > Dynomite's ${DYNOMITE.setOps} SET/s`,
+    write64 && `${Math.round(write64.opsPerSec)} ops/s`,
+    write64 && write64.opsPerSec > DYNOMITE.setOps,
+  );
+  add(
+    'c64-read-dynomite',
+    `64 in flight: first-response read ops/s > Dynomite's ${DYNOMITE.getOps} GET/s`,
+    read64 && `${Math.round(read64.opsPerSec)} ops/s`,
+    read64 && read64.opsPerSec > DYNOMITE.getOps,
+  );
+
+  const write1 = findRow(rows, groupName('set', 1), QUORUM_WRITE);
+  const read1 = findRow(rows, groupName('get', 1), FIRST_READ);
+  const rawGet1 = findRow(rows, groupName('get', 1), RAW);
+  const rawSet1 = findRow(rows, groupName('set', 1), RAW);
+  add(
+    'c1-write-p50',
+    '1 in flight: quorum write p50 <= 1.2x raw SET p50',
+    write1 && rawSet1 && `${fmtRatio(ratio(write1, 'p50'))} (${ms(write1.latency.p50Ms)} vs ${ms(rawSet1.latency.p50Ms)})`,
+    (ratio(write1, 'p50') ?? Infinity) <= 1.2,
+  );
+  add(
+    'c1-read-p50',
+    '1 in flight: first-response read p50 <= 1.0x raw GET p50',
+    read1 && rawGet1 && `${fmtRatio(ratio(read1, 'p50'))} (${ms(read1.latency.p50Ms)} vs ${ms(rawGet1.latency.p50Ms)})`,
+    (ratio(read1, 'p50') ?? Infinity) <= 1.0,
+  );
+  add(
+    'c1-read-p99',
+    '1 in flight: first-response read p99 <= 1.0x raw GET p99',
+    read1 && rawGet1 && `${fmtRatio(ratio(read1, 'p99'))} (${ms(read1.latency.p99Ms)} vs ${ms(rawGet1.latency.p99Ms)})`,
+    (ratio(read1, 'p99') ?? Infinity) <= 1.0,
+  );
+
+  for (const operation of ['set', 'get'] as const) {
+    const handler = findRow(rows, `${operation} handler`, HANDLER);
+    const direct = findRow(rows, `${operation} handler`, DIRECT);
+    const cost = handler && direct ? handler.latency.p50Ms - direct.latency.p50Ms : undefined;
+    add(
+      `middleware-${operation}`,
+      `${operation} handler: middleware cost <= 50 µs per request at p50`,
+      cost === undefined ? undefined : `${(cost * 1000).toFixed(1)} µs (p50 ${ms(handler!.latency.p50Ms)} vs ${ms(direct!.latency.p50Ms)})`,
+      cost !== undefined && cost <= MIDDLEWARE_LIMIT_MS,
+    );
+  }
+
+  const httpSet16 = findRow(rows, httpGroup('set'), '16 connections');
+  const httpGet16 = findRow(rows, httpGroup('get'), '16 connections');
+  const httpGet1 = findRow(rows, httpGroup('get'), '1 connection');
+  add('http-set-16', `HTTP POST /set at 16 connections > seed's ${SEED.set16} req/s`, httpSet16 && `${Math.round(httpSet16.opsPerSec)} req/s`, httpSet16 && httpSet16.opsPerSec > SEED.set16);
+  add('http-get-16', `HTTP GET /get at 16 connections > seed's ${SEED.get16} req/s`, httpGet16 && `${Math.round(httpGet16.opsPerSec)} req/s`, httpGet16 && httpGet16.opsPerSec > SEED.get16);
+  add('http-get-p90', 'HTTP GET /get at 1 connection: p90 < 5 ms', httpGet1 && ms(httpGet1.latency.p90Ms), httpGet1 && httpGet1.latency.p90Ms < 5);
+
+  for (const operation of ['set', 'get'] as const) {
+    const before = findRow(rows, hungGroup(operation), 'before');
+    const during = findRow(rows, hungGroup(operation), 'during');
+    const r = ratio(during, 'p99');
+    add(
+      `hung-${operation}-p99`,
+      `one node hung, ${operation}: p99 during the fault (after its first second) <= 2x healthy p99`,
+      during && before && `${fmtRatio(r)} (${ms(during.latency.p99Ms)} vs ${ms(before.latency.p99Ms)}${during.errors > 0 ? `, ${during.errors} errors` : ''})`,
+      r !== undefined && r <= 2 && during!.errors === 0,
+    );
+  }
+
+  for (const cold of results.coldStart) {
+    add(`bundle-${cold.fn}`, `${cold.fn} bundle <= 300 KB`, `${kb(cold.jsBytes)} JS (zip ${kb(cold.zipBytes)} with a ${kb(cold.sourceMapBytes)} source map)`, cold.jsBytes <= BUNDLE_LIMIT_BYTES);
+    add(
+      `load-${cold.fn}`,
+      `${cold.fn} bundle loads in <= 50 ms (p50 of ${cold.requireMs.runs} fresh processes, --enable-source-maps)`,
+      `${cold.requireMs.p50.toFixed(1)} ms (max ${cold.requireMs.max.toFixed(1)} ms)`,
+      cold.requireMs.p50 <= LOAD_LIMIT_MS,
+    );
+  }
+  return verdicts;
+}
+
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  return value < 1 ? `${value.toFixed(3)} ms` : value < 100 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`;
+}
+
+function fmtRatio(value: number | undefined, row?: Row): string | undefined {
+  if (value === undefined) return undefined;
+  return row === undefined ? `${value.toFixed(2)}x` : `${value.toFixed(2)}x (${Math.round(row.opsPerSec)} ops/s)`;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KB`;
+}

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePorts } from './localCluster';
+
+const ROOT = join(__dirname, '..');
+const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
+const READY_PATTERN = /Server ready: (http:\/\/[^\s]+)/;
+const START_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 5_000;
+
+/** A running `serverless offline`: its base URL for HTTP and the port of its Lambda invoke endpoint. */
+export interface RunningOffline {
+  readonly baseUrl: string;
+  readonly lambdaPort: number;
+  /** Everything the process printed so far (handler logs included). */
+  output(): string;
+  /** Stops it and every worker it started (its whole process group); resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+const liveGroups = new Set<number>();
+// Never leave a serverless offline behind when this process exits early (a crash, Ctrl-C handled elsewhere).
+process.once('exit', () => {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+});
+
+/**
+ * Starts a real `serverless offline` on free ports (never the seed's 3000/3002) and resolves once it is ready.
+ * Used by the end-to-end tests and by the benchmark.
+ *
+ * @param env extra environment for the handlers, typically `REDIS_NODES` of a local cluster.
+ */
+export async function startServerlessOffline(env: Record<string, string>): Promise<RunningOffline> {
+  const [httpPort, lambdaPort] = await freePorts(2);
+  let output = '';
+  const child: ChildProcess = spawn(
+    SERVERLESS_BIN,
+    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        // Reads hand repair to the repair function through this offline's own Lambda endpoint.
+        LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+        ...env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+      // Its own process group, so stopping it also stops the workers it starts.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${SERVERLESS_BIN}`);
+  liveGroups.add(pid);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => liveGroups.delete(pid));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    killGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serverless offline did not start:\n${output}`)), START_TIMEOUT_MS);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString();
+        const match = READY_PATTERN.exec(output);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`serverless offline exited with code ${code}:\n${output}`));
+      });
+    });
+    return { baseUrl, lambdaPort: lambdaPort!, output: () => output, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
