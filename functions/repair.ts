@@ -1,21 +1,26 @@
 import middy from '@middy/core';
-import type { KeyRepairReport } from '../lib/coordinator';
+import type { HintReplayReport, KeyRepairReport } from '../lib/coordinator';
 import { InvalidRequestError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { sharedCoordinator } from '../lib/sharedCoordinator';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 
-/** The event the coordinator sends (asynchronously) when a read finds replicas behind. */
+/**
+ * The event the coordinator sends (asynchronously) when a read finds replicas behind (`keys`) or a write missed
+ * replicas (`hintsFor`).
+ */
 export interface RepairEvent {
-  readonly keys: readonly string[];
+  readonly keys?: readonly string[];
+  readonly hintsFor?: readonly string[];
   readonly reason?: string;
 }
 
-/** What the repair did, key by key. */
+/** What the repair did, key by key and replica by replica. */
 export interface RepairResult {
   readonly keys: number;
   readonly repaired: number;
   readonly reports: readonly KeyRepairReport[];
+  readonly hints: readonly HintReplayReport[];
 }
 
 const MAX_KEYS_PER_EVENT = 1_000;
@@ -29,30 +34,42 @@ export class RepairIncompleteError extends Error {
 }
 
 /**
- * The `repair` function: reads each key from every replica and brings every replica to the newest version.
+ * The `repair` function: reads each key from every replica and brings every replica to the newest version, and
+ * replays the hints stored for replicas that missed writes.
  *
- * Invoked asynchronously by reads that find replicas behind (`READ_REPAIR=async`), and by hand:
- * `serverless invoke local -f repair --data '{"keys":["k"]}'`. Idempotent (set-if-newer), so Lambda's retries are
- * harmless; it fails (and is retried, then sent to the on-failure queue) when a replica could not be reached.
+ * Invoked asynchronously by reads that find replicas behind (`READ_REPAIR=async`) and by writes that missed
+ * replicas (hinted hand-off), and by hand: `serverless invoke local -f repair --data '{"keys":["k"]}'`. Idempotent
+ * (set-if-newer), so Lambda's retries are harmless. It fails (so Lambda retries it, then sends it to the on-failure
+ * queue) when a replica holding one of the keys could not be reached; a replica that is still down when its hints
+ * are replayed keeps its hints for the next hand-off or anti-entropy run.
  */
 export const handler = middy<RepairEvent, RepairResult>()
   .use(closeConnectionsWhenLocal())
   .handler(async (event) => {
-    const keys = parseKeys(event);
+    const keys = parseList(event, 'keys');
+    const targets = parseList(event, 'hintsFor');
+    if (keys.length === 0 && targets.length === 0) {
+      throw new InvalidRequestError('the event must name "keys" to repair or replicas in "hintsFor"');
+    }
     const coordinator = sharedCoordinator();
     const reports: KeyRepairReport[] = [];
     for (const key of keys) reports.push(await coordinator.repairKey(key));
-    const repaired = reports.reduce((sum, report) => sum + report.repairs.filter((r) => r.outcome === 'repaired').length, 0);
+    const hints: HintReplayReport[] = [];
+    for (const target of targets) hints.push(await coordinator.replayHints(target));
+    const repaired =
+      reports.reduce((sum, report) => sum + report.repairs.filter((r) => r.outcome === 'repaired').length, 0) +
+      hints.reduce((sum, replay) => sum + replay.repaired, 0);
     const unreachable = [...new Set(reports.flatMap((report) => report.unreachable))];
-    logger.info('repair', { reason: event.reason ?? 'manual', keys: keys.length, repaired, unreachable });
+    logger.info('repair', { reason: event.reason ?? 'manual', keys: keys.length, hintsFor: targets, repaired, unreachable });
     if (unreachable.length > 0) throw new RepairIncompleteError(unreachable);
-    return { keys: keys.length, repaired, reports };
+    return { keys: keys.length, repaired, reports, hints };
   });
 
-function parseKeys(event: RepairEvent): readonly string[] {
-  const keys = (event as Partial<RepairEvent> | null)?.keys;
-  if (!Array.isArray(keys) || keys.length > MAX_KEYS_PER_EVENT || !keys.every((k) => typeof k === 'string' && k !== '')) {
-    throw new InvalidRequestError(`the event must be {"keys": [...]} with 1 to ${MAX_KEYS_PER_EVENT} non-empty strings`);
+function parseList(event: RepairEvent, field: 'keys' | 'hintsFor'): readonly string[] {
+  const list = (event as Partial<RepairEvent> | null)?.[field];
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > MAX_KEYS_PER_EVENT || !list.every((k) => typeof k === 'string' && k !== '')) {
+    throw new InvalidRequestError(`"${field}" must be a list of at most ${MAX_KEYS_PER_EVENT} non-empty strings`);
   }
-  return keys;
+  return list;
 }

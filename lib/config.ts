@@ -37,6 +37,12 @@ export interface CoordinatorConfig {
   readonly repairFunctionName?: string;
   /** A Lambda API endpoint other than AWS's, such as serverless offline's (`LAMBDA_ENDPOINT`). */
   readonly lambdaEndpoint?: string;
+  /** Consecutive failures that open a replica's circuit breaker (`BREAKER_FAILURES`). */
+  readonly breakerFailures: number;
+  /** First pause before a probe reaches a replica whose breaker opened, in ms (`BREAKER_HALF_OPEN_MS`). */
+  readonly breakerHalfOpenMs: number;
+  /** Keys compared per SCAN batch by anti-entropy (`ANTI_ENTROPY_BATCH`). */
+  readonly antiEntropyBatch: number;
 }
 
 /** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
@@ -82,6 +88,9 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     rollback: parseChoice(env, 'ROLLBACK', ['on', 'off'] as const, 'on') === 'on',
     rollbackWindowMs: Math.max(10_000, nodeTimeoutMs * 20),
     tombstoneGraceMs: parseInteger(env, 'TOMBSTONE_GRACE_S', DEFAULT_TOMBSTONE_GRACE_S, 1, 10 * 365 * 86_400) * 1000,
+    breakerFailures: parseInteger(env, 'BREAKER_FAILURES', 3, 1, 1_000),
+    breakerHalfOpenMs: parseInteger(env, 'BREAKER_HALF_OPEN_MS', 1_000, 10, 600_000),
+    antiEntropyBatch: parseInteger(env, 'ANTI_ENTROPY_BATCH', 200, 1, 10_000),
     ...(repairFunctionName === undefined ? {} : { repairFunctionName }),
     ...(lambdaEndpoint === undefined ? {} : { lambdaEndpoint }),
   };

@@ -8,12 +8,15 @@ import { raceRead, type ReadResult } from './raceRead';
 import { readFanOut } from './readFanOut';
 import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './readRepair';
 import { LambdaRepairDispatcher, type RepairDispatcher } from './repairDispatcher';
-import { applyEntry, readEntry } from './replicaCommands';
-import { ReplicaPool, type ReplicaClient } from './replicaPool';
-import type { ReplicaReport } from './replicaOutcome';
+import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './antiEntropy';
+import { checkHealth, type StoreHealth } from './health';
+import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './hintedHandoff';
+import { applyEntry, readEntry, rollbackEntry } from './replicaCommands';
+import { ReplicaPool, type Replica, type ReplicaClient } from './replicaPool';
+import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './replicaOutcome';
 import { rollbackWrite } from './rollback';
 import { isTombstone, type StoredEntry } from './storedEntry';
-import { storageKey } from './storageLayout';
+import { storageKey, userKeyOf } from './storageLayout';
 import { writeQuorum, type WriteResult } from './quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
@@ -47,6 +50,18 @@ export interface ReadOutcome {
   readonly repair: ReadRepairOutcome;
 }
 
+/** The result of replaying the hints stored for one replica. */
+export interface HintReplayReport {
+  readonly target: string;
+  /** `down`: the replica is still unreachable, its hints stay for later. */
+  readonly status: 'replayed' | 'down';
+  readonly keys: number;
+  readonly repaired: number;
+}
+
+/** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
+const HINT_DISPATCH_INTERVAL_MS = 1_000;
+
 /** The result of repairing one key across all replicas. */
 export interface KeyRepairReport {
   readonly key: string;
@@ -65,6 +80,7 @@ export interface KeyRepairReport {
  */
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
+  private readonly lastHintDispatch = new Map<string, number>();
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -77,6 +93,7 @@ export class Coordinator {
       (config.repairFunctionName === undefined
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
+    pool.onReconnect((replica) => this.replayRollbacks(replica.name).then(() => undefined));
   }
 
   /**
@@ -128,13 +145,81 @@ export class Coordinator {
    * answered to the newest entry. Idempotent: the repair function and anti-entropy call it, and retries are harmless.
    */
   async repairKey(key: string): Promise<KeyRepairReport> {
-    const redisKey = storageKey(key);
-    const round = await readFanOut(this.pool, (client) => readEntry(client, redisKey), () => false);
+    return this.repairRedisKey(storageKey(key));
+  }
+
+  /** {@link repairKey} for a key already mapped to its Redis key (as hints and anti-entropy hold them). */
+  async repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
+    const key = userKeyOf(redisKey) ?? redisKey;
+    const pool = this.pool.unguarded;
+    const round = await readFanOut(pool, (client) => readEntry(client, redisKey), () => false);
     const plan = planRepair(round.replies);
-    const repairs = plan === undefined ? [] : await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
+    const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, this.config.rollbackWindowMs);
     const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;
     const unreachable = round.reports.filter((r) => r.outcome === 'error' || r.outcome === 'timeout').map((r) => r.node);
     return { key, ...(newest ? { newestVersion: newest.version } : {}), repairs, unreachable };
+  }
+
+  /**
+   * Hinted hand-off, second half: brings the replica `target` up to date on every key it is hinted to have missed,
+   * and forgets those hints. Does nothing while `target` is unreachable: its hints stay for the next attempt.
+   */
+  async replayHints(target: string): Promise<HintReplayReport> {
+    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
+    if (replica === undefined) return { target, status: 'down', keys: 0, repaired: 0 };
+    const pool = this.pool.unguarded;
+    const ping = await pool.call(replica, (client) => client.ping());
+    if (!ping.ok) return { target, status: 'down', keys: 0, repaired: 0 };
+    const keys = await hintedKeys(pool, target);
+    const done: string[] = [];
+    let repaired = 0;
+    for (const redisKey of keys) {
+      const report = await this.repairRedisKey(redisKey);
+      if (report.unreachable.includes(target)) break;
+      repaired += report.repairs.filter((r) => r.node === target && r.outcome === 'repaired').length;
+      done.push(redisKey);
+    }
+    await clearHints(pool, target, done);
+    return { target, status: done.length === keys.length ? 'replayed' : 'down', keys: done.length, repaired };
+  }
+
+  /**
+   * Applies on `target` the rollbacks it could not be sent while it was unreachable (it may have applied those
+   * writes just before it crashed), then forgets them. Runs when a coordinator reconnects to a replica, before the
+   * replica serves requests again, and at the start of every anti-entropy run.
+   *
+   * @returns how many rollbacks were applied.
+   */
+  async replayRollbacks(target: string): Promise<number> {
+    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
+    if (replica === undefined) return 0;
+    const pool = this.pool.unguarded;
+    const hints = await rollbackHints(pool, target);
+    const applied = [];
+    for (const hint of hints) {
+      const result = await pool.call(replica, (client) =>
+        rollbackEntry(client, hint.redisKey, hint.version, this.config.rollbackWindowMs),
+      );
+      if (result.ok) applied.push(hint);
+    }
+    await clearRollbackHints(pool, target, applied);
+    if (hints.length > 0) logger.info('rollbacks replayed', { target, rollbacks: applied.length });
+    return applied.length;
+  }
+
+  /** Each replica's reachability and breaker state, and whether a write quorum is reachable now. */
+  health(): Promise<StoreHealth> {
+    return checkHealth(this.pool, this.config.writeQuorum);
+  }
+
+  /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
+  antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
+    return runAntiEntropy(this, { batch: this.config.antiEntropyBatch, ...options });
+  }
+
+  /** The replicas as background work sees them (breakers ignored), for anti-entropy. */
+  get replicaPool(): ReplicaPool {
+    return this.pool.unguarded;
   }
 
   /** Closes the connections to every replica. */
@@ -164,7 +249,13 @@ export class Coordinator {
         applyEntry(client, redisKey, entry, undoTtlMs),
       );
       logger.info('write', { operation, consistency, acknowledged: result.acknowledged, replicas: result.replicas });
-      void result.settled.then((reports) => this.observe(reports));
+      await this.handOffMissed(redisKey, result.replicas);
+      // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
+      void result.settled.then((reports) => {
+        this.observe(reports);
+        const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
+        if (late.length > 0) void this.handOffMissed(redisKey, reports, late.map((r) => r.node));
+      });
       return result;
     } catch (error) {
       if (!(error instanceof QuorumNotReachedError)) throw error;
@@ -174,10 +265,29 @@ export class Coordinator {
       }
       const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas);
       logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
-      throw new QuorumNotReachedError(error.acknowledged, error.required, error.replicas, rollback);
+      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback);
     } finally {
       logger.debug('write key', { key });
     }
+  }
+
+  /**
+   * Hinted hand-off, first half: when a committed write missed some replicas (error, timeout, breaker open), stores
+   * durable hints on the replicas that took it and hands the missed replicas to the repair function (at most once a
+   * second per replica and container; the repair function replays all their hints at once).
+   */
+  private async handOffMissed(redisKey: string, reports: readonly ReplicaReport[], only?: readonly string[]): Promise<void> {
+    const missed = only ?? reports.filter((report) => isWriteMissed(report.outcome)).map((report) => report.node);
+    if (missed.length === 0) return;
+    const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
+    const stored = await recordHints(this.pool, redisKey, missed, holders);
+    logger.info('hints recorded', { missed, storedOn: stored });
+    if (this.dispatcher === undefined) return;
+    const now = Date.now();
+    const due = missed.filter((target) => now - (this.lastHintDispatch.get(target) ?? 0) >= HINT_DISPATCH_INTERVAL_MS);
+    if (due.length === 0) return;
+    for (const target of due) this.lastHintDispatch.set(target, now);
+    await this.dispatcher.dispatch({ hintsFor: due, reason: 'hints' });
   }
 
   /** Heals the replicas a read found behind, as `READ_REPAIR` says. */

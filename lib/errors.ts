@@ -35,6 +35,8 @@ export class InvalidRequestError extends Error {
  */
 export class QuorumNotReachedError extends Error {
   constructor(
+    /** The version the failed write carried (the one rolled back). */
+    public readonly version: string,
     public readonly acknowledged: number,
     public readonly required: number,
     public readonly replicas: readonly ReplicaReport[],

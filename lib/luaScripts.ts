@@ -107,3 +107,24 @@ end
 redis.call('DEL', KEYS[1])
 return 2
 `;
+
+/**
+ * `versionsOf KEYS=keys ARGV[1]=seedVersion`
+ *
+ * Returns, for each key, the version the replica holds: '' when it holds nothing, the seed version for a plain
+ * string. One round trip per batch lets anti-entropy compare compact versions before moving any value.
+ */
+export const VERSIONS_OF_LUA = `
+local versions = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'hash' then
+    versions[i] = redis.call('HGET', key, 'version') or ''
+  elseif kind == 'none' then
+    versions[i] = ''
+  else
+    versions[i] = ARGV[1]
+  end
+end
+return versions
+`;

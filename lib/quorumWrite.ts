@@ -50,7 +50,7 @@ export function writeQuorum(
         if (count >= quorum) {
           resolve({ version, acknowledged: count, required: quorum, replicas: snapshot, settled });
         } else {
-          reject(new QuorumNotReachedError(count, quorum, snapshot));
+          reject(new QuorumNotReachedError(version, count, quorum, snapshot));
         }
       });
     };

@@ -13,7 +13,7 @@ export interface RepairPlan {
 /** What one repair write did on one replica. */
 export interface RepairReport {
   readonly node: string;
-  readonly outcome: 'repaired' | 'newer' | 'rolled-back' | 'error' | 'timeout';
+  readonly outcome: 'repaired' | 'newer' | 'rolled-back' | 'error' | 'timeout' | 'skipped';
   readonly ms: number;
 }
 

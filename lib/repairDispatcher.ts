@@ -1,10 +1,13 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { logger } from './logger';
 
-/** Keys whose replicas disagree and should be brought to the newest version. */
+/** Work for the repair function: keys whose replicas disagree, and replicas whose hints should be replayed. */
 export interface RepairRequest {
-  readonly keys: readonly string[];
-  /** Why the repair was asked for, for the logs (`read`, `hint`, ...). */
+  /** User keys to bring to the newest version on every replica. */
+  readonly keys?: readonly string[];
+  /** Replicas (`host:port`) that missed writes: replay the hints stored for them. */
+  readonly hintsFor?: readonly string[];
+  /** Why the repair was asked for, for the logs (`read`, `hints`, ...). */
   readonly reason: string;
 }
 
@@ -45,7 +48,12 @@ export class LambdaRepairDispatcher implements RepairDispatcher {
         }),
         { abortSignal: AbortSignal.timeout(DISPATCH_TIMEOUT_MS) },
       );
-      logger.info('repair dispatched', { function: this.functionName, keys: request.keys.length, reason: request.reason });
+      logger.info('repair dispatched', {
+        function: this.functionName,
+        keys: request.keys?.length ?? 0,
+        hintsFor: request.hintsFor ?? [],
+        reason: request.reason,
+      });
       return true;
     } catch (error) {
       // Anti-entropy still finds the divergence; a read must not fail because repair could not be queued.

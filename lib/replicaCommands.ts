@@ -74,3 +74,13 @@ export async function rollbackEntry(
   const reply = await client.rollbackIfCurrent(redisKey, rolledBackKey(redisKey), version, UNDO_PREFIX, String(rememberMs));
   return reply === 1 ? 'restored' : reply === 0 ? 'not-held' : 'dropped';
 }
+
+/**
+ * Reads the versions one replica holds for many keys in one round trip (undefined where it holds nothing), so
+ * anti-entropy can compare replicas without moving values.
+ */
+export async function versionsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(Version | undefined)[]> {
+  if (redisKeys.length === 0) return [];
+  const versions = await client.versionsOf(redisKeys.length, ...redisKeys, SEED_VERSION);
+  return versions.map((version) => (version === '' ? undefined : version));
+}

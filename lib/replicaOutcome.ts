@@ -10,6 +10,7 @@
  * - `repaired`: a read found the replica behind and brought it to the newest version.
  * - `error`: the replica refused or failed the command (connection refused, closed, Redis error).
  * - `timeout`: no answer within the node timeout (a hung or overloaded node).
+ * - `skipped`: not asked, because the replica's circuit breaker is open after repeated failures.
  * - `pending`: no answer yet when the coordinator answered the client.
  */
 export type ReplicaOutcome =
@@ -21,6 +22,7 @@ export type ReplicaOutcome =
   | 'repaired'
   | 'error'
   | 'timeout'
+  | 'skipped'
   | 'pending';
 
 /** One replica's part in one operation: who, what happened, how long it took and which version it holds or took. */
@@ -41,4 +43,9 @@ export interface ReplicaReport {
 /** True for outcomes that mean the replica acknowledged a write: it holds this version or a newer one. */
 export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
   return outcome === 'applied' || outcome === 'newer';
+}
+
+/** True for outcomes that mean the replica did not take a write (so it needs a hint). */
+export function isWriteMissed(outcome: ReplicaOutcome): boolean {
+  return outcome === 'error' || outcome === 'timeout' || outcome === 'skipped';
 }

@@ -1,6 +1,14 @@
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+} from 'cockatiel';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CoordinatorConfig, ReplicaAddress } from './config';
-import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA } from './luaScripts';
+import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './luaScripts';
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
@@ -18,20 +26,44 @@ export interface ReplicaClient extends Redis {
   ): Promise<[number, string]>;
   /** See `ROLLBACK_IF_CURRENT_LUA`; use `rollbackEntry` from `replicaCommands`. */
   rollbackIfCurrent(key: string, rolledBackKey: string, version: string, undoPrefix: string, rememberMs: string): Promise<number>;
+  /** See `VERSIONS_OF_LUA`; use `versionsOf` from `replicaCommands`. */
+  versionsOf(numberOfKeys: number, ...keysThenSeedVersion: string[]): Promise<string[]>;
 }
 
-/** One replica: its address and its long-lived connection. */
+/** One replica: its address, its long-lived connection and the circuit breaker guarding it. */
 export interface Replica {
   readonly name: string;
   readonly client: ReplicaClient;
+  /** Replaced by a closed one when the connection comes back. */
+  breaker: CircuitBreakerPolicy;
+  /** True between a reconnection and the end of the catch-up that runs before the replica is used again. */
+  recovering: boolean;
 }
+
+/** Work to do on a replica whose connection came back, before requests use it again. */
+export type ReconnectHandler = (replica: Replica) => Promise<void>;
 
 /** The outcome of one call to one replica: its reply, or why there was none, and how long it took. */
 export type ReplicaCallResult<T> =
   | { readonly ok: true; readonly value: T; readonly ms: number }
-  | { readonly ok: false; readonly outcome: 'error' | 'timeout'; readonly error: string; readonly ms: number };
+  | { readonly ok: false; readonly outcome: 'error' | 'timeout' | 'skipped'; readonly error: string; readonly ms: number };
+
+/** A replica's circuit breaker as reported by `/health`: `closed` (in use), `open` (skipped), `half-open` (probing). */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Settings of the per-replica circuit breakers. */
+export interface BreakerSettings {
+  /** Consecutive failures (errors or timeouts) that open the breaker. */
+  readonly breakerFailures: number;
+  /** Wait before a probe is let through to a replica whose breaker opened. */
+  readonly breakerHalfOpenMs: number;
+}
 
 const TIMEOUT_MESSAGE = 'Command timed out';
+/** The error of a call refused because the connection was down: the command was never sent. */
+export const CONNECTION_DOWN = 'connection down';
+const BREAKER_OPEN = 'circuit open: replica skipped';
+const RECOVERING = 'reconnected: catching up before use';
 
 /**
  * The connections to every replica, opened once per Lambda container and reused by every invocation.
@@ -41,33 +73,123 @@ const TIMEOUT_MESSAGE = 'Command timed out';
  */
 export class ReplicaPool {
   readonly replicas: readonly Replica[];
+  private reconnectHandler: ReconnectHandler | undefined;
+  private bypassAllBreakers = false;
+  private unguardedView: ReplicaPool | undefined;
 
-  constructor(config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs'>) {
-    this.replicas = config.replicas.map((address) => ({
-      name: address.name,
-      client: connectReplica(address, config.nodeTimeoutMs),
-    }));
+  constructor(config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs'> & Partial<BreakerSettings>) {
+    const breakerFailures = config.breakerFailures ?? 3;
+    const breakerHalfOpenMs = config.breakerHalfOpenMs ?? 1_000;
+    // A probe is a real request whose quorum never waits for it, so probing at a steady pace costs clients nothing
+    // and lets a recovered replica back within about one interval.
+    const newBreaker = (): CircuitBreakerPolicy =>
+      circuitBreaker(handleAll, { breaker: new ConsecutiveBreaker(breakerFailures), halfOpenAfter: breakerHalfOpenMs });
+    this.replicas = config.replicas.map((address) => {
+      const replica: Replica = {
+        name: address.name,
+        client: connectReplica(address, config.nodeTimeoutMs),
+        breaker: newBreaker(),
+        recovering: false,
+      };
+      let connectedBefore = false;
+      replica.client.on('ready', () => {
+        if (connectedBefore) {
+          // The replica is back (it restarted, or the network healed): trust it again once it has caught up.
+          replica.breaker = newBreaker();
+          void this.recover(replica);
+        }
+        connectedBefore = true;
+      });
+      return replica;
+    });
   }
 
   /**
-   * Runs one command against one replica and never throws: failures become an `error` or `timeout` result.
+   * The same replicas and connections, with calls that ignore the circuit breakers.
    *
-   * Why: the quorum logic counts outcomes; a replica that is down is an expected event, not an exception. A replica
-   * whose connection is known to be down answers `error` at once instead of queueing the command until it times out.
+   * Why: breakers protect the latency of client requests; background work (repair, hint replay, anti-entropy) must
+   * try every replica, bounded by the node timeout, or it would never reach a replica whose breaker opened.
    */
-  async call<T>(replica: Replica, command: (client: ReplicaClient) => Promise<T>): Promise<ReplicaCallResult<T>> {
-    const started = performance.now();
-    const status = replica.client.status;
-    if (status === 'reconnecting' || status === 'close' || status === 'end') {
-      return { ok: false, outcome: 'error', error: 'connection down', ms: 0 };
+  get unguarded(): ReplicaPool {
+    if (this.unguardedView === undefined) {
+      const view = Object.create(this) as ReplicaPool;
+      view.bypassAllBreakers = true;
+      this.unguardedView = view;
     }
+    return this.unguardedView;
+  }
+
+  /**
+   * Registers the catch-up to run when a replica's connection comes back (the replica restarted or the network
+   * healed): until it has run, requests skip the replica.
+   *
+   * Why: a replica that crashed may come back holding a write that was rolled back everywhere else while it was
+   * down; the catch-up undoes such writes before any read can see them.
+   */
+  onReconnect(handler: ReconnectHandler): void {
+    this.reconnectHandler = handler;
+  }
+
+  private async recover(replica: Replica): Promise<void> {
+    if (this.reconnectHandler === undefined) return;
+    replica.recovering = true;
     try {
-      const value = await command(replica.client);
+      await this.reconnectHandler(replica);
+    } catch {
+      // The catch-up is best effort; anti-entropy replays the same records.
+    } finally {
+      replica.recovering = false;
+    }
+  }
+
+  /**
+   * Runs one command against one replica and never throws: failures become an `error`, `timeout` or `skipped`
+   * result.
+   *
+   * Why: the quorum logic counts outcomes; a replica that is down is an expected event, not an exception. Each
+   * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
+   * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
+   * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
+   *
+   * @param options.bypassBreaker send even when the breaker is open: a rollback must follow its write onto the
+   *   connection whatever the breaker says meanwhile.
+   */
+  async call<T>(
+    replica: Replica,
+    command: (client: ReplicaClient) => Promise<T>,
+    options: { readonly bypassBreaker?: boolean } = {},
+  ): Promise<ReplicaCallResult<T>> {
+    const started = performance.now();
+    const bypass = options.bypassBreaker === true || this.bypassAllBreakers;
+    if (!bypass && replica.recovering) return { ok: false, outcome: 'skipped', error: RECOVERING, ms: 0 };
+    if (!bypass && (replica.breaker.state === CircuitState.HalfOpen || replica.breaker.state === CircuitState.Isolated)) {
+      return { ok: false, outcome: 'skipped', error: BREAKER_OPEN, ms: 0 };
+    }
+    const send = (): Promise<T> => {
+      const status = replica.client.status;
+      if (status === 'reconnecting' || status === 'close' || status === 'end') throw new Error(CONNECTION_DOWN);
+      return command(replica.client);
+    };
+    try {
+      const value = bypass ? await send() : await replica.breaker.execute(send);
       return { ok: true, value, ms: elapsedSince(started) };
     } catch (error) {
+      if (error instanceof BrokenCircuitError) return { ok: false, outcome: 'skipped', error: BREAKER_OPEN, ms: 0 };
       const message = error instanceof Error ? error.message : String(error);
       const outcome = message === TIMEOUT_MESSAGE ? 'timeout' : 'error';
       return { ok: false, outcome, error: outcome === 'timeout' ? 'timed out' : message, ms: elapsedSince(started) };
+    }
+  }
+
+  /** The state of a replica's circuit breaker, for `/health`. */
+  breakerState(replica: Replica): BreakerState {
+    switch (replica.breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      default:
+        return 'open';
     }
   }
 
@@ -93,8 +215,9 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Keep reconnecting in the background, at most once a second, so a recovered node is back quickly.
-    retryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
+    // Keep reconnecting in the background, at least every 250 ms, so a restarted node is back in use quickly (a
+    // refused connection costs next to nothing).
+    retryStrategy: (attempt) => Math.min(attempt * 25, 250),
     // Commands issued in the same tick share one write to the socket.
     enableAutoPipelining: true,
     keepAlive: 10_000,
@@ -106,6 +229,8 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
   client.on('error', () => {});
   client.defineCommand('applyIfNewer', { numberOfKeys: 3, lua: APPLY_IF_NEWER_LUA });
   client.defineCommand('rollbackIfCurrent', { numberOfKeys: 2, lua: ROLLBACK_IF_CURRENT_LUA });
+  // Variable number of keys: the key count is passed as the first argument.
+  client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
   return client;
 }
 

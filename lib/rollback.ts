@@ -1,12 +1,13 @@
+import { recordRollbackHints } from './hintedHandoff';
 import type { Version } from './hybridLogicalClock';
 import { rollbackEntry, type RollbackReply } from './replicaCommands';
-import type { ReplicaPool } from './replicaPool';
+import { CONNECTION_DOWN, type ReplicaPool } from './replicaPool';
 import type { ReplicaReport } from './replicaOutcome';
 
 /** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
 export interface RollbackReport {
   readonly node: string;
-  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout';
+  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout' | 'skipped';
   readonly ms: number;
 }
 
@@ -20,6 +21,8 @@ export interface RollbackReport {
  *
  * It waits only for the replicas that answered the write (they answer quickly); the rollback to a replica that
  * failed or timed out is sent but not waited for, so a failed write is reported within about one node timeout.
+ * A replica whose connection broke while the write was in flight may have applied it and then crashed: it gets a
+ * durable rollback hint on the replicas that did roll back, replayed when a coordinator reconnects to it.
  */
 export async function rollbackWrite(
   pool: ReplicaPool,
@@ -30,7 +33,9 @@ export async function rollbackWrite(
 ): Promise<RollbackReport[]> {
   const reports = await Promise.all(
     pool.replicas.map(async (replica, index) => {
-      const sending = pool.call(replica, (client) => rollbackEntry(client, redisKey, version, rememberMs));
+      const sending = pool.call(replica, (client) => rollbackEntry(client, redisKey, version, rememberMs), {
+        bypassBreaker: true,
+      });
       const writeOutcome = writeReports[index]?.outcome;
       if (writeOutcome === 'error' || writeOutcome === 'timeout') {
         void sending;
@@ -42,6 +47,11 @@ export async function rollbackWrite(
         : { node: replica.name, outcome: result.outcome, ms: result.ms };
     }),
   );
+  const unsure = writeReports
+    .filter((report) => report.outcome === 'error' && report.error !== CONNECTION_DOWN)
+    .map((report) => report.node);
+  const holders = pool.replicas.filter((_, i) => ['restored', 'not-held', 'dropped'].includes(reports[i]!.outcome));
+  await recordRollbackHints(pool, { redisKey, version }, unsure, holders);
   // Let pipelined commands reach their sockets before the caller answers (and Lambda may freeze the process).
   await new Promise((resolve) => setImmediate(resolve));
   return reports;

@@ -9,6 +9,11 @@
  *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
  *   - `!qkv:undo:<version>:<K>`: what the write `<version>` replaced, kept briefly so a failed write can be undone.
  *   - `!qkv:rolledback:<K>`: versions of `K` that were rolled back, kept briefly so they cannot come back.
+ *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set, scored by time), kept on the replicas that
+ *     took the write until the replica has been repaired (hinted hand-off).
+ *   - `!qkv:rollbacks:<host:port>`: rollbacks that replica could not be sent (`<version>:<K>`), kept on the
+ *     replicas that did roll back, and replayed on it when it comes back.
+ *   - `!qkv:antientropy`: where the last anti-entropy run stopped (node, SCAN cursor, pass), so the next resumes.
  */
 
 /** Prefix of every internal key. */
@@ -44,4 +49,17 @@ export function undoKey(redisKey: string, version: string): string {
 /** The record of rolled-back versions of the Redis key `redisKey`. */
 export function rolledBackKey(redisKey: string): string {
   return `${INTERNAL_PREFIX}rolledback:${redisKey}`;
+}
+
+/** The hints for the replica named `target`: keys it missed, kept on the replicas that took the writes. */
+export function hintsKey(target: string): string {
+  return `${INTERNAL_PREFIX}hints:${target}`;
+}
+
+/** Where anti-entropy records its progress (on every replica). */
+export const ANTI_ENTROPY_STATE_KEY = `${INTERNAL_PREFIX}antientropy`;
+
+/** The rollbacks that the replica named `target` could not be sent, kept on the replicas that did roll back. */
+export function rollbackHintsKey(target: string): string {
+  return `${INTERNAL_PREFIX}rollbacks:${target}`;
 }

@@ -112,7 +112,7 @@ export class LocalRedisNode {
   /** Crashes the node (SIGKILL): no shutdown, no final save. Resolves once the process is gone. */
   async kill(): Promise<void> {
     if (this.process === undefined) return;
-    this.process.kill('SIGCONT');
+    // SIGKILL also ends a paused (SIGSTOPped) process, without letting it run what was queued for it.
     this.process.kill('SIGKILL');
     await this.exited;
     this.process = undefined;

@@ -28,6 +28,7 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           status: 'FAIL',
           success_nodes: error.acknowledged,
           error: error.message,
+          version: error.version,
           ...(trace ? { nodes: error.replicas, rollback: error.rollback } : {}),
         });
       } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {

@@ -18,7 +18,7 @@ class RepairFunctionStandIn implements RepairDispatcher {
   constructor(private readonly repairer: Coordinator) {}
   async dispatch(request: RepairRequest): Promise<boolean> {
     this.requests.push(request);
-    this.done.push(sleep(10).then(() => Promise.all(request.keys.map((key) => this.repairer.repairKey(key)))));
+    this.done.push(sleep(10).then(() => Promise.all((request.keys ?? []).map((key) => this.repairer.repairKey(key)))));
     return true;
   }
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { sleep, TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
+import { timed, useRedisCluster } from '../support/redisCluster';
+
+describe('Failure detection: a circuit breaker per replica', () => {
+  const cluster = useRedisCluster({ count: 3 });
+  const newCoordinator = useCoordinators(cluster);
+
+  it('skips a hung replica after a few timeouts, so operations that need it stop paying the node timeout', async () => {
+    // Prepare: an all-replica read needs node 0, so while node 0 is hung and not yet skipped it waits for the timeout.
+    const coordinator = newCoordinator({ BREAKER_FAILURES: '3', BREAKER_HALF_OPEN_MS: '60000' });
+    await (await coordinator.set('k', 'v')).settled;
+    cluster().nodes[0]!.pause();
+
+    // Act
+    const first = await timed(() => coordinator.get('k', { consistency: 'all' }).catch((error: Error) => error));
+    for (let i = 0; i < 3; i += 1) await coordinator.set('k', `v${i}`).then((r) => r.settled);
+    const afterBreak = await timed(() => coordinator.set('k', 'after'));
+    const allReadAfterBreak = await timed(() => coordinator.get('k', { consistency: 'all' }).catch((error: Error) => error));
+    const health = await coordinator.health();
+
+    // Assess
+    expect(first.ms).toBeGreaterThanOrEqual(TEST_NODE_TIMEOUT_MS - 20);
+    expect(allReadAfterBreak.result).toBeInstanceOf(Error);
+    expect(allReadAfterBreak.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS / 2);
+    expect(afterBreak.result.replicas[0]!.outcome).toBe('skipped');
+    expect(afterBreak.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS / 2);
+    expect(health.nodes[0]).toMatchObject({ up: false, breaker: 'open' });
+    expect(health.writeQuorumReachable).toBe(true);
+  });
+
+  it('lets a recovered replica back in through a probe after the half-open pause', async () => {
+    // Prepare
+    const coordinator = newCoordinator({ BREAKER_FAILURES: '2', BREAKER_HALF_OPEN_MS: '300' });
+    await cluster().nodes[1]!.kill();
+    for (let i = 0; i < 3; i += 1) await coordinator.set('k', `v${i}`);
+    expect((await coordinator.set('k', 'skipped')).replicas[1]!.outcome).toBe('skipped');
+    await cluster().nodes[1]!.start();
+    await sleep(1_200);
+
+    // Act: the first call after the pause is the probe; once it succeeds the replica is in use again.
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i += 1) outcomes.push((await (await coordinator.set('k', `back${i}`)).settled)[1]!.outcome);
+
+    // Assess
+    expect(outcomes.at(-1)).toBe('applied');
+    expect((await coordinator.health()).nodes[1]).toMatchObject({ up: true, breaker: 'closed' });
+  });
+
+  it('answers 503-style failures within about one node timeout when the quorum is unreachable', async () => {
+    // Prepare
+    const coordinator = newCoordinator();
+    await coordinator.get('warm-up');
+    cluster().nodes[0]!.pause();
+    cluster().nodes[2]!.pause();
+
+    // Act
+    const write = await timed(() => coordinator.set('k', 'v').catch((error: Error) => error));
+    const read = await timed(() => coordinator.get('k', { consistency: 'quorum' }).catch((error: Error) => error));
+
+    // Assess
+    expect(write.result).toBeInstanceOf(Error);
+    expect(read.result).toBeInstanceOf(Error);
+    expect(write.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS + 300);
+    expect(read.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS + 300);
+    expect((await coordinator.health()).writeQuorumReachable).toBe(false);
+  });
+});
