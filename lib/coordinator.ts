@@ -2,7 +2,7 @@ import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './consistency';
 import { QuorumNotReachedError } from './errors';
 import { HybridLogicalClock, type Version } from './hybridLogicalClock';
-import { logger } from './logger';
+import { infoEnabled, logger } from './logger';
 import { quorumRead } from './quorumRead';
 import { raceRead, type ReadResult } from './raceRead';
 import { readFanOut } from './readFanOut';
@@ -58,6 +58,8 @@ export interface HintReplayReport {
   readonly keys: number;
   readonly repaired: number;
 }
+
+const NO_REPAIR = { repair: 'none', repairs: [] } as const satisfies { repair: ReadRepairOutcome; repairs: readonly RepairReport[] };
 
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
@@ -133,10 +135,12 @@ export class Coordinator {
 
     const plan = planRepair(result.round.replies);
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
-    const { repair, repairs } = await this.readRepair(key, redisKey, plan);
+    const { repair, repairs } = plan === undefined ? NO_REPAIR : await this.readRepair(key, redisKey, plan);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
-    logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
-    logger.debug('read key', { key });
+    if (infoEnabled()) {
+      logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
+      logger.debug('read key', { key });
+    }
     return outcome;
   }
 
@@ -248,8 +252,11 @@ export class Coordinator {
       const result = await writeQuorum(this.pool, required, version, (client) =>
         applyEntry(client, redisKey, entry, undoTtlMs),
       );
-      logger.info('write', { operation, consistency, acknowledged: result.acknowledged, replicas: result.replicas });
-      await this.handOffMissed(redisKey, result.replicas);
+      if (infoEnabled()) {
+        logger.info('write', { operation, consistency, acknowledged: result.acknowledged, replicas: result.replicas });
+        logger.debug('write key', { key });
+      }
+      if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.handOffMissed(redisKey, result.replicas);
       // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
       void result.settled.then((reports) => {
         this.observe(reports);
@@ -266,8 +273,6 @@ export class Coordinator {
       const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas);
       logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
       throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback);
-    } finally {
-      logger.debug('write key', { key });
     }
   }
 
@@ -294,9 +299,8 @@ export class Coordinator {
   private async readRepair(
     key: string,
     redisKey: string,
-    plan: RepairPlan | undefined,
+    plan: RepairPlan,
   ): Promise<{ repair: ReadRepairOutcome; repairs: readonly RepairReport[] }> {
-    if (plan === undefined) return { repair: 'none', repairs: [] };
     const mode = this.config.readRepair;
     if (mode === 'off') return { repair: 'off', repairs: [] };
     if (mode === 'async' && this.dispatcher !== undefined) {
@@ -314,6 +318,19 @@ export class Coordinator {
   }
 }
 
+/** Marks the replicas a read found behind as `stale`, or `repaired` once repair brought them up to date. */
+function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs: readonly RepairReport[]): ReplicaReport[] {
+  const behind = new Set(plan.behind.map((replica) => replica.name));
+  const repaired = new Set(repairs.filter((r) => r.outcome === 'repaired').map((r) => r.node));
+  return reports.map((report): ReplicaReport =>
+    repaired.has(report.node)
+      ? { ...report, outcome: 'repaired', version: plan.newest.version }
+      : behind.has(report.node) && report.outcome === 'found'
+        ? { ...report, outcome: 'stale' }
+        : report,
+  );
+}
+
 /** Shapes a read's answer: live value or nothing, and each replica's outcome with stale and repaired ones marked. */
 function toReadOutcome(
   result: ReadResult,
@@ -322,15 +339,7 @@ function toReadOutcome(
   repairs: readonly RepairReport[],
   repair: ReadRepairOutcome,
 ): ReadOutcome {
-  const behind = new Set(plan?.behind.map((replica) => replica.name));
-  const repaired = new Set(repairs.filter((r) => r.outcome === 'repaired').map((r) => r.node));
-  const replicas = result.round.reports.map((report): ReplicaReport =>
-    repaired.has(report.node)
-      ? { ...report, outcome: 'repaired', ...(plan ? { version: plan.newest.version } : {}) }
-      : behind.has(report.node) && report.outcome === 'found'
-        ? { ...report, outcome: 'stale' }
-        : report,
-  );
+  const replicas = plan === undefined ? result.round.reports : markBehind(result.round.reports, plan, repairs);
   const entry = result.entry;
   const expiry = entry?.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt };
   return {

@@ -12,6 +12,8 @@ export type Version = string;
 export const SEED_VERSION: Version = '0000000000000.00000.0000000000';
 
 const MAX_COUNTER = 99_999;
+/** Length of `<ms>.<counter>`, the part of a version that orders it before the coordinator id. */
+const POSITION_LENGTH = 19;
 /** Versions further ahead of our wall clock than this are not adopted: one bad clock must not drag every coordinator into the future. */
 const MAX_FORWARD_DRIFT_MS = 60_000;
 
@@ -26,6 +28,8 @@ export class HybridLogicalClock {
   private lastMs = 0;
   private counter = 0;
   private readonly suffix: string;
+  /** `<ms>.<counter>` of the clock's position, to skip parsing versions that are not ahead of it. */
+  private position = '';
 
   constructor(
     /** Identifies this coordinator (one per Lambda container); random by default. */
@@ -50,7 +54,8 @@ export class HybridLogicalClock {
       this.lastMs += 1;
       this.counter = 0;
     }
-    return formatVersion(this.lastMs, this.counter) + this.suffix;
+    this.position = formatVersion(this.lastMs, this.counter);
+    return this.position + this.suffix;
   }
 
   /**
@@ -58,12 +63,15 @@ export class HybridLogicalClock {
    * its own wall clock lags behind the coordinator that wrote it.
    */
   observe(version: Version): void {
+    // Hot path: most versions seen are our own or older; a prefix comparison settles that without parsing.
+    if (version.slice(0, POSITION_LENGTH) <= this.position) return;
     const parsed = parseVersion(version);
     if (parsed === undefined) return;
     if (parsed.ms > this.wallClock() + MAX_FORWARD_DRIFT_MS) return;
     if (parsed.ms > this.lastMs || (parsed.ms === this.lastMs && parsed.counter > this.counter)) {
       this.lastMs = parsed.ms;
       this.counter = parsed.counter;
+      this.position = formatVersion(this.lastMs, this.counter);
     }
   }
 }

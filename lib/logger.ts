@@ -6,3 +6,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
  * Level from `POWERTOOLS_LOG_LEVEL` (default INFO). Values and secrets are never logged; keys only at DEBUG.
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'quorum-kv' });
+
+const VERBOSE_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO']);
+
+/**
+ * True when INFO lines are written. Callers on the hot path check it before building a log line, so a quiet
+ * logger costs nothing per request.
+ */
+export function infoEnabled(): boolean {
+  return VERBOSE_LEVELS.has(logger.getLevelName());
+}

@@ -5,54 +5,66 @@
  *
  * Versions are fixed-width digit strings, so Lua's string comparison orders them correctly.
  */
+import { SEED_VERSION } from './hybridLogicalClock';
+import { ROLLED_BACK_PREFIX, UNDO_PREFIX } from './storageLayout';
 
 /**
  * `applyIfNewer`
- * - KEYS: 1 = the key, 2 = the undo record for this version, 3 = the key's rolled-back-versions record
- * - ARGV: 1 = version, 2 = value ('' for a tombstone), 3 = '1' for a tombstone, 4 = absolute expiry in ms or '',
- *   5 = the seed version, 6 = how long to keep the undo record in ms ('0': keep none)
+ * - KEYS: 1 = the key
+ * - ARGV: 1 = version, 2 = value ('' for a tombstone), 3 = 'v' for a value or 't' for a tombstone, followed by the
+ *   absolute expiry in ms if there is one, 4 = how long to keep the undo record in ms ('0': keep none)
  *
  * Stores the entry only if the replica holds no version of the key or an older one, and never a version that was
  * rolled back. A plain string (written by the seed coordinator) counts as the seed version, the oldest of all.
  * When asked, it first moves what it replaces into the undo record, so a failed write can be undone exactly.
  * Returns `{1, previousVersion or ''}` when applied, `{0, heldVersion}` when it already held this version or a newer
  * one, `{0, ''}` when the version was rolled back.
+ *
+ * Kept lean on purpose: it runs for every write on every replica (one HGET decides, and a plain-string key is
+ * recognised by the WRONGTYPE error rather than a TYPE call).
  */
 export const APPLY_IF_NEWER_LUA = `
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
+local key = KEYS[1]
+if redis.call('HEXISTS', '${ROLLED_BACK_PREFIX}' .. key, ARGV[1]) == 1 then
   return {0, ''}
 end
-local kind = redis.call('TYPE', KEYS[1])['ok']
-local held = false
-if kind == 'hash' then
-  held = redis.call('HGET', KEYS[1], 'version')
-elseif kind ~= 'none' then
-  held = ARGV[5]
+local held = redis.pcall('HGET', key, 'version')
+local exists = true
+if type(held) == 'table' then
+  held = '${SEED_VERSION}'
+elseif not held then
+  exists = false
 end
-if held and held >= ARGV[1] then
+if exists and held >= ARGV[1] then
   return {0, held}
 end
-local undoTtl = tonumber(ARGV[6])
+local undoTtl = tonumber(ARGV[4])
 if undoTtl > 0 then
-  if kind == 'none' then
-    redis.call('HSET', KEYS[2], 'none', '1')
+  local undo = '${UNDO_PREFIX}' .. ARGV[1] .. ':' .. key
+  if exists then
+    redis.call('RENAME', key, undo)
   else
-    redis.call('RENAME', KEYS[1], KEYS[2])
+    redis.call('HSET', undo, 'none', '1')
   end
-  redis.call('PEXPIRE', KEYS[2], undoTtl)
-elseif kind ~= 'none' then
-  redis.call('DEL', KEYS[1])
+  redis.call('PEXPIRE', undo, undoTtl)
+elseif exists then
+  redis.call('DEL', key)
 end
-if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], 'version', ARGV[1], 'tombstone', '1')
+local kind = string.sub(ARGV[3], 1, 1)
+if kind == 't' then
+  redis.call('HSET', key, 'version', ARGV[1], 'tombstone', '1')
 else
-  redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[1])
+  redis.call('HSET', key, 'value', ARGV[2], 'version', ARGV[1])
 end
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], 'expiresAt', ARGV[4])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+local expiresAt = string.sub(ARGV[3], 2)
+if expiresAt ~= '' then
+  redis.call('HSET', key, 'expiresAt', expiresAt)
+  redis.call('PEXPIREAT', key, expiresAt)
 end
-return {1, held or ''}
+if exists then
+  return {1, held}
+end
+return {1, ''}
 `;
 
 /**
@@ -109,7 +121,7 @@ return 2
 `;
 
 /**
- * `versionsOf KEYS=keys ARGV[1]=seedVersion`
+ * `versionsOf KEYS=keys`
  *
  * Returns, for each key, the version the replica holds: '' when it holds nothing, the seed version for a plain
  * string. One round trip per batch lets anti-entropy compare compact versions before moving any value.
@@ -123,7 +135,7 @@ for i, key in ipairs(KEYS) do
   elseif kind == 'none' then
     versions[i] = ''
   else
-    versions[i] = ARGV[1]
+    versions[i] = '${SEED_VERSION}'
   end
 end
 return versions

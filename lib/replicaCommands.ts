@@ -1,7 +1,7 @@
 import { SEED_VERSION, type Version } from './hybridLogicalClock';
 import type { ReplicaClient } from './replicaPool';
 import type { StoredEntry } from './storedEntry';
-import { FIELDS, rolledBackKey, undoKey, UNDO_PREFIX } from './storageLayout';
+import { FIELDS, rolledBackKey, UNDO_PREFIX } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */
 export type ApplyReply =
@@ -46,16 +46,13 @@ export async function applyEntry(
   entry: StoredEntry,
   undoTtlMs: number,
 ): Promise<ApplyReply> {
+  const kind = entry.value === null ? 't' : 'v';
   const [applied, held] = await client.applyIfNewer(
     redisKey,
-    undoKey(redisKey, entry.version),
-    rolledBackKey(redisKey),
     entry.version,
     entry.value ?? '',
-    entry.value === null ? '1' : '0',
-    entry.expiresAt === undefined ? '' : String(entry.expiresAt),
-    SEED_VERSION,
-    String(undoTtlMs),
+    entry.expiresAt === undefined ? kind : kind + String(entry.expiresAt),
+    undoTtlMs === 0 ? '0' : String(undoTtlMs),
   );
   if (applied === 1) return { kind: 'applied' };
   return held === '' ? { kind: 'rolled-back' } : { kind: 'newer', heldVersion: held };
@@ -81,6 +78,6 @@ export async function rollbackEntry(
  */
 export async function versionsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(Version | undefined)[]> {
   if (redisKeys.length === 0) return [];
-  const versions = await client.versionsOf(redisKeys.length, ...redisKeys, SEED_VERSION);
+  const versions = await client.versionsOf(redisKeys.length, ...redisKeys);
   return versions.map((version) => (version === '' ? undefined : version));
 }

@@ -13,21 +13,11 @@ import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
   /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
-  applyIfNewer(
-    key: string,
-    undoKey: string,
-    rolledBackKey: string,
-    version: string,
-    value: string,
-    tombstone: '0' | '1',
-    expiresAt: string,
-    seedVersion: string,
-    undoTtlMs: string,
-  ): Promise<[number, string]>;
+  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, undoTtlMs: string): Promise<[number, string]>;
   /** See `ROLLBACK_IF_CURRENT_LUA`; use `rollbackEntry` from `replicaCommands`. */
   rollbackIfCurrent(key: string, rolledBackKey: string, version: string, undoPrefix: string, rememberMs: string): Promise<number>;
   /** See `VERSIONS_OF_LUA`; use `versionsOf` from `replicaCommands`. */
-  versionsOf(numberOfKeys: number, ...keysThenSeedVersion: string[]): Promise<string[]>;
+  versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
 }
 
 /** One replica: its address, its long-lived connection and the circuit breaker guarding it. */
@@ -227,7 +217,7 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
-  client.defineCommand('applyIfNewer', { numberOfKeys: 3, lua: APPLY_IF_NEWER_LUA });
+  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
   client.defineCommand('rollbackIfCurrent', { numberOfKeys: 2, lua: ROLLBACK_IF_CURRENT_LUA });
   // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });

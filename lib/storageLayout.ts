@@ -41,14 +41,12 @@ export function userKeyOf(redisKey: string): string | undefined {
   return undefined;
 }
 
-/** The undo record of the write `version` to the Redis key `redisKey`. */
-export function undoKey(redisKey: string, version: string): string {
-  return `${UNDO_PREFIX}${version}:${redisKey}`;
-}
+/** Prefix of the records of rolled-back versions (followed by the redis key). */
+export const ROLLED_BACK_PREFIX = `${INTERNAL_PREFIX}rolledback:`;
 
 /** The record of rolled-back versions of the Redis key `redisKey`. */
 export function rolledBackKey(redisKey: string): string {
-  return `${INTERNAL_PREFIX}rolledback:${redisKey}`;
+  return `${ROLLED_BACK_PREFIX}${redisKey}`;
 }
 
 /** The hints for the replica named `target`: keys it missed, kept on the replicas that took the writes. */
