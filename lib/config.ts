@@ -86,7 +86,7 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
     readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),
     rollback: parseChoice(env, 'ROLLBACK', ['on', 'off'] as const, 'on') === 'on',
-    rollbackWindowMs: Math.max(10_000, nodeTimeoutMs * 20),
+    rollbackWindowMs: Math.max(3_000, nodeTimeoutMs * 10),
     tombstoneGraceMs: parseInteger(env, 'TOMBSTONE_GRACE_S', DEFAULT_TOMBSTONE_GRACE_S, 1, 10 * 365 * 86_400) * 1000,
     breakerFailures: parseInteger(env, 'BREAKER_FAILURES', 3, 1, 1_000),
     breakerHalfOpenMs: parseInteger(env, 'BREAKER_HALF_OPEN_MS', 1_000, 10, 600_000),
