@@ -39,7 +39,7 @@ export const handler = middy<RepairEvent, RepairResult>()
   .use(closeConnectionsWhenLocal())
   .handler(async (event) => {
     const keys = parseKeys(event);
-    const coordinator = sharedCoordinator();
+    const coordinator = await sharedCoordinator();
     const reports: KeyRepairReport[] = [];
     for (const key of keys) reports.push(await coordinator.repairKey(key));
     const repaired = reports.reduce((sum, report) => sum + report.repairs.filter((r) => r.outcome === 'repaired').length, 0);

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CoordinatorConfig, ReplicaAddress } from './config';
 import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA } from './luaScripts';
+import type { RedisCredentials } from './redisCredentials';
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
@@ -42,10 +43,13 @@ const TIMEOUT_MESSAGE = 'Command timed out';
 export class ReplicaPool {
   readonly replicas: readonly Replica[];
 
-  constructor(config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs'>) {
+  /**
+   * @param credentials the Redis user and password when they come from a secret rather than the URLs.
+   */
+  constructor(config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs' | 'tlsCa'>, credentials?: RedisCredentials) {
     this.replicas = config.replicas.map((address) => ({
       name: address.name,
-      client: connectReplica(address, config.nodeTimeoutMs),
+      client: connectReplica(address, config, credentials),
     }));
   }
 
@@ -85,7 +89,11 @@ export class ReplicaPool {
   }
 }
 
-function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): ReplicaClient {
+function connectReplica(
+  address: ReplicaAddress,
+  { nodeTimeoutMs, tlsCa }: Pick<CoordinatorConfig, 'nodeTimeoutMs' | 'tlsCa'>,
+  credentials: RedisCredentials | undefined,
+): ReplicaClient {
   const options: RedisOptions = {
     // Bounds every command, including one stuck on a paused (SIGSTOPped) node that still accepts TCP connections.
     commandTimeout: nodeTimeoutMs,
@@ -99,7 +107,12 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
     enableAutoPipelining: true,
     keepAlive: 10_000,
     lazyConnect: false,
-    ...(address.tls ? { tls: {} } : {}),
+    // TLS always verifies the server's certificate and host name; REDIS_TLS_CA only changes which CAs are trusted.
+    ...(address.tls ? { tls: { rejectUnauthorized: true, ...(tlsCa === undefined ? {} : { ca: [tlsCa] }) } } : {}),
+    // The config refuses URLs with credentials when a secret is configured, so these never compete with the URL's.
+    ...(credentials === undefined
+      ? {}
+      : { password: credentials.password, ...(credentials.username === undefined ? {} : { username: credentials.username }) }),
   };
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
