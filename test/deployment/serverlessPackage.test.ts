@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
@@ -46,10 +46,6 @@ describe('Deployment: serverless.yml per stage', () => {
     templates.prod = await packageStage('prod', { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:qkv-redis-AbC' });
     templates.staging = await packageStage('staging');
   }, 180_000);
-
-  afterAll(async () => {
-    await rm(join(ROOT, '.serverless'), { recursive: true, force: true }).catch(() => undefined);
-  });
 
   it.each(['dev', 'staging'])('requires an API key on every method of stage %s (any stage not listed), in a usage plan with throttling and quota', (stage) => {
     // Act
