@@ -27,7 +27,7 @@ export const handler = middy<AntiEntropyEvent | undefined, AntiEntropyReport, Er
   .handler(async (event, context) => {
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 0;
     const budgetMs = remaining > 0 ? Math.max(1_000, remaining - SAFETY_MARGIN_MS) : DEFAULT_BUDGET_MS;
-    const report = await sharedCoordinator().antiEntropy({
+    const report = await (await sharedCoordinator()).antiEntropy({
       budgetMs,
       fromStart: event?.fromStart === true,
       singlePass: event?.continuous !== true,

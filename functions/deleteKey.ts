@@ -1,13 +1,17 @@
 import middy from '@middy/core';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
+import { requestSchemas } from './contract/schemas';
 import type { HttpEvent, HttpResult } from './http';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
-import { pathKey, requestedConsistency } from './requests';
+import { validateRequest } from './middleware/validateRequest';
+import { pathKeyRequest } from './requests';
 import { writeResponse } from './responses';
 
-// Connect at cold start: a bad configuration fails the container at once, and the first request pays no handshake.
-sharedCoordinator();
+// Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
+// pays no handshake. The request schemas take their size limits from the configuration.
+const config = sharedConfig();
+connectAtColdStart();
 
 /**
  * `DELETE /kv/{key}[?consistency=]`: writes a versioned tombstone through the quorum path; answers like a write
@@ -16,4 +20,8 @@ sharedCoordinator();
 export const handler = middy<HttpEvent, HttpResult>()
   .use(closeConnectionsWhenLocal())
   .use(httpErrorResponse())
-  .handler(async (event) => writeResponse(event, await sharedCoordinator().delete(pathKey(event), requestedConsistency(event))));
+  .use(validateRequest(requestSchemas(config).deleteKey))
+  .handler(async (event) => {
+    const { key, options } = pathKeyRequest(event);
+    return writeResponse(event, await (await sharedCoordinator()).delete(key, options));
+  });

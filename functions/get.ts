@@ -1,16 +1,24 @@
 import middy from '@middy/core';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
+import { requestSchemas } from './contract/schemas';
 import type { HttpEvent, HttpResult } from './http';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
-import { queryKey, requestedConsistency } from './requests';
+import { validateRequest } from './middleware/validateRequest';
+import { queryKeyRequest } from './requests';
 import { readResponse } from './responses';
 
-// Connect at cold start: a bad configuration fails the container at once, and the first request pays no handshake.
-sharedCoordinator();
+// Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
+// pays no handshake. The request schemas take their size limits from the configuration.
+const config = sharedConfig();
+connectAtColdStart();
 
 /** `GET /get?key=K[&consistency=]`: a first-response (or quorum) read, compatible with the seed. */
 export const handler = middy<HttpEvent, HttpResult>()
   .use(closeConnectionsWhenLocal())
   .use(httpErrorResponse())
-  .handler(async (event) => readResponse(event, await sharedCoordinator().get(queryKey(event), requestedConsistency(event))));
+  .use(validateRequest(requestSchemas(config).get))
+  .handler(async (event) => {
+    const { key, options } = queryKeyRequest(event);
+    return readResponse(event, await (await sharedCoordinator()).get(key, options));
+  });

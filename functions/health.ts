@@ -1,11 +1,14 @@
 import middy from '@middy/core';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
+import { requestSchemas } from './contract/schemas';
 import { jsonResponse, type HttpEvent, type HttpResult } from './http';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
+import { validateRequest } from './middleware/validateRequest';
 
-// Connect at cold start: a bad configuration fails the container at once, and the first request pays no handshake.
-sharedCoordinator();
+// Read the configuration and connect at cold start: a bad setting fails the container at once.
+const config = sharedConfig();
+connectAtColdStart();
 
 /**
  * `GET /health`: each replica's reachability, breaker state and round trip; 200 `{"status":"OK"}` when a write
@@ -14,8 +17,9 @@ sharedCoordinator();
 export const handler = middy<HttpEvent, HttpResult>()
   .use(closeConnectionsWhenLocal())
   .use(httpErrorResponse())
+  .use(validateRequest(requestSchemas(config).health))
   .handler(async () => {
-    const health = await sharedCoordinator().health();
+    const health = await (await sharedCoordinator()).health();
     return jsonResponse(health.writeQuorumReachable ? 200 : 503, {
       status: health.writeQuorumReachable ? 'OK' : 'FAIL',
       ...health,

@@ -1,21 +1,26 @@
 import middy from '@middy/core';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
+import { maxBodyBytes, requestSchemas } from './contract/schemas';
 import type { HttpEvent, HttpResult } from './http';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 import { jsonBody, type ParsedBodyEvent } from './middleware/jsonBody';
-import { parsePutRequest } from './requests';
+import { validateRequest } from './middleware/validateRequest';
+import { putRequest } from './requests';
 import { writeResponse } from './responses';
 
-// Connect at cold start: a bad configuration fails the container at once, and the first request pays no handshake.
-sharedCoordinator();
+// Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
+// pays no handshake. The request schemas take their size limits from the configuration.
+const config = sharedConfig();
+connectAtColdStart();
 
 /** `PUT /kv/{key}` with `{"value", "ttl"?}`: the REST form of `POST /set`, same answers. */
 export const handler = middy<HttpEvent, HttpResult>()
   .use(closeConnectionsWhenLocal())
   .use(httpErrorResponse())
-  .use(jsonBody())
+  .use(jsonBody({ maxBodyBytes: maxBodyBytes(config) }))
+  .use(validateRequest(requestSchemas(config).putKey))
   .handler(async (event) => {
-    const { key, value, options } = parsePutRequest(event, (event as ParsedBodyEvent).body);
-    return writeResponse(event, await sharedCoordinator().set(key, value, options));
+    const { key, value, options } = putRequest(event as unknown as ParsedBodyEvent);
+    return writeResponse(event, await (await sharedCoordinator()).set(key, value, options));
   });

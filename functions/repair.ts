@@ -51,7 +51,7 @@ export const handler = middy<RepairEvent, RepairResult>()
     if (keys.length === 0 && targets.length === 0) {
       throw new InvalidRequestError('the event must name "keys" to repair or replicas in "hintsFor"');
     }
-    const coordinator = sharedCoordinator();
+    const coordinator = await sharedCoordinator();
     const reports: KeyRepairReport[] = [];
     for (const key of keys) reports.push(await coordinator.repairKey(key));
     const hints: HintReplayReport[] = [];

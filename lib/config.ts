@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './consistency';
 import { ConfigError } from './errors';
 
@@ -43,7 +44,27 @@ export interface CoordinatorConfig {
   readonly breakerHalfOpenMs: number;
   /** Keys compared per SCAN batch by anti-entropy (`ANTI_ENTROPY_BATCH`). */
   readonly antiEntropyBatch: number;
+  /** Longest accepted key, in bytes of UTF-8 (`MAX_KEY_BYTES`). */
+  readonly maxKeyBytes: number;
+  /** Longest accepted value, in bytes of UTF-8 (`MAX_VALUE_BYTES`); a longer one is refused with 413. */
+  readonly maxValueBytes: number;
+  /**
+   * PEM certificates trusted for `rediss://` connections instead of the default CAs (`REDIS_TLS_CA`), for replicas
+   * whose certificates come from a private CA. Verification itself is always on.
+   */
+  readonly tlsCa?: string;
+  /** Where the Redis user and password come from when they are not in the URLs. */
+  readonly credentialsSource?: CredentialsSource;
 }
+
+/**
+ * A place in AWS that holds the Redis credentials, fetched once per container: a Secrets Manager secret
+ * (`REDIS_SECRET_ARN`) or an SSM parameter (`REDIS_PASSWORD_PARAMETER`, SecureString). Either holds a password, or
+ * JSON `{"username": "...", "password": "..."}` for a Redis 6 ACL user.
+ */
+export type CredentialsSource =
+  | { readonly kind: 'secretsManager'; readonly name: string }
+  | { readonly kind: 'ssmParameter'; readonly name: string };
 
 /** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
 export type ReadRepairMode = 'blocking' | 'async' | 'off';
@@ -53,6 +74,18 @@ export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;
 
 /** The seed's three local nodes, used when `REDIS_NODES` is not set. */
 export const DEFAULT_REDIS_NODES = 'redis://127.0.0.1:6379,redis://127.0.0.1:6380,redis://127.0.0.1:6381';
+
+/** Default `MAX_KEY_BYTES`. */
+export const DEFAULT_MAX_KEY_BYTES = 512;
+
+/** Default `MAX_VALUE_BYTES`: 1 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
+/**
+ * Lambda's limit for a synchronous invocation's request and response (6 MB): no value larger than this could reach a
+ * handler or be returned by a read, so it bounds `MAX_VALUE_BYTES`.
+ */
+export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6_291_456;
 
 /** Default per-node timeout: well above a healthy round trip (<1 ms locally, a few ms in a VPC), well below a human's patience. */
 export const DEFAULT_NODE_TIMEOUT_MS = 300;
@@ -93,7 +126,74 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     antiEntropyBatch: parseInteger(env, 'ANTI_ENTROPY_BATCH', 200, 1, 10_000),
     ...(repairFunctionName === undefined ? {} : { repairFunctionName }),
     ...(lambdaEndpoint === undefined ? {} : { lambdaEndpoint }),
+    maxKeyBytes: parseInteger(env, 'MAX_KEY_BYTES', DEFAULT_MAX_KEY_BYTES, 1, 65_536),
+    maxValueBytes: parseInteger(env, 'MAX_VALUE_BYTES', DEFAULT_MAX_VALUE_BYTES, 1, LAMBDA_PAYLOAD_LIMIT_BYTES),
+    ...parseTlsCa(env, replicas),
+    ...parseCredentialsSource(env, replicas),
   };
+}
+
+/**
+ * Reads `REDIS_TLS_CA`: PEM text, or the path of a PEM file. It is an error to set it when no replica uses
+ * `rediss://`, so that a forgotten scheme cannot silently turn TLS off.
+ */
+function parseTlsCa(env: Environment, replicas: readonly ReplicaAddress[]): { tlsCa?: string } {
+  const raw = optionalString(env, 'REDIS_TLS_CA');
+  if (raw === undefined) return {};
+  if (!replicas.some((replica) => replica.tls)) {
+    throw new ConfigError('REDIS_TLS_CA', 'set only when REDIS_NODES uses rediss:// (TLS) URLs', '(a CA certificate)');
+  }
+  let pem = raw;
+  if (!raw.includes('-----BEGIN')) {
+    try {
+      pem = readFileSync(raw, 'utf8');
+    } catch (error) {
+      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw);
+    }
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('REDIS_TLS_CA', 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)', raw.slice(0, 64));
+  }
+  return { tlsCa: pem };
+}
+
+/**
+ * Reads `REDIS_SECRET_ARN` / `REDIS_PASSWORD_PARAMETER`. At most one may be set, and then the URLs must carry no
+ * credentials: two sources of one password would leave it unclear which one is used.
+ */
+function parseCredentialsSource(
+  env: Environment,
+  replicas: readonly ReplicaAddress[],
+): { credentialsSource?: CredentialsSource } {
+  const secret = optionalString(env, 'REDIS_SECRET_ARN');
+  const parameter = optionalString(env, 'REDIS_PASSWORD_PARAMETER');
+  if (secret === undefined && parameter === undefined) return {};
+  if (secret !== undefined && parameter !== undefined) {
+    throw new ConfigError('REDIS_SECRET_ARN', 'unset when REDIS_PASSWORD_PARAMETER is set (choose one source of credentials)', secret);
+  }
+  if (replicas.some((replica) => hasCredentials(replica.url))) {
+    const variable = secret === undefined ? 'REDIS_PASSWORD_PARAMETER' : 'REDIS_SECRET_ARN';
+    throw new ConfigError(variable, 'used with REDIS_NODES URLs that carry no user or password', redactList(replicas.map((r) => r.url)));
+  }
+  if (secret !== undefined) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(secret)) {
+      throw new ConfigError('REDIS_SECRET_ARN', 'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', secret);
+    }
+    return { credentialsSource: { kind: 'secretsManager', name: secret } };
+  }
+  if (!parameter!.startsWith('/')) {
+    throw new ConfigError('REDIS_PASSWORD_PARAMETER', 'an SSM parameter name starting with / (serverless.yml builds its ARN from it)', parameter!);
+  }
+  return { credentialsSource: { kind: 'ssmParameter', name: parameter! } };
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -30,6 +30,57 @@ export class InvalidRequestError extends Error {
 }
 
 /**
+ * A request is larger than the configured limits (`MAX_VALUE_BYTES`, or a body that could not hold a value within
+ * them). Maps to HTTP 413. The message names the limit and is safe to show to the client.
+ */
+export class PayloadTooLargeError extends Error {
+  constructor(
+    message: string,
+    public readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/**
+ * The request declares a body that is not JSON (`Content-Type: text/plain`, a form, a non-UTF-8 charset). Maps to
+ * HTTP 415. A request without a content type is read as JSON, because `serverless invoke local --data` sends none.
+ */
+export class UnsupportedMediaTypeError extends Error {
+  constructor(public readonly contentType: string) {
+    super(`Content-Type ${JSON.stringify(contentType)} is not supported: send application/json (UTF-8)`);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/**
+ * The route exists but not with this HTTP method. Maps to HTTP 405 with an `Allow` header listing `allowed`.
+ */
+export class MethodNotAllowedError extends Error {
+  constructor(
+    public readonly method: string,
+    public readonly path: string,
+    public readonly allowed: readonly string[],
+  ) {
+    super(`method ${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
+/**
+ * The Redis credentials named in the configuration (`REDIS_SECRET_ARN`, `REDIS_PASSWORD_PARAMETER`) could not be
+ * fetched or read. Maps to HTTP 503: the container retries the fetch on its next invocation. The message never
+ * contains the secret, only its name and what went wrong.
+ */
+export class CredentialsUnavailableError extends Error {
+  constructor(source: string, reason: string) {
+    super(`the Redis credentials in ${source} could not be loaded: ${reason}`);
+    this.name = 'CredentialsUnavailableError';
+  }
+}
+
+/**
  * A write could not gather its quorum of acknowledgements. Maps to HTTP 503 with the seed's FAIL shape.
  * Carries the acknowledgement count and the per-replica outcomes so the client sees which nodes failed.
  */

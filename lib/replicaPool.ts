@@ -9,6 +9,7 @@ import {
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CoordinatorConfig, ReplicaAddress } from './config';
 import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './luaScripts';
+import type { RedisCredentials } from './redisCredentials';
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
@@ -67,7 +68,13 @@ export class ReplicaPool {
   private bypassAllBreakers = false;
   private unguardedView: ReplicaPool | undefined;
 
-  constructor(config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs'> & Partial<BreakerSettings>) {
+  /**
+   * @param credentials the Redis user and password when they come from a secret rather than the URLs.
+   */
+  constructor(
+    config: Pick<CoordinatorConfig, 'replicas' | 'nodeTimeoutMs' | 'tlsCa'> & Partial<BreakerSettings>,
+    credentials?: RedisCredentials,
+  ) {
     const breakerFailures = config.breakerFailures ?? 3;
     const breakerHalfOpenMs = config.breakerHalfOpenMs ?? 1_000;
     // A probe is a real request whose quorum never waits for it, so probing at a steady pace costs clients nothing
@@ -77,7 +84,7 @@ export class ReplicaPool {
     this.replicas = config.replicas.map((address) => {
       const replica: Replica = {
         name: address.name,
-        client: connectReplica(address, config.nodeTimeoutMs),
+        client: connectReplica(address, config, credentials),
         breaker: newBreaker(),
         recovering: false,
       };
@@ -197,7 +204,11 @@ export class ReplicaPool {
   }
 }
 
-function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): ReplicaClient {
+function connectReplica(
+  address: ReplicaAddress,
+  { nodeTimeoutMs, tlsCa }: Pick<CoordinatorConfig, 'nodeTimeoutMs' | 'tlsCa'>,
+  credentials: RedisCredentials | undefined,
+): ReplicaClient {
   const options: RedisOptions = {
     // Bounds every command, including one stuck on a paused (SIGSTOPped) node that still accepts TCP connections.
     commandTimeout: nodeTimeoutMs,
@@ -212,7 +223,12 @@ function connectReplica(address: ReplicaAddress, nodeTimeoutMs: number): Replica
     enableAutoPipelining: true,
     keepAlive: 10_000,
     lazyConnect: false,
-    ...(address.tls ? { tls: {} } : {}),
+    // TLS always verifies the server's certificate and host name; REDIS_TLS_CA only changes which CAs are trusted.
+    ...(address.tls ? { tls: { rejectUnauthorized: true, ...(tlsCa === undefined ? {} : { ca: [tlsCa] }) } } : {}),
+    // The config refuses URLs with credentials when a secret is configured, so these never compete with the URL's.
+    ...(credentials === undefined
+      ? {}
+      : { password: credentials.password, ...(credentials.username === undefined ? {} : { username: credentials.username }) }),
   };
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.

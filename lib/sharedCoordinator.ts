@@ -1,18 +1,51 @@
-import { loadConfig } from './config';
+import { loadConfig, type CoordinatorConfig } from './config';
 import { Coordinator } from './coordinator';
+import { fetchRedisCredentials } from './redisCredentials';
+import { ReplicaPool } from './replicaPool';
 
-let shared: Coordinator | undefined;
+let config: CoordinatorConfig | undefined;
+let shared: Promise<Coordinator> | undefined;
+
+/**
+ * The container's configuration, read from the environment once (at cold start) and shared by the coordinator and
+ * the request contract (whose size limits come from it).
+ *
+ * @throws {ConfigError} synchronously, so a bad setting fails the container's initialisation.
+ */
+export function sharedConfig(): CoordinatorConfig {
+  config ??= loadConfig();
+  return config;
+}
 
 /**
  * The container's coordinator: configured from the environment and connected on first use, then reused by every
  * invocation the container serves.
  *
  * Why: connections and the version clock must outlive a single invocation; creating them per request would add a
- * handshake to every call and break the clock's monotonicity.
+ * handshake to every call and break the clock's monotonicity. It is a promise because credentials named by
+ * `REDIS_SECRET_ARN` / `REDIS_PASSWORD_PARAMETER` are fetched (once) before connecting; without them it resolves at
+ * once. A failed fetch is forgotten, so the next invocation tries again.
+ *
+ * @throws {ConfigError} synchronously when the configuration is invalid.
  */
-export function sharedCoordinator(): Coordinator {
-  shared ??= new Coordinator(loadConfig());
+export function sharedCoordinator(): Promise<Coordinator> {
+  if (shared === undefined) {
+    const creating = createCoordinator(sharedConfig());
+    shared = creating;
+    creating.catch(() => {
+      if (shared === creating) shared = undefined;
+    });
+  }
   return shared;
+}
+
+/**
+ * Starts creating the coordinator at cold start (handlers call it at module scope): a bad configuration fails the
+ * container at once, and the first request pays no handshake. A failed credentials fetch is reported by the first
+ * request instead (503), which retries it.
+ */
+export function connectAtColdStart(): void {
+  sharedCoordinator().catch(() => undefined);
 }
 
 /**
@@ -22,5 +55,12 @@ export function sharedCoordinator(): Coordinator {
 export async function closeSharedCoordinator(): Promise<void> {
   const closing = shared;
   shared = undefined;
-  await closing?.close();
+  const coordinator = await closing?.catch(() => undefined);
+  await coordinator?.close();
+}
+
+async function createCoordinator(settings: CoordinatorConfig): Promise<Coordinator> {
+  const credentials =
+    settings.credentialsSource === undefined ? undefined : await fetchRedisCredentials(settings.credentialsSource);
+  return new Coordinator(settings, new ReplicaPool(settings, credentials));
 }

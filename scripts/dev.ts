@@ -2,8 +2,12 @@
  * `npm run dev`: the whole store on this machine. Starts three redis-server processes (ports 6379-6381, or
  * REDIS_PORTS; data under .data/, append-only) unless REDIS_NODES names existing nodes, then `serverless offline` on
  * http://localhost:3000. Ctrl-C stops everything it started.
+ *
+ * Like a deployed stage, the local API requires an API key (`x-api-key`): QKV_API_KEY if set, otherwise a random one
+ * printed at start. `npm run dev -- --open` turns the check off (serverless offline's --noAuth), for quick curls.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LocalRedisCluster } from './localCluster';
 
@@ -29,11 +33,22 @@ async function main(): Promise<void> {
     console.log(`[dev] using REDIS_NODES from the environment; starting no Redis`);
   }
 
-  const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start'], {
+  const open = process.argv.includes('--open');
+  const apiKey = process.env.QKV_API_KEY ?? `dev-${randomBytes(16).toString('hex')}`;
+  if (open) {
+    console.log('[dev] --open: the API accepts requests without an API key (never the case on a deployed stage)');
+  } else {
+    console.log(`[dev] API key: ${apiKey}`);
+    console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${process.env.HTTP_PORT ?? '3000'}/get?key=city'`);
+    console.log('[dev]   (set QKV_API_KEY to choose it, or run `npm run dev -- --open` to turn the check off)');
+  }
+
+  const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {
     cwd: root,
     stdio: 'inherit',
     env: {
       ...process.env,
+      QKV_API_KEY: apiKey,
       REDIS_NODES: redisNodes,
       // Reads hand repair to the repair function through serverless offline's Lambda endpoint.
       LAMBDA_ENDPOINT: process.env.LAMBDA_ENDPOINT ?? `http://127.0.0.1:${process.env.LAMBDA_PORT ?? '3002'}`,

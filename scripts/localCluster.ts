@@ -19,6 +19,17 @@ export interface LocalClusterOptions {
   readonly appendOnly?: boolean;
   /** Pass the servers' log lines through to this process's output. */
   readonly verbose?: boolean;
+  /** Serve TLS only, on the node's port, with these PEM files; the nodes' URLs become `rediss://`. */
+  readonly tls?: LocalTlsFiles;
+  /** Extra `redis-server` arguments for every node, e.g. ACL users: `['--user', 'app', 'on', '>pw', '~*', '+@all']`. */
+  readonly serverArgs?: readonly string[];
+}
+
+/** The certificate, key and CA files of a TLS node. */
+export interface LocalTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
 }
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -44,11 +55,12 @@ export class LocalRedisNode {
     readonly dataDir: string,
     private readonly appendOnly: boolean,
     private readonly verbose: boolean,
+    private readonly extras: Pick<LocalClusterOptions, 'tls' | 'serverArgs'> = {},
   ) {}
 
-  /** The `redis://` URL clients use to reach this node. */
+  /** The `redis://` (or, with TLS, `rediss://`) URL clients use to reach this node. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.extras.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
   }
 
   /** The server's process id while it runs. */
@@ -59,8 +71,13 @@ export class LocalRedisNode {
   /** Starts the server and resolves once it accepts connections. */
   async start(): Promise<void> {
     await mkdir(this.dataDir, { recursive: true });
+    const { tls } = this.extras;
+    const listen = tls === undefined
+      ? ['--port', String(this.port)]
+      : ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+         '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'];
     const args = [
-      '--port', String(this.port),
+      ...listen,
       '--bind', '127.0.0.1',
       '--dir', this.dataDir,
       '--save', '',
@@ -69,6 +86,7 @@ export class LocalRedisNode {
       '--protected-mode', 'yes',
       // DEBUG SLEEP is one of the real faults the tests inject.
       '--enable-debug-command', 'local',
+      ...(this.extras.serverArgs ?? []),
     ];
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
@@ -162,7 +180,11 @@ export class LocalRedisCluster {
     const ownedDataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'quorum-kv-')) : undefined;
     const parent = options.dataDir ?? ownedDataDir!;
     const nodes = ports.map(
-      (port) => new LocalRedisNode(port, join(parent, `node-${port}`), options.appendOnly ?? true, options.verbose ?? false),
+      (port) =>
+        new LocalRedisNode(port, join(parent, `node-${port}`), options.appendOnly ?? true, options.verbose ?? false, {
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
+          ...(options.serverArgs === undefined ? {} : { serverArgs: options.serverArgs }),
+        }),
     );
     const cluster = new LocalRedisCluster(nodes, ownedDataDir);
     try {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePorts } from './localCluster';
 
@@ -12,6 +14,10 @@ const STOP_GRACE_MS = 5_000;
 export interface RunningOffline {
   readonly baseUrl: string;
   readonly lambdaPort: number;
+  /** The API key it was started with (`QKV_API_KEY`): every route requires it in `x-api-key`. */
+  readonly apiKey: string;
+  /** `fetch` of a path on this offline, with the API key added unless the headers set `x-api-key` themselves. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Everything the process printed so far (handler logs included). */
   output(): string;
   /** Stops it and every worker it started (its whole process group); resolves once it has exited. */
@@ -32,6 +38,9 @@ process.once('exit', () => {
  */
 export async function startServerlessOffline(env: Record<string, string>): Promise<RunningOffline> {
   const [httpPort, lambdaPort] = await freePorts(2);
+  const apiKey = env.QKV_API_KEY ?? `local-key-${randomBytes(12).toString('hex')}`;
+  // Each offline builds into its own folder, so that several can run side by side (test files, the benchmark).
+  const workFolder = `.esbuild-offline-${httpPort}`;
   let output = '';
   const child: ChildProcess = spawn(
     SERVERLESS_BIN,
@@ -42,6 +51,8 @@ export async function startServerlessOffline(env: Record<string, string>): Promi
         ...process.env,
         // Reads hand repair to the repair function through this offline's own Lambda endpoint.
         LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+        QKV_API_KEY: apiKey,
+        ESBUILD_WORK_FOLDER: workFolder,
         ...env,
         AWS_EC2_METADATA_DISABLED: 'true',
       },
@@ -62,6 +73,7 @@ export async function startServerlessOffline(env: Record<string, string>): Promi
     const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    await rm(join(ROOT, workFolder), { recursive: true, force: true });
   };
 
   try {
@@ -82,7 +94,18 @@ export async function startServerlessOffline(env: Record<string, string>): Promi
         reject(new Error(`serverless offline exited with code ${code}:\n${output}`));
       });
     });
-    return { baseUrl, lambdaPort: lambdaPort!, output: () => output, stop };
+    return {
+      baseUrl,
+      lambdaPort: lambdaPort!,
+      apiKey,
+      fetch: (path, init = {}) => {
+        const headers = new Headers(init.headers);
+        if (!headers.has('x-api-key')) headers.set('x-api-key', apiKey);
+        return fetch(`${baseUrl}${path}`, { ...init, headers });
+      },
+      output: () => output,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

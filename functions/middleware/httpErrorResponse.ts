@@ -1,28 +1,50 @@
 import type { MiddlewareObj } from '@middy/core';
 import {
+  CredentialsUnavailableError,
   InvalidRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
   QuorumNotReachedError,
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
+  UnsupportedMediaTypeError,
 } from '../../lib/errors';
 import { logger } from '../../lib/logger';
-import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from '../http';
+import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.
  *
- * - `InvalidRequestError` → 400 `{"status":"ERROR","error":...}`
+ * Client errors answer `{"status":"ERROR","error":...,"requestId":...}`:
+ * - `InvalidRequestError` → 400, `MethodNotAllowedError` → 405 (with `Allow`), `PayloadTooLargeError` → 413,
+ *   `UnsupportedMediaTypeError` → 415, `CredentialsUnavailableError` → 503.
+ *
+ * The store's answers keep the seed's shapes:
  * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}` (the seed answered 500)
  * - `ReadQuorumNotReachedError`, `ReplicasUnavailableError` → 503 `{"status":"FAIL","error":...}`
- * - anything else is a bug → 500 with the request id and no details; the error is logged, never sent.
+ *
+ * Anything else is a bug → 500 `{"status":"ERROR","error":"internal error","requestId":...}`: the error is logged
+ * with the request id, its message and stack are never sent.
  */
 export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: (request) => {
       const { error, event } = request;
-      const trace = wantsTrace(event);
+      const requestId = requestIdOf(event, request.context?.awsRequestId);
+      const clientError = (statusCode: number, headers: Record<string, string> = {}): HttpResult =>
+        jsonResponse(statusCode, { status: 'ERROR', error: (error as Error).message, requestId }, headers);
+      const trace = event !== undefined && wantsTrace(event);
       if (error instanceof InvalidRequestError) {
-        request.response = jsonResponse(400, { status: 'ERROR', error: error.message });
+        request.response = clientError(400);
+      } else if (error instanceof MethodNotAllowedError) {
+        request.response = clientError(405, { Allow: error.allowed.join(', ') });
+      } else if (error instanceof PayloadTooLargeError) {
+        request.response = clientError(413);
+      } else if (error instanceof UnsupportedMediaTypeError) {
+        request.response = clientError(415);
+      } else if (error instanceof CredentialsUnavailableError) {
+        logger.error('redis credentials unavailable', { error: error.message, requestId });
+        request.response = clientError(503);
       } else if (error instanceof QuorumNotReachedError) {
         request.response = jsonResponse(503, {
           status: 'FAIL',
@@ -38,8 +60,7 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           ...(trace ? { nodes: error.replicas } : {}),
         });
       } else {
-        const requestId = request.context?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
-        logger.error('unhandled error', { error: error as Error, requestId });
+        logger.error('unhandled error', { error: error as Error, requestId, awsRequestId: request.context?.awsRequestId });
         request.response = jsonResponse(500, { status: 'ERROR', error: 'internal error', requestId });
       }
     },

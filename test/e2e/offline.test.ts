@@ -12,12 +12,12 @@ describe('End to end: serverless offline over HTTP', () => {
   const offline = useServerlessOffline(() => ({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: '200' }));
 
   const post = (path: string, body: string, contentType = 'application/json'): Promise<Response> =>
-    fetch(`${offline().baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    offline().fetch(path, { method: 'POST', headers: { 'content-type': contentType }, body });
 
   it('serves the seed API: POST /set then GET /get', async () => {
     // Act
     const written = await post('/set', JSON.stringify({ key: 'e2e', value: 'über ✓' }));
-    const read = await fetch(`${offline().baseUrl}/get?key=e2e`);
+    const read = await offline().fetch(`/get?key=e2e`);
 
     // Assess
     expect(written.status).toBe(200);
@@ -28,9 +28,9 @@ describe('End to end: serverless offline over HTTP', () => {
 
   it('answers 404 JSON for a missing key and 400 JSON for bad input, never HTML', async () => {
     // Act
-    const missing = await fetch(`${offline().baseUrl}/get?key=absent`);
+    const missing = await offline().fetch(`/get?key=absent`);
     const invalid = await post('/set', '{"key": ');
-    const noKey = await fetch(`${offline().baseUrl}/get`);
+    const noKey = await offline().fetch(`/get`);
 
     // Assess
     expect(missing.status).toBe(404);
@@ -79,7 +79,7 @@ describe('End to end: serverless offline over HTTP', () => {
       // Act
       const written = await post('/set?trace=1', JSON.stringify({ key: 'down', value: 'still here' }));
       const body = (await written.json()) as { success_nodes: number; nodes: { outcome: string }[] };
-      const read = await fetch(`${offline().baseUrl}/get?key=down`);
+      const read = await offline().fetch(`/get?key=down`);
 
       // Assess
       expect(written.status).toBe(200);
@@ -102,7 +102,7 @@ describe('End to end: self-healing through serverless offline', () => {
   }));
 
   const call = (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${offline().baseUrl}${path}`, {
+    offline().fetch(path, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

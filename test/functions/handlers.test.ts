@@ -103,7 +103,7 @@ describe('Handlers: set and get', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body)).toEqual({ status: 'ERROR', error: 'query parameter "key" is required' });
+    expect(JSON.parse(response.body)).toEqual({ status: 'ERROR', error: 'query parameter "key" is required', requestId: 'test-request' });
   });
 
   it('serves the REST routes: PUT, GET and DELETE /kv/{key}, with the same shapes as /set and /get', async () => {

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NODE_TIMEOUT_MS, loadConfig } from '../../lib/config';
+import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_NODE_TIMEOUT_MS, loadConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 
 describe('Function: loadConfig', () => {
@@ -50,6 +53,16 @@ describe('Function: loadConfig', () => {
     [{ WRITE_QUORUM: 'two' }, 'WRITE_QUORUM'],
     [{ NODE_TIMEOUT_MS: '0' }, 'NODE_TIMEOUT_MS'],
     [{ NODE_TIMEOUT_MS: '1.5' }, 'NODE_TIMEOUT_MS'],
+    [{ MAX_KEY_BYTES: '0' }, 'MAX_KEY_BYTES'],
+    [{ MAX_VALUE_BYTES: '6291457' }, 'MAX_VALUE_BYTES'],
+    [{ MAX_VALUE_BYTES: '1MiB' }, 'MAX_VALUE_BYTES'],
+    [{ REDIS_TLS_CA: '-----BEGIN CERTIFICATE-----' }, 'REDIS_TLS_CA'],
+    [{ REDIS_NODES: 'rediss://a:1', REDIS_TLS_CA: '/nonexistent/ca.pem' }, 'REDIS_TLS_CA'],
+    [{ REDIS_NODES: 'rediss://a:1', REDIS_TLS_CA: '-----BEGIN PRIVATE KEY-----' }, 'REDIS_TLS_CA'],
+    [{ REDIS_SECRET_ARN: 'my-secret' }, 'REDIS_SECRET_ARN'],
+    [{ REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', REDIS_PASSWORD_PARAMETER: '/p' }, 'REDIS_SECRET_ARN'],
+    [{ REDIS_NODES: 'redis://u:p@a:1', REDIS_PASSWORD_PARAMETER: '/p' }, 'REDIS_PASSWORD_PARAMETER'],
+    [{ REDIS_PASSWORD_PARAMETER: 'no-leading-slash' }, 'REDIS_PASSWORD_PARAMETER'],
   ])('rejects %o with an error naming %s', (env, variable) => {
     // Act
     const attempt = (): unknown => loadConfig(env);
@@ -65,6 +78,64 @@ describe('Function: loadConfig', () => {
 
     // Assess
     expect(attempt).toThrow(/\*\*\*@host/);
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+});
+
+describe('Function: loadConfig, limits and Redis security', () => {
+  it('defaults to keys of 512 bytes and values of 1 MiB, with no CA and no secret', () => {
+    // Act
+    const config = loadConfig({});
+
+    // Assess
+    expect(config).toMatchObject({ maxKeyBytes: DEFAULT_MAX_KEY_BYTES, maxValueBytes: DEFAULT_MAX_VALUE_BYTES });
+    expect(DEFAULT_MAX_KEY_BYTES).toBe(512);
+    expect(DEFAULT_MAX_VALUE_BYTES).toBe(1_048_576);
+    expect(config.tlsCa).toBeUndefined();
+    expect(config.credentialsSource).toBeUndefined();
+  });
+
+  it('accepts MAX_VALUE_BYTES up to the Lambda payload limit', () => {
+    // Act
+    const config = loadConfig({ MAX_VALUE_BYTES: '6291456', MAX_KEY_BYTES: '1024' });
+
+    // Assess
+    expect(config).toMatchObject({ maxValueBytes: 6_291_456, maxKeyBytes: 1_024 });
+  });
+
+  it('reads REDIS_TLS_CA from a file or inline, only with rediss:// nodes', () => {
+    // Prepare
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const file = join(mkdtempSync(join(tmpdir(), 'qkv-ca-')), 'ca.pem');
+    writeFileSync(file, pem);
+
+    // Act
+    const fromFile = loadConfig({ REDIS_NODES: 'rediss://cache:6380', REDIS_TLS_CA: file });
+    const inline = loadConfig({ REDIS_NODES: 'rediss://cache:6380', REDIS_TLS_CA: pem });
+    const withoutTls = (): unknown => loadConfig({ REDIS_NODES: 'redis://cache:6379', REDIS_TLS_CA: pem });
+
+    // Assess
+    expect(fromFile.tlsCa).toBe(pem);
+    expect(inline.tlsCa).toBe(pem.trim());
+    expect(withoutTls).toThrow(/^REDIS_TLS_CA must be set only when REDIS_NODES uses rediss:\/\//);
+  });
+
+  it('names the secret or parameter that holds the Redis credentials', () => {
+    // Act
+    const secret = loadConfig({ REDIS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:qkv-AbC' });
+    const parameter = loadConfig({ REDIS_PASSWORD_PARAMETER: '/qkv/redis' });
+
+    // Assess
+    expect(secret.credentialsSource).toEqual({ kind: 'secretsManager', name: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:qkv-AbC' });
+    expect(parameter.credentialsSource).toEqual({ kind: 'ssmParameter', name: '/qkv/redis' });
+  });
+
+  it('never repeats a URL password when refusing a secret alongside URL credentials', () => {
+    // Act
+    const attempt = (): unknown => loadConfig({ REDIS_NODES: 'rediss://app:hunter2@cache:6380', REDIS_PASSWORD_PARAMETER: '/qkv/redis' });
+
+    // Assess
+    expect(attempt).toThrow(/REDIS_PASSWORD_PARAMETER must be used with REDIS_NODES URLs that carry no user or password/);
     expect(attempt).not.toThrow(/hunter2/);
   });
 });

@@ -4,7 +4,8 @@ import { startServerlessOffline, type RunningOffline } from '../../scripts/serve
 export type { RunningOffline } from '../../scripts/serverlessOffline';
 
 /**
- * Starts a real `serverless offline` on free ports for the file's tests and stops it (and its children) afterwards.
+ * Starts a real `serverless offline` on free ports (with its own API key, see `RunningOffline.fetch`) for the file's
+ * tests and stops it (and its children) afterwards.
  *
  * @param env extra environment for the handlers, typically `REDIS_NODES` of a test cluster (read lazily).
  */

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/contract/routes';
+import { requestSchemas } from '../../functions/contract/schemas';
+import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from '../../lib/config';
+import { loadOpenApi, operationsOf, parametersAsSchema } from '../support/openApi';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('Document: openapi.yaml', () => {
+  const document = loadOpenApi();
+  const operations = operationsOf(document);
+  const schemas = requestSchemas({ maxKeyBytes: DEFAULT_MAX_KEY_BYTES, maxValueBytes: DEFAULT_MAX_VALUE_BYTES });
+
+  it('is OpenAPI 3.1 and describes every route the handlers serve', () => {
+    // Act
+    const documented = operations.map(({ method, path }) => `${method} ${path}`).sort();
+
+    // Assess
+    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(documented).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it.each(ROUTES.map((route) => [route.operationId, route] as const))(
+    'declares for %s exactly the request schemas the handler validates with',
+    (operationId, route) => {
+      // Prepare
+      const found = operations.find(({ method, path }) => method === route.method && path === route.path)!;
+
+      // Act
+      const declared = {
+        operationId: found.operation.operationId,
+        query: parametersAsSchema(found.operation.parameters ?? [], 'query'),
+        path: (found.operation.parameters ?? []).some((parameter) => parameter.in === 'path')
+          ? parametersAsSchema(found.operation.parameters ?? [], 'path')
+          : undefined,
+        body: found.operation.requestBody?.content['application/json']?.schema,
+      };
+
+      // Assess
+      expect(declared).toEqual({ operationId, query: schemas[operationId].query, path: schemas[operationId].path, body: schemas[operationId].body });
+    },
+  );
+
+  it('takes no input on GET /health, so it needs no request schema', () => {
+    // Act
+    const health = operations.find(({ path }) => path === '/health')!;
+
+    // Assess
+    expect(health.operation.parameters).toEqual([]);
+    expect(health.operation.requestBody).toBeUndefined();
+    expect(Object.keys(health.operation.responses)).toEqual(expect.arrayContaining(['200', '503']));
+  });
+
+  it('documents a JSON error response for every status a route can answer', () => {
+    // Act
+    const statuses = Object.fromEntries(
+      operations.filter(({ path }) => path !== '/health').map(({ operation }) => [operation.operationId, Object.keys(operation.responses).sort()]),
+    );
+
+    // Assess
+    for (const codes of Object.values(statuses)) expect(codes).toEqual(expect.arrayContaining(['200', '400', '403', '405', '500', '503']));
+    for (const write of ['set', 'putKey']) expect(statuses[write]).toEqual(expect.arrayContaining(['413', '415']));
+    for (const read of ['get', 'getKey']) expect(statuses[read]).toContain('404');
+  });
+});
+
+describe('Document: README API section', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const apiSection = readme.slice(readme.indexOf('## API'), readme.indexOf('\n## ', readme.indexOf('## API') + 1));
+
+  it.each(operationsOf(loadOpenApi()).map(({ method, path }) => [`${method} ${path}`]))('lists %s in its route table', (route) => {
+    // Act
+    const tableRows = apiSection.split('\n').filter((line) => line.startsWith('| `'));
+
+    // Assess
+    expect(tableRows.some((row) => row.startsWith(`| \`${route}`))).toBe(true);
+  });
+
+  it('lists no route that openapi.yaml does not describe', () => {
+    // Prepare
+    const documented = new Set(operationsOf(loadOpenApi()).map(({ method, path }) => `${method} ${path}`));
+
+    // Act
+    const listed = apiSection
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((row) => /^\| `([A-Z]+ [^`?]+)/.exec(row)?.[1]);
+
+    // Assess
+    expect(listed.length).toBeGreaterThan(0);
+    for (const route of listed) expect(documented.has(route!)).toBe(true);
+  });
+});

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(__dirname, '..', '..');
+const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
+
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+type Template = { Resources: Record<string, Resource>; Conditions?: Record<string, unknown> };
+
+/** Runs `serverless package` for a stage into a temporary folder and returns the CloudFormation template. */
+async function packageStage(stage: string, env: Record<string, string> = {}): Promise<Template> {
+  const out = await mkdtemp(join(tmpdir(), `quorum-kv-package-${stage}-`));
+  const workFolder = `.esbuild-package-${stage}-${process.pid}`;
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const child = spawn(SERVERLESS_BIN, ['package', '--stage', stage, '--package', out], {
+        cwd: ROOT,
+        env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`serverless package --stage ${stage} failed:\n${text}`))));
+    });
+    expect(output).toMatch(/Service packaged/);
+    return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+    await rm(join(ROOT, workFolder), { recursive: true, force: true });
+  }
+}
+
+const ofType = (template: Template, type: string): [string, Resource][] =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+describe('Deployment: serverless.yml per stage', () => {
+  const templates: Record<string, Template> = {};
+
+  beforeAll(async () => {
+    templates.dev = await packageStage('dev', { QKV_API_KEY: 'a-deploy-time-key-of-24ch' });
+    templates.prod = await packageStage('prod', { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:qkv-redis-AbC' });
+    templates.staging = await packageStage('staging');
+  }, 180_000);
+
+  it.each(['dev', 'staging'])('requires an API key on every method of stage %s (any stage not listed), in a usage plan with throttling and quota', (stage) => {
+    // Act
+    const methods = ofType(templates[stage]!, 'AWS::ApiGateway::Method');
+    const plans = ofType(templates[stage]!, 'AWS::ApiGateway::UsagePlan');
+    const keys = ofType(templates[stage]!, 'AWS::ApiGateway::ApiKey');
+
+    // Assess
+    expect(methods.length).toBe(8);
+    for (const [, method] of methods) expect(method.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
+    expect(keys).toHaveLength(1);
+    expect(plans).toHaveLength(1);
+    expect(plans[0]![1].Properties).toMatchObject({ Throttle: { RateLimit: 100, BurstLimit: 200 }, Quota: { Limit: 1_000_000, Period: 'DAY' } });
+    expect(ofType(templates[stage]!, 'AWS::ApiGateway::UsagePlanKey')).toHaveLength(1);
+  });
+
+  it('takes the API key value from QKV_API_KEY at deploy time, else lets AWS generate it', () => {
+    // Act
+    const [[, devKey]] = ofType(templates.dev!, 'AWS::ApiGateway::ApiKey') as [[string, Resource]];
+    const [[, stagingKey]] = ofType(templates.staging!, 'AWS::ApiGateway::ApiKey') as [[string, Resource]];
+
+    // Assess
+    expect(devKey.Properties.Value).toBe('a-deploy-time-key-of-24ch');
+    expect(stagingKey.Properties.Value).toBeUndefined();
+  });
+
+  it('requires IAM (SigV4) on every method of stage prod, with no API key', () => {
+    // Act
+    const methods = ofType(templates.prod!, 'AWS::ApiGateway::Method');
+
+    // Assess
+    expect(methods.length).toBe(8);
+    for (const [, method] of methods) expect(method.Properties).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
+    expect(ofType(templates.prod!, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
+  });
+
+  it('routes every other method of each path to the 405 function', () => {
+    // Act
+    const anyMethods = ofType(templates.dev!, 'AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod === 'ANY');
+
+    // Assess
+    expect(anyMethods.map(([name]) => name).sort()).toEqual(['ApiGatewayMethodGetAny', 'ApiGatewayMethodKvKeyVarAny', 'ApiGatewayMethodSetAny']);
+    for (const [, method] of anyMethods) expect(JSON.stringify(method.Properties.Integration)).toMatch(/MethodNotAllowedLambdaFunction/);
+  });
+
+  it('answers API Gateway errors (4XX and 5XX) with the JSON error shape', () => {
+    // Act
+    const responses = ofType(templates.prod!, 'AWS::ApiGateway::GatewayResponse').map(([, resource]) => resource.Properties);
+
+    // Assess
+    expect(responses.map((response) => response.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const response of responses) {
+      expect((response.ResponseTemplates as Record<string, string>)['application/json']).toBe(
+        '{"status":"ERROR","error":$context.error.messageString,"requestId":"$context.requestId"}',
+      );
+    }
+  });
+
+  it('grants the functions only lambda:InvokeFunction on the repair function, besides logs and the repair failure queue', () => {
+    // Act
+    const role = templates.dev!.Resources.IamRoleLambdaExecution!;
+    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[])
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .map((statement) => ({ ...statement, Action: [statement.Action].flat() }));
+    const actions = statements.flatMap((statement) => statement.Action);
+    const sendMessage = statements.find((statement) => statement.Action.includes('sqs:SendMessage'));
+
+    // Assess
+    expect(actions.every((action) => action.startsWith('logs:') || ['lambda:InvokeFunction', 'sqs:SendMessage'].includes(action))).toBe(true);
+    expect(sendMessage?.Resource).toEqual({ 'Fn::GetAtt': ['RepairFailuresQueue', 'Arn'] });
+    const invoke = statements.find((statement) => statement.Action.includes('lambda:InvokeFunction'))!;
+    expect(JSON.stringify(invoke.Resource)).toMatch(/:function:quorum-kv-dev-repair"/);
+    expect(JSON.stringify(statements)).not.toMatch(/"\*"/);
+  });
+
+  it('grants read of the one Redis secret only when REDIS_SECRET_ARN is set', () => {
+    // Act
+    const prodPolicy = templates.prod!.Resources.RedisCredentialsReadPolicy!;
+    const prodConditions = JSON.stringify(templates.prod!.Conditions);
+    const devConditions = JSON.stringify(templates.dev!.Conditions);
+
+    // Assess
+    expect(prodPolicy.Condition).toBe('HasRedisCredentials');
+    expect(JSON.stringify(prodPolicy.Properties.PolicyDocument)).toMatch(/secretsmanager:GetSecretValue/);
+    expect(prodConditions).toContain('arn:aws:secretsmanager:us-east-1:123456789012:secret:qkv-redis-AbC');
+    expect(devConditions).toContain('{"Fn::Equals":["",""]}');
+  });
+
+  it('runs the functions in the ElastiCache VPC on prod and outside any VPC on dev', () => {
+    // Act
+    const prodSet = templates.prod!.Resources.SetLambdaFunction!.Properties;
+    const devSet = templates.dev!.Resources.SetLambdaFunction!.Properties;
+
+    // Assess
+    expect(prodSet.VpcConfig).toMatchObject({ SecurityGroupIds: [expect.any(String)], SubnetIds: [expect.any(String), expect.any(String)] });
+    expect(devSet.VpcConfig).toBeUndefined();
+  });
+});
