@@ -54,7 +54,7 @@ describe('Deployment: serverless.yml per stage', () => {
     const keys = ofType(templates[stage]!, 'AWS::ApiGateway::ApiKey');
 
     // Assess
-    expect(methods.length).toBe(8);
+    expect(methods.length).toBe(10);
     for (const [, method] of methods) expect(method.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
     expect(keys).toHaveLength(1);
     expect(plans).toHaveLength(1);
@@ -77,7 +77,7 @@ describe('Deployment: serverless.yml per stage', () => {
     const methods = ofType(templates.prod!, 'AWS::ApiGateway::Method');
 
     // Assess
-    expect(methods.length).toBe(8);
+    expect(methods.length).toBe(10);
     for (const [, method] of methods) expect(method.Properties).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
     expect(ofType(templates.prod!, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
   });
@@ -87,7 +87,12 @@ describe('Deployment: serverless.yml per stage', () => {
     const anyMethods = ofType(templates.dev!, 'AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod === 'ANY');
 
     // Assess
-    expect(anyMethods.map(([name]) => name).sort()).toEqual(['ApiGatewayMethodGetAny', 'ApiGatewayMethodKvKeyVarAny', 'ApiGatewayMethodSetAny']);
+    expect(anyMethods.map(([name]) => name).sort()).toEqual([
+      'ApiGatewayMethodGetAny',
+      'ApiGatewayMethodHealthAny',
+      'ApiGatewayMethodKvKeyVarAny',
+      'ApiGatewayMethodSetAny',
+    ]);
     for (const [, method] of anyMethods) expect(JSON.stringify(method.Properties.Integration)).toMatch(/MethodNotAllowedLambdaFunction/);
   });
 

@@ -43,17 +43,17 @@ describe('End to end: serverless offline over HTTP', () => {
 
   it('reports health: 200 with every replica up, 503 once no write quorum is reachable', async () => {
     // Act
-    const healthy = await fetch(`${offline().baseUrl}/health`);
+    const healthy = await offline().fetch('/health');
     const healthyBody = (await healthy.json()) as { status: string; nodes: { up: boolean; breaker: string }[] };
     await cluster().nodes[0]!.kill();
     await cluster().nodes[1]!.kill();
-    const degraded = await fetch(`${offline().baseUrl}/health`);
+    const degraded = await offline().fetch('/health');
     const degradedBody = (await degraded.json()) as { status: string; writeQuorumReachable: boolean };
     await Promise.all([cluster().nodes[0]!.start(), cluster().nodes[1]!.start()]);
-    let recovered = await fetch(`${offline().baseUrl}/health`);
+    let recovered = await offline().fetch('/health');
     for (let i = 0; i < 30 && recovered.status !== 200; i += 1) {
       await sleep(100);
-      recovered = await fetch(`${offline().baseUrl}/health`);
+      recovered = await offline().fetch('/health');
     }
 
     // Assess

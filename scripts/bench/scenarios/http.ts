@@ -33,8 +33,17 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
   try {
     const bodies = work.keys.map((key) => JSON.stringify({ key, value: work.value }));
     const requests = {
-      set: (i: number) => ({ method: 'POST' as const, path: '/set', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length]! }),
-      get: (i: number) => ({ method: 'GET' as const, path: `/get?key=${encodeURIComponent(work.key(i))}` }),
+      set: (i: number) => ({
+        method: 'POST' as const,
+        path: '/set',
+        headers: { 'content-type': 'application/json', 'x-api-key': offline.apiKey },
+        body: bodies[i % bodies.length]!,
+      }),
+      get: (i: number) => ({
+        method: 'GET' as const,
+        path: `/get?key=${encodeURIComponent(work.key(i))}`,
+        headers: { 'x-api-key': offline.apiKey },
+      }),
     };
     const rows: Row[] = [];
     for (const operation of ['set', 'get'] as const) {
