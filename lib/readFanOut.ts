@@ -18,13 +18,14 @@ export interface ReadProgress {
   readonly pending: number;
 }
 
-/** The state of a read when its policy decided to answer, plus every replica's final outcome. */
+/** The state of a read when its policy decided to answer. */
 export interface ReadRound extends ReadProgress {
   /** Each replica's outcome at answer time; slower replicas show as `pending`. */
   readonly reports: readonly ReplicaReport[];
-  /** Every replica's final outcome, once all have answered or timed out; never rejects. */
-  readonly settled: Promise<readonly ReplicaReport[]>;
 }
+
+/** A replica that has not answered yet (shared: reports are never mutated, only replaced). */
+const PENDING = { outcome: 'pending', ms: 0 } as const;
 
 /**
  * Sends one read to every replica in parallel and resolves as soon as `isDecided` says the replies so far are enough
@@ -33,6 +34,7 @@ export interface ReadRound extends ReadProgress {
  * Why: first-response reads, quorum reads and repair's read-everything differ only in when they stop waiting; this
  * is the one fan-out they share. Before resolving it lets the current round of I/O finish, so replies that arrived
  * in the same instant are included (they are what reveals a stale replica) at the cost of one event-loop turn.
+ * It runs on every read, so it allocates little: no per-replica async closures and no promise for late replies.
  */
 export function readFanOut(
   pool: ReplicaPool,
@@ -40,23 +42,31 @@ export function readFanOut(
   isDecided: (progress: ReadProgress) => boolean,
 ): Promise<ReadRound> {
   const replicas = pool.replicas;
-  const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0 }));
+  const count = replicas.length;
+  const reports = new Array<ReplicaReport>(count);
   const replies: ReplicaRead[] = [];
   let failed = 0;
-  let pending = replicas.length;
+  let pending = count;
 
   return new Promise<ReadRound>((resolve) => {
     let decided = false;
-    const settled = Promise.all(
-      replicas.map(async (replica, index) => {
-        const result = await pool.call(replica, read);
-        let report: ReplicaReport;
+    // Replies keep being recorded until the answer is sent; after that the arrays belong to the caller.
+    let answered = false;
+    const answer = (): void => {
+      answered = true;
+      for (let i = 0; i < count; i += 1) reports[i] ??= { node: replicas[i]!.name, ...PENDING };
+      resolve({ replies, failed, pending, reports });
+    };
+    for (let index = 0; index < count; index += 1) {
+      const replica = replicas[index]!;
+      void pool.call(replica, read).then((result) => {
+        if (answered) return;
         if (!result.ok) {
-          report = { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error };
+          reports[index] = { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error };
           failed += 1;
         } else {
           const entry = result.value;
-          report =
+          reports[index] =
             entry === null
               ? { node: replica.name, outcome: 'missing', ms: result.ms }
               : entry.value === null
@@ -64,16 +74,12 @@ export function readFanOut(
                 : { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version };
           replies.push({ replica, entry });
         }
-        reports[index] = report;
         pending -= 1;
         if (!decided && (pending === 0 || isDecided({ replies, failed, pending }))) {
           decided = true;
-          setImmediate(() =>
-            resolve({ replies: replies.slice(), failed, pending, reports: reports.slice(), settled }),
-          );
+          setImmediate(answer);
         }
-        return report;
-      }),
-    );
+      });
+    }
   });
 }
