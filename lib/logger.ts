@@ -8,11 +8,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'quorum-kv' });
 
 const VERBOSE_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO']);
+let info: boolean | undefined;
 
 /**
  * True when INFO lines are written. Callers on the hot path check it before building a log line, so a quiet
- * logger costs nothing per request.
+ * logger costs nothing per request. The level is set once per container (`POWERTOOLS_LOG_LEVEL`), so the answer is
+ * worked out once.
  */
 export function infoEnabled(): boolean {
-  return VERBOSE_LEVELS.has(logger.getLevelName());
+  info ??= VERBOSE_LEVELS.has(logger.getLevelName());
+  return info;
 }

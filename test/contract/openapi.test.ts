@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/contract/routes';
-import { requestSchemas } from '../../functions/contract/schemas';
+import Ajv from 'ajv';
+import { MAX_UTF8_BYTES_KEYWORD, requestSchemas } from '../../functions/contract/schemas';
 import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from '../../lib/config';
 import { loadOpenApi, operationsOf, parametersAsSchema } from '../support/openApi';
 
@@ -42,6 +43,19 @@ describe('Document: openapi.yaml', () => {
       expect(declared).toEqual({ operationId, query: schemas[operationId].query, path: schemas[operationId].path, body: schemas[operationId].body });
     },
   );
+
+  it.each(ROUTES.map((route) => route.operationId))('declares valid JSON Schemas for %s (containers skip this check)', (operationId) => {
+    // Prepare: a validating Ajv, as strict as the handlers' one, that also checks schemas against the meta-schema.
+    const ajv = new Ajv({ strict: true, validateSchema: true });
+    ajv.addKeyword({ keyword: MAX_UTF8_BYTES_KEYWORD, type: 'string', schemaType: 'number' });
+
+    // Act
+    const parts = Object.values(schemas[operationId]).filter((schema) => schema !== undefined);
+
+    // Assess
+    for (const schema of parts) expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+    for (const schema of parts) expect(() => ajv.compile(schema)).not.toThrow();
+  });
 
   it('takes no input on GET /health, so it needs no request schema', () => {
     // Act

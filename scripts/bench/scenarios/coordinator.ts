@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../../lib/config';
 import { Coordinator } from '../../../lib/coordinator';
+import { HybridLogicalClock } from '../../../lib/hybridLogicalClock';
+import { applyEntry } from '../../../lib/replicaCommands';
+import { ReplicaPool, type ReplicaClient } from '../../../lib/replicaPool';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
@@ -11,6 +14,8 @@ export const FAN_OUT = 'bare fan-out, 3 nodes';
 export const QUORUM_WRITE = 'coordinator quorum write';
 export const FIRST_READ = 'coordinator first-response read';
 export const QUORUM_READ = 'coordinator quorum read';
+export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
+export const QUORUM_WRITE_NO_ROLLBACK = 'coordinator quorum write, ROLLBACK=off';
 export const CONCURRENCIES = [1, 64] as const;
 
 export function groupName(operation: 'set' | 'get', concurrency: number): string {
@@ -21,11 +26,19 @@ export function groupName(operation: 'set' | 'get', concurrency: number): string
  * Scenario 1: the coordinator in-process against one plain ioredis client on one of the same Redis servers (same
  * client library, same options, same concurrency), and against a bare ioredis fan-out to all three nodes (what the
  * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
- * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies).
+ * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies). Two more
+ * write variants split the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
+ * without coordinator logic), and the coordinator with `ROLLBACK=off` (the cost of keeping undo records).
  */
 export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, cluster, work } = context;
-  const coordinator = new Coordinator(loadConfig(coordinatorEnv(context)));
+  const config = loadConfig(coordinatorEnv(context));
+  const coordinator = new Coordinator(config);
+  const noRollback = new Coordinator(loadConfig({ ...coordinatorEnv(context), ROLLBACK: 'off' }));
+  // The same Lua script and arguments the coordinator sends, without any of its logic: what the protocol and the
+  // servers cost on their own.
+  const scripted = new ReplicaPool(config);
+  const clock = new HybridLogicalClock();
   const raw = plainClient(cluster.nodes[0]!.url);
   const fanOut = cluster.nodes.map((node) => plainClient(node.url));
   const rawKey = (i: number): string => `raw-${work.key(i)}`;
@@ -40,7 +53,17 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const writes: Variant[] = [
         { name: RAW, operation: (i) => raw.set(rawKey(i), work.value) },
         { name: FAN_OUT, operation: (i) => quorumOf(fanOut, 2, (client) => client.set(rawKey(i), work.value)) },
+        {
+          name: FAN_OUT_SCRIPT,
+          operation: (i) => {
+            const entry = { version: clock.next(), value: work.value };
+            return quorumOf(scripted.replicas.map((replica) => replica.client), 2, (client) =>
+              applyEntry(client as ReplicaClient, `script-${work.key(i)}`, entry, config.rollbackWindowMs),
+            );
+          },
+        },
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
+        { name: QUORUM_WRITE_NO_ROLLBACK, operation: (i) => noRollback.set(work.key(i), work.value) },
       ];
       context.log(`coordinator: set at ${concurrency} in flight`);
       rows.push(...rowsFrom('coordinator', groupName('set', concurrency), await compareInterleaved(writes, options), RAW));
@@ -56,6 +79,8 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
     return { rows };
   } finally {
     await coordinator.close();
+    await noRollback.close();
+    await scripted.close();
     raw.disconnect();
     for (const client of fanOut) client.disconnect();
   }
