@@ -5,7 +5,7 @@ import { HybridLogicalClock, type Version } from './hybridLogicalClock';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './quorumRead';
 import { raceRead, type ReadResult } from './raceRead';
-import { readFanOut } from './readFanOut';
+import { readFanOut, type ReadRound } from './readFanOut';
 import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './readRepair';
 import { LambdaRepairDispatcher, type RepairDispatcher } from './repairDispatcher';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './antiEntropy';
@@ -131,9 +131,20 @@ export class Coordinator {
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
     const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
-    const result = consistency === 'one' ? await raceRead(this.pool, read) : await quorumRead(this.pool, required, read);
+    // Blocking repair must see the replies that arrive with the answer; otherwise the answer goes out at once and
+    // replies that come after it are checked in the background.
+    const repairState = { handled: false };
+    const fanOut =
+      this.config.readRepair === 'blocking'
+        ? { drain: true }
+        : this.config.readRepair === 'async'
+          ? { onSettled: (round: ReadRound) => setImmediate(() => this.repairLate(key, redisKey, round, repairState)) }
+          : {};
+    const result =
+      consistency === 'one' ? await raceRead(this.pool, read, fanOut) : await quorumRead(this.pool, required, read, fanOut);
 
     const plan = planRepair(result.round.replies);
+    repairState.handled = plan !== undefined;
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
     const { repair, repairs } = plan === undefined ? NO_REPAIR : await this.readRepair(key, redisKey, plan);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
@@ -310,6 +321,20 @@ export class Coordinator {
     // blocking, or async with no repair function configured (tests, scripts): repair here, before answering.
     const repairs = await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
     return { repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
+  }
+
+  /**
+   * Read repair for replies that arrived after the answer (`READ_REPAIR=async`): hands the key to the repair
+   * function, or repairs in-process where there is none. Best effort: in Lambda the container may freeze before it
+   * runs, and anti-entropy catches what it misses.
+   */
+  private repairLate(key: string, redisKey: string, round: ReadRound, state: { handled: boolean }): void {
+    if (state.handled) return;
+    const plan = planRepair(round.replies);
+    if (plan === undefined) return;
+    if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
+    if (this.dispatcher !== undefined) void this.dispatcher.dispatch({ keys: [key], reason: 'read' });
+    else void applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
   }
 
   /** Keeps the clock ahead of every version seen on a replica. */

@@ -1,5 +1,5 @@
 import { ReadQuorumNotReachedError } from './errors';
-import { readFanOut } from './readFanOut';
+import { readFanOut, type FanOutOptions } from './readFanOut';
 import type { ReadResult } from './raceRead';
 import type { ReplicaClient, ReplicaPool } from './replicaPool';
 import { newerEntry, type StoredEntry } from './storedEntry';
@@ -16,12 +16,14 @@ export async function quorumRead(
   pool: ReplicaPool,
   required: number,
   read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+  options: FanOutOptions = {},
 ): Promise<ReadResult> {
   const total = pool.replicas.length;
   const round = await readFanOut(
     pool,
     read,
     (progress) => progress.replies.length >= required || total - progress.failed < required,
+    options,
   );
   if (round.replies.length < required) throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
   let newest: StoredEntry | null = null;

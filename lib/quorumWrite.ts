@@ -23,8 +23,9 @@ export interface WriteResult {
  * Why: the seed wrote sequentially (latency = sum of round trips) and waited for every node, so one hung node hung
  * every write. Here latency is that of the quorum-th fastest replica, bounded by the node timeout.
  *
- * Before answering it lets the current round of I/O finish, so replies that arrived in the same instant are counted
- * (a healthy trio usually reports 3 acknowledgements, not 2) at a cost of one event-loop turn.
+ * It answers the moment the outcome is decided, without waiting for the remaining replicas: a healthy trio usually
+ * reports 2 acknowledgements, the third arriving microseconds later (it shows as `pending` in the answer's outcomes
+ * and as `applied` in `settled`). Waiting for the rest of that round of I/O would report 3 but cost ~30 µs a write.
  *
  * @throws {QuorumNotReachedError} when fewer than `quorum` replicas can acknowledge.
  */
@@ -44,15 +45,12 @@ export function writeQuorum(
     let decided = false;
     const decide = (): void => {
       decided = true;
-      setImmediate(() => {
-        const snapshot = reports.slice();
-        const count = snapshot.filter((report) => isWriteAcknowledged(report.outcome)).length;
-        if (count >= quorum) {
-          resolve({ version, acknowledged: count, required: quorum, replicas: snapshot, settled });
-        } else {
-          reject(new QuorumNotReachedError(version, count, quorum, snapshot));
-        }
-      });
+      const snapshot = reports.slice();
+      if (acknowledged >= quorum) {
+        resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled });
+      } else {
+        reject(new QuorumNotReachedError(version, acknowledged, quorum, snapshot));
+      }
     };
 
     const settled = Promise.all(

@@ -1,5 +1,5 @@
 import { ReplicasUnavailableError } from './errors';
-import { readFanOut, type ReadRound } from './readFanOut';
+import { readFanOut, type FanOutOptions, type ReadRound } from './readFanOut';
 import type { ReplicaClient, ReplicaPool } from './replicaPool';
 import type { StoredEntry } from './storedEntry';
 
@@ -25,8 +25,9 @@ export interface ReadResult {
 export async function raceRead(
   pool: ReplicaPool,
   read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+  options: FanOutOptions = {},
 ): Promise<ReadResult> {
-  const round = await readFanOut(pool, read, (progress) => progress.replies.some((reply) => reply.entry !== null));
+  const round = await readFanOut(pool, read, (progress) => progress.replies.some((reply) => reply.entry !== null), options);
   const first = round.replies.find((reply) => reply.entry !== null);
   if (first !== undefined) return { entry: first.entry, answeredBy: first.replica.name, round };
   if (round.replies.length > 0) return { entry: null, round };

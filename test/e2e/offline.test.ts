@@ -69,8 +69,10 @@ describe('End to end: serverless offline over HTTP', () => {
   it('keeps serving with one node down, reporting success_nodes 2', async () => {
     // Prepare: wait until the set function's container is connected to every node again after the previous test.
     for (let i = 0; i < 30; i += 1) {
-      const probe = (await (await post('/set', JSON.stringify({ key: 'probe', value: 'p' }))).json()) as { success_nodes: number };
-      if (probe.success_nodes === 3) break;
+      const probe = (await (await post('/set?trace=1', JSON.stringify({ key: 'probe', value: 'p' }))).json()) as {
+        nodes: { outcome: string }[];
+      };
+      if (probe.nodes.every((node) => node.outcome === 'applied' || node.outcome === 'pending')) break;
       await sleep(100);
     }
     await cluster().nodes[0]!.kill();

@@ -106,6 +106,27 @@ describe('Read repair', () => {
     },
   );
 
+  it('answers a first-response read at once and hands a replica found stale by a later reply to the repair function', async () => {
+    // Prepare
+    const writer = newCoordinator();
+    const { newVersion } = await staleReplica(writer, 'keep');
+    const repairFunction = new RepairFunctionStandIn(newCoordinator());
+    const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
+    const { Coordinator } = await import('../../lib/coordinator');
+    const reader = new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction);
+
+    // Act: level one answers with the first reply; the stale replica's reply may come after the answer.
+    const read = await reader.get('k', { consistency: 'one' });
+    for (let i = 0; i < 50 && repairFunction.requests.length === 0; i += 1) await sleep(10);
+    await Promise.all(repairFunction.done);
+
+    // Assess
+    expect(['new', 'old']).toContain(read.value);
+    expect(repairFunction.requests).toEqual([{ keys: ['k'], reason: 'read' }]);
+    expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'new', version: newVersion });
+    await reader.close();
+  });
+
   it('never lets a repair overwrite a newer write that landed meanwhile', async () => {
     // Prepare
     const coordinator = newCoordinator();
