@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../../lib/config';
 import { Coordinator } from '../../../lib/coordinator';
 import { HybridLogicalClock } from '../../../lib/hybridLogicalClock';
-import { applyEntry } from '../../../lib/replicaCommands';
+import { applyEntry, readEntry } from '../../../lib/replicaCommands';
 import { ReplicaPool, type ReplicaClient } from '../../../lib/replicaPool';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
@@ -15,6 +15,7 @@ export const QUORUM_WRITE = 'coordinator quorum write';
 export const FIRST_READ = 'coordinator first-response read';
 export const QUORUM_READ = 'coordinator quorum read';
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
+export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
 export const QUORUM_WRITE_NO_ROLLBACK = 'coordinator quorum write, ROLLBACK=off';
 export const CONCURRENCIES = [1, 64] as const;
 
@@ -28,7 +29,8 @@ export function groupName(operation: 'set' | 'get', concurrency: number): string
  * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
  * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies). Two more
  * write variants split the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
- * without coordinator logic), and the coordinator with `ROLLBACK=off` (the cost of keeping undo records).
+ * without coordinator logic), and the coordinator with `ROLLBACK=off` (the cost of keeping undo records); one more
+ * read variant races the coordinator's own `HMGET` of an entry over the bare fan-out.
  */
 export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, cluster, work } = context;
@@ -70,6 +72,13 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const reads: Variant[] = [
         { name: RAW, operation: (i) => raw.get(rawKey(i)) },
         { name: FAN_OUT, operation: (i) => firstValueOf(fanOut, (client) => client.get(rawKey(i))) },
+        {
+          name: FAN_OUT_HMGET,
+          operation: (i) =>
+            firstValueOf(scripted.replicas.map((replica) => replica.client), (client) =>
+              readEntry(client as ReplicaClient, work.key(i)),
+            ),
+        },
         { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
         { name: QUORUM_READ, operation: (i) => coordinator.get(work.key(i), { consistency: 'quorum' }) },
       ];

@@ -19,7 +19,7 @@ export const HANDLER_CONCURRENCY = 1;
 interface HandlerBundle {
   setHandler(event: HttpEvent, context: Context): Promise<HttpResult>;
   getHandler(event: HttpEvent, context: Context): Promise<HttpResult>;
-  sharedCoordinator(): Coordinator;
+  sharedCoordinator(): Promise<Coordinator>;
   closeSharedCoordinator(): Promise<void>;
 }
 
@@ -32,7 +32,7 @@ export async function handlerScenario(context: ScenarioContext): Promise<Scenari
   const { settings, work } = context;
   const bundle = await loadHandlerBundle(coordinatorEnv(context));
   try {
-    const coordinator = bundle.sharedCoordinator();
+    const coordinator = await bundle.sharedCoordinator();
     await populate(work.keys, (key) => coordinator.set(key, work.value));
     const lambda = lambdaContext();
     // Request bodies arrive as strings; encode them once so the handler side does not pay for the client's work.
