@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http';
 import { httpErrorResponse } from '../../functions/middleware/httpErrorResponse';
-import { httpEvent, lambdaContext, type HttpEventParts } from '../support/apiGatewayEvents';
+import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
 import { jsonOf, useHandlers, type HttpHandler } from '../support/handlers';
 import { loadOpenApi, responseChecker } from '../support/openApi';
 import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http';
 import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
-import { httpEvent, lambdaContext } from '../support/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useRedisCluster } from '../support/redisCluster';
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;

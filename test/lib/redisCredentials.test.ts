@@ -6,7 +6,7 @@ import { CredentialsUnavailableError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { fetchRedisCredentials, parseCredentials } from '../../lib/redisCredentials';
 import { ReplicaPool } from '../../lib/replicaPool';
-import { httpEvent, lambdaContext } from '../support/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useFakeAwsParameters } from '../support/fakeAwsParameters';
 import { jsonOf, useHandlers } from '../support/handlers';
 import { useRedisCluster } from '../support/redisCluster';

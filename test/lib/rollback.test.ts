@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
+import type { Coordinator } from '../../lib/coordinator';
 import { QuorumNotReachedError } from '../../lib/errors';
 import { applyEntry } from '../../lib/replicaCommands';
 import { ReplicaPool } from '../../lib/replicaPool';
@@ -14,16 +15,19 @@ describe('Rollback of a write that missed its quorum', () => {
     return Promise.all(cluster().nodes.map((node) => storedOnNode(node, key)));
   }
 
-  it('restores the previous value on the replica that took it when two nodes are killed', async () => {
-    // Prepare
-    const coordinator = newCoordinator();
+  /** Writes 'before' everywhere, kills nodes 0 and 1, and makes a write of 'failed' miss its quorum. */
+  async function failWriteWithTwoNodesKilled(coordinator: Coordinator): Promise<{ before: string; error: unknown }> {
     const before = await coordinator.set('k', 'before');
     await before.settled;
     await cluster().nodes[0]!.kill();
     await cluster().nodes[1]!.kill();
-
-    // Act
     const { error } = await timedFailure(() => coordinator.set('k', 'failed'));
+    return { before: before.version, error };
+  }
+
+  it('restores the previous value on the replica that took it when two nodes are killed', async () => {
+    // Act
+    const { before, error } = await failWriteWithTwoNodesKilled(newCoordinator());
     await cluster().nodes[0]!.start();
     await cluster().nodes[1]!.start();
 
@@ -32,7 +36,7 @@ describe('Rollback of a write that missed its quorum', () => {
     expect((error as QuorumNotReachedError).rollback.find((r) => r.node.endsWith(String(cluster().nodes[2]!.port)))?.outcome).toBe(
       'restored',
     );
-    expect(await everyReplica('k')).toEqual(Array(3).fill({ value: 'before', version: before.version }));
+    expect(await everyReplica('k')).toEqual(Array(3).fill({ value: 'before', version: before }));
     expect((await newCoordinator().get('k', { consistency: 'all' })).value).toBe('before');
   });
 
@@ -77,12 +81,7 @@ describe('Rollback of a write that missed its quorum', () => {
 
   it('refuses the rolled-back version afterwards, so repair can never spread a failed write', async () => {
     // Prepare
-    const coordinator = newCoordinator();
-    const before = await coordinator.set('k', 'before');
-    await before.settled;
-    await cluster().nodes[0]!.kill();
-    await cluster().nodes[1]!.kill();
-    const { error } = await timedFailure(() => coordinator.set('k', 'failed'));
+    const { before, error } = await failWriteWithTwoNodesKilled(newCoordinator());
     await cluster().nodes[0]!.start();
     const failedVersion = (error as QuorumNotReachedError).version;
     const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().nodes[2]!.url }));
@@ -94,7 +93,7 @@ describe('Rollback of a write that missed its quorum', () => {
     // Assess
     expect(reply).toEqual({ kind: 'rolled-back' });
     expect(read.value).toBe('before');
-    expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'before', version: before.version });
+    expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'before', version: before });
     await pool.close();
   });
 
@@ -137,7 +136,7 @@ describe('Rollback of a write that missed its quorum', () => {
    * write in flight) and "it had applied it" is reproduced by applying the failed version on the restarted replica
    * before anything else talks to it.
    */
-  async function crashWithFailedWrite(coordinator: import('../../lib/coordinator').Coordinator): Promise<{ failedVersion: string; beforeVersion: string }> {
+  async function crashWithFailedWrite(coordinator: Coordinator): Promise<{ failedVersion: string; beforeVersion: string }> {
     const before = await coordinator.set('k', 'before');
     await before.settled;
     await cluster().nodes[0]!.kill();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http';
 import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
-import { lambdaContext } from './apiGatewayEvents';
+import { lambdaContext } from '../../scripts/apiGatewayEvents';
 
 /** An HTTP handler as Lambda calls it. */
 export type HttpHandler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -96,45 +97,11 @@ async function expectStatus(response: Promise<HttpResult>, status: number): Prom
   if (statusCode !== status) throw new Error(`expected HTTP ${status}, got ${statusCode}: ${body}`);
 }
 
-/** An API Gateway (REST, proxy) event as Lambda delivers it; a fresh one per call, since middlewares mutate it. */
-function httpEvent(method: string, path: string, body: string | null, query: Record<string, string> | null): HttpEvent {
-  return {
-    httpMethod: method,
-    path,
-    resource: path,
-    body,
-    isBase64Encoded: false,
-    headers: { 'content-type': 'application/json' },
-    multiValueHeaders: {},
-    queryStringParameters: query,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: 'bench' } as HttpEvent['requestContext'],
-  };
-}
-
+/** A fresh event per call, since middlewares mutate it. */
 function setEvent(body: string): HttpEvent {
-  return httpEvent('POST', '/set', body, null);
+  return httpEvent({ method: 'POST', path: '/set', body, headers: { 'content-type': 'application/json' } });
 }
 
 function getEvent(key: string): HttpEvent {
-  return httpEvent('GET', '/get', null, { key });
-}
-
-function lambdaContext(): Context {
-  return {
-    awsRequestId: 'bench',
-    functionName: 'bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
-    memoryLimitInMB: '512',
-    logGroupName: 'bench',
-    logStreamName: 'bench',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return httpEvent({ method: 'GET', path: '/get', query: { key } });
 }
