@@ -12,7 +12,8 @@
 import './silentLogs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { LocalRedisCluster } from '../localCluster';
 import { writeChart } from './chart';
 import type { ScenarioContext, ScenarioOutput } from './context';
@@ -78,12 +79,16 @@ async function main(): Promise<void> {
 
   results.durationS = (performance.now() - started) / 1000;
   results.targets = judge(results);
-  const jsonPath = join(ROOT, 'bench-results', 'latest.json');
-  const markdownPath = join(ROOT, 'bench-results', 'latest.md');
-  const chartPath = join(ROOT, 'docs', 'bench-latency.svg');
+  // Only a full run replaces the published results; quick or partial runs go to the ignored bench-results/tmp/.
+  const full = !settings.quick && settings.only === undefined;
+  const folder = full ? 'bench-results' : join('bench-results', 'tmp');
+  const jsonPath = join(ROOT, folder, 'latest.json');
+  const markdownPath = join(ROOT, folder, 'latest.md');
+  const chartPath = full ? join(ROOT, 'docs', 'bench-latency.svg') : join(ROOT, folder, 'bench-latency.svg');
+  await mkdir(join(ROOT, folder), { recursive: true });
   await writeResults(results, jsonPath, markdownPath);
   if (results.rows.length > 0) await writeChart(results, chartPath);
-  process.stdout.write(`\n${textReport(results)}\n\nwrote bench-results/latest.json, bench-results/latest.md${results.rows.length > 0 ? ', docs/bench-latency.svg' : ''}\n`);
+  process.stdout.write(`\n${textReport(results)}\n\nwrote ${[jsonPath, markdownPath, ...(results.rows.length > 0 ? [chartPath] : [])].map((path) => relative(ROOT, path)).join(', ')}\n`);
   // A benchmark that misses a target still succeeded as a run; only a scenario that crashed fails the command.
   process.exitCode = failures > 0 ? 1 : 0;
 }
