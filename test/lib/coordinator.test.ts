@@ -113,6 +113,25 @@ describe('Class: Coordinator', () => {
     });
   });
 
+  describe('Lua scripts', () => {
+    it('keeps writing after a replica forgot its scripts (SCRIPT FLUSH), by falling back from EVALSHA to EVAL', async () => {
+      // Prepare
+      const coordinator = newCoordinator();
+      await (await coordinator.set('k', 'before')).settled;
+      const client = directClient(cluster().nodes[0]!);
+      await client.script('FLUSH');
+
+      // Act
+      const written = await coordinator.set('k', 'after');
+      const settled = await written.settled;
+
+      // Assess
+      expect(settled.map((replica) => replica.outcome)).toEqual(['applied', 'applied', 'applied']);
+      expect((await client.hgetall('k')).value).toBe('after');
+      client.disconnect();
+    });
+  });
+
   describe('Failures', () => {
     it('commits with success_nodes 2 and still reads the value when one node is killed', async () => {
       // Prepare
