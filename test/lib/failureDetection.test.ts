@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sleep, TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
-import { timed, useRedisCluster } from '../support/redisCluster';
+import { directClient, timed, useRedisCluster } from '../support/redisCluster';
 
 describe('Failure detection: a circuit breaker per replica', () => {
   const cluster = useRedisCluster({ count: 3 });
@@ -27,6 +27,29 @@ describe('Failure detection: a circuit breaker per replica', () => {
     expect(afterBreak.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS / 2);
     expect(health.nodes[0]).toMatchObject({ up: false, breaker: 'open' });
     expect(health.writeQuorumReachable).toBe(true);
+  });
+
+  it('counts only consecutive failures: a success in between keeps the breaker closed', async () => {
+    // Prepare: each DEBUG SLEEP makes node 0 miss one write's node timeout.
+    const coordinator = newCoordinator({ BREAKER_FAILURES: '3', BREAKER_HALF_OPEN_MS: '60000' });
+    const sleeper = directClient(cluster().nodes[0]!);
+    const writeWhileNode0Sleeps = async (): Promise<string> => {
+      const sleeping = sleeper.call('DEBUG', 'SLEEP', '0.3');
+      await sleep(20);
+      const outcome = (await (await coordinator.set('k', 'v')).settled)[0]!.outcome;
+      await sleeping;
+      return outcome;
+    };
+
+    // Act: two failures, a success, two failures, then a healthy write.
+    const outcomes = [await writeWhileNode0Sleeps(), await writeWhileNode0Sleeps()];
+    outcomes.push((await (await coordinator.set('k', 'v')).settled)[0]!.outcome);
+    outcomes.push(await writeWhileNode0Sleeps(), await writeWhileNode0Sleeps());
+    outcomes.push((await (await coordinator.set('k', 'v')).settled)[0]!.outcome);
+    sleeper.disconnect();
+
+    // Assess: four failures in all, but never three in a row, so node 0 was never skipped.
+    expect(outcomes).toEqual(['timeout', 'timeout', 'applied', 'timeout', 'timeout', 'applied']);
   });
 
   it('lets a recovered replica back in through a probe after the half-open pause', async () => {
