@@ -1,6 +1,35 @@
 import type { ReadOutcome } from '../lib/coordinator';
 import type { WriteResult } from '../lib/quorumWrite';
+import type { ReplicaReport } from '../lib/replicaOutcome';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './http';
+
+/** One replica's entry in a trace (`nodes`): always `node`, `outcome`, `ms` and `version`, plus the reason if any. */
+export interface TraceEntry {
+  readonly node: string;
+  readonly outcome: ReplicaReport['outcome'];
+  readonly ms: number;
+  /** The version the replica holds, took or reported; null where it has none (`missing`, `pending`, `error`, …). */
+  readonly version: string | null;
+  /** True when what the replica holds is a tombstone. */
+  readonly deleted?: boolean;
+  /** A short reason, for `error` and `timeout`. */
+  readonly error?: string;
+}
+
+/**
+ * Every replica's outcome as a trace shows it: the same keys for every entry (`version` null where there is none),
+ * so a client can rely on one shape.
+ */
+export function traceEntries(reports: readonly ReplicaReport[]): TraceEntry[] {
+  return reports.map(({ node, outcome, ms, version, deleted, error }) => ({
+    node,
+    outcome,
+    ms,
+    version: version ?? null,
+    ...(deleted === undefined ? {} : { deleted }),
+    ...(error === undefined ? {} : { error }),
+  }));
+}
 
 /**
  * 200 `{"status":"OK","success_nodes":n,"version":"..."}` for a committed write (the seed's shape plus the version),
@@ -11,7 +40,7 @@ export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult
     status: 'OK',
     success_nodes: result.acknowledged,
     version: result.version,
-    ...(wantsTrace(event) ? { nodes: result.replicas } : {}),
+    ...(wantsTrace(event) ? { nodes: traceEntries(result.replicas) } : {}),
   });
 }
 
@@ -20,7 +49,7 @@ export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult
  * expiry, and with a trace every replica's outcome and what read repair did.
  */
 export function readResponse(event: HttpEvent, outcome: ReadOutcome): HttpResult {
-  const trace = wantsTrace(event) ? { consistency: outcome.consistency, repair: outcome.repair, nodes: outcome.replicas } : {};
+  const trace = wantsTrace(event) ? { consistency: outcome.consistency, repair: outcome.repair, nodes: traceEntries(outcome.replicas) } : {};
   if (outcome.value === null) return jsonResponse(404, { status: 'NOT_FOUND', ...trace });
   return jsonResponse(200, {
     status: 'OK',

@@ -36,7 +36,10 @@ export interface CoordinatorConfig {
   readonly tombstoneGraceMs: number;
   /** The function that repairs in the background (`REPAIR_FUNCTION_NAME`); unset: repair runs in-process. */
   readonly repairFunctionName?: string;
-  /** A Lambda API endpoint other than AWS's, such as serverless offline's (`LAMBDA_ENDPOINT`). */
+  /**
+   * A Lambda API endpoint other than AWS's: `LAMBDA_ENDPOINT`, or under serverless offline (`IS_OFFLINE=true`) its
+   * own endpoint, `OFFLINE_LAMBDA_ENDPOINT` (set by serverless.yml from `--host` and `--lambdaPort`).
+   */
   readonly lambdaEndpoint?: string;
   /** Consecutive failures that open a replica's circuit breaker (`BREAKER_FAILURES`). */
   readonly breakerFailures: number;
@@ -107,7 +110,11 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
   const majority = Math.floor(replicas.length / 2) + 1;
   const writeQuorum = parseInteger(env, 'WRITE_QUORUM', majority, 1, replicas.length);
   const nodeTimeoutMs = parseInteger(env, 'NODE_TIMEOUT_MS', DEFAULT_NODE_TIMEOUT_MS, 1, 60_000);
-  const lambdaEndpoint = optionalString(env, 'LAMBDA_ENDPOINT');
+  // Under serverless offline (which sets IS_OFFLINE=true for handlers) repair goes to offline's own Lambda endpoint,
+  // which serverless.yml derives from --host and --lambdaPort as OFFLINE_LAMBDA_ENDPOINT; LAMBDA_ENDPOINT overrides it.
+  const lambdaEndpoint =
+    optionalString(env, 'LAMBDA_ENDPOINT') ??
+    (env.IS_OFFLINE === 'true' ? optionalString(env, 'OFFLINE_LAMBDA_ENDPOINT') : undefined);
   // `serverless invoke local` has no Lambda service to hand repair to: repair in-process there.
   const invokedLocally = env.IS_LOCAL === 'true' && lambdaEndpoint === undefined;
   const repairFunctionName = invokedLocally ? undefined : optionalString(env, 'REPAIR_FUNCTION_NAME');

@@ -303,7 +303,11 @@ export class Coordinator {
     const due = missed.filter((target) => now - (this.lastHintDispatch.get(target) ?? 0) >= HINT_DISPATCH_INTERVAL_MS);
     if (due.length === 0) return;
     for (const target of due) this.lastHintDispatch.set(target, now);
-    await this.dispatcher.dispatch({ hintsFor: due, reason: 'hints' });
+    if (await this.dispatcher.dispatch({ hintsFor: due, reason: 'hints' })) return;
+    // Replayed here instead, in the background: a replica that is still down answers at once (or within the node
+    // timeout) and keeps its hints for the next attempt.
+    logger.warn('hint hand-off failed; replaying in-process', { hintsFor: due });
+    for (const target of due) void this.replayHints(target).catch(() => undefined);
   }
 
   /** Heals the replicas a read found behind, as `READ_REPAIR` says. */
@@ -315,10 +319,11 @@ export class Coordinator {
     const mode = this.config.readRepair;
     if (mode === 'off') return { repair: 'off', repairs: [] };
     if (mode === 'async' && this.dispatcher !== undefined) {
-      const handed = await this.dispatcher.dispatch({ keys: [key], reason: 'read' });
-      return { repair: handed ? 'dispatched' : 'failed', repairs: [] };
+      if (await this.dispatcher.dispatch({ keys: [key], reason: 'read' })) return { repair: 'dispatched', repairs: [] };
+      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read' });
     }
-    // blocking, or async with no repair function configured (tests, scripts): repair here, before answering.
+    // blocking, async with no repair function configured (tests, scripts), or a hand-off that failed: repair here,
+    // before answering, over the warm connections (each bounded by the node timeout).
     const repairs = await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
     return { repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
   }
@@ -333,8 +338,16 @@ export class Coordinator {
     const plan = planRepair(round.replies);
     if (plan === undefined) return;
     if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
-    if (this.dispatcher !== undefined) void this.dispatcher.dispatch({ keys: [key], reason: 'read' });
-    else void applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
+    const repairHere = (): Promise<unknown> => applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
+    if (this.dispatcher === undefined) {
+      void repairHere();
+      return;
+    }
+    void this.dispatcher.dispatch({ keys: [key], reason: 'read' }).then((handed) => {
+      if (handed) return undefined;
+      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read after the answer' });
+      return repairHere();
+    });
   }
 
   /** Keeps the clock ahead of every version seen on a replica. */

@@ -69,6 +69,21 @@ export class MethodNotAllowedError extends Error {
 }
 
 /**
+ * No route serves this method and path (an unknown path, or `/kv/` with an empty key). Maps to HTTP 404 with the
+ * ERROR shape; the message lists the routes there are, so a typo explains itself.
+ */
+export class RouteNotFoundError extends Error {
+  constructor(
+    public readonly method: string,
+    public readonly path: string,
+    routes: readonly string[],
+  ) {
+    super(`no route for ${method} ${path}; routes: ${routes.join(', ')}`);
+    this.name = 'RouteNotFoundError';
+  }
+}
+
+/**
  * The Redis credentials named in the configuration (`REDIS_SECRET_ARN`, `REDIS_PASSWORD_PARAMETER`) could not be
  * fetched or read. Maps to HTTP 503: the container retries the fetch on its next invocation. The message never
  * contains the secret, only its name and what went wrong.

@@ -50,8 +50,6 @@ async function main(): Promise<void> {
       ...process.env,
       QKV_API_KEY: apiKey,
       REDIS_NODES: redisNodes,
-      // Reads hand repair to the repair function through serverless offline's Lambda endpoint.
-      LAMBDA_ENDPOINT: process.env.LAMBDA_ENDPOINT ?? `http://127.0.0.1:${process.env.LAMBDA_PORT ?? '3002'}`,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
   });

@@ -92,10 +92,13 @@ export class LocalRedisNode {
     this.process = child;
     liveProcesses.add(child);
     this.exited = new Promise((resolve) => {
-      child.once('exit', () => {
+      const gone = (): void => {
         liveProcesses.delete(child);
         resolve();
-      });
+      };
+      child.once('exit', gone);
+      // A process that could not be spawned (no redis-server on PATH) emits 'error' and may never emit 'exit'.
+      child.once('error', gone);
     });
     await new Promise<void>((resolve, reject) => {
       let output = '';

@@ -7,6 +7,7 @@ import { freePorts } from './localCluster';
 const ROOT = join(__dirname, '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
 const READY_PATTERN = /Server ready: (http:\/\/[^\s]+)/;
+const PRINTED_KEY_PATTERN = /Key with token: '([^']+)'/;
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 5_000;
 
@@ -14,7 +15,7 @@ const STOP_GRACE_MS = 5_000;
 export interface RunningOffline {
   readonly baseUrl: string;
   readonly lambdaPort: number;
-  /** The API key it was started with (`QKV_API_KEY`): every route requires it in `x-api-key`. */
+  /** The API key it requires in `x-api-key` on every route: `QKV_API_KEY`, or the one offline made and printed. */
   readonly apiKey: string;
   /** `fetch` of a path on this offline, with the API key added unless the headers set `x-api-key` themselves. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -30,37 +31,52 @@ process.once('exit', () => {
   for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
 });
 
+/** How {@link startServerlessOffline} starts offline. */
+export interface OfflineStartOptions {
+  /**
+   * Start it exactly as a user would: `npx serverless offline --httpPort P --lambdaPort L`, with only `PATH`, `HOME`
+   * and the given variables in the environment (no API key chosen: offline makes one and prints it; the default
+   * build folder; the anti-entropy schedule left on). Default false: the test set-up described below.
+   */
+  readonly asUserWould?: boolean;
+}
+
 /**
  * Starts a real `serverless offline` on free ports (never the seed's 3000/3002) and resolves once it is ready.
- * Used by the end-to-end tests and by the benchmark.
+ * Used by the end-to-end tests and by the benchmark. By default with its own API key, its own build folder (several
+ * can run side by side) and no anti-entropy schedule, so that no pass can fire in the middle of a test.
  *
  * @param env extra environment for the handlers, typically `REDIS_NODES` of a local cluster.
  */
-export async function startServerlessOffline(env: Record<string, string>): Promise<RunningOffline> {
+export async function startServerlessOffline(env: Record<string, string>, options: OfflineStartOptions = {}): Promise<RunningOffline> {
   const [httpPort, lambdaPort] = await freePorts(2);
-  const apiKey = env.QKV_API_KEY ?? `local-key-${randomBytes(12).toString('hex')}`;
+  const ports = ['--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)];
+  const chosenKey = options.asUserWould ? undefined : (env.QKV_API_KEY ?? `local-key-${randomBytes(12).toString('hex')}`);
   // Each offline builds into its own folder, so that several can run side by side (test files, the benchmark).
-  const workFolder = `.esbuild-offline-${httpPort}`;
+  const workFolder = options.asUserWould ? undefined : `.esbuild-offline-${httpPort}`;
   let output = '';
-  const child: ChildProcess = spawn(
-    SERVERLESS_BIN,
-    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        // Reads hand repair to the repair function through this offline's own Lambda endpoint.
-        LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
-        QKV_API_KEY: apiKey,
-        ESBUILD_WORK_FOLDER: workFolder,
-        ...env,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-      // Its own process group, so stopping it also stops the workers it starts.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = options.asUserWould
+    ? spawn('npx', ['serverless', 'offline', ...ports], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, ...env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(SERVERLESS_BIN, ['offline', 'start', ...ports], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          // No anti-entropy pass may fire in the middle of a test (offline runs schedules on the wall clock).
+          ANTI_ENTROPY_SCHEDULE_ENABLED: 'false',
+          QKV_API_KEY: chosenKey!,
+          ESBUILD_WORK_FOLDER: workFolder!,
+          ...env,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        // Its own process group, so stopping it also stops the workers it starts.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${SERVERLESS_BIN}`);
   liveGroups.add(pid);
@@ -73,7 +89,7 @@ export async function startServerlessOffline(env: Record<string, string>): Promi
     const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
-    await rm(join(ROOT, workFolder), { recursive: true, force: true });
+    if (workFolder !== undefined) await rm(join(ROOT, workFolder), { recursive: true, force: true });
   };
 
   try {
@@ -94,6 +110,9 @@ export async function startServerlessOffline(env: Record<string, string>): Promi
         reject(new Error(`serverless offline exited with code ${code}:\n${output}`));
       });
     });
+    // Offline prints the key it made when none was chosen: `Key with token: '…'`.
+    const apiKey = chosenKey ?? PRINTED_KEY_PATTERN.exec(output)?.[1];
+    if (apiKey === undefined) throw new Error(`serverless offline printed no API key:\n${output}`);
     return {
       baseUrl,
       lambdaPort: lambdaPort!,

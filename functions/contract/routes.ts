@@ -32,3 +32,8 @@ function pathPattern(path: string): RegExp {
   const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
   return new RegExp(`^${escaped}/?$`);
 }
+
+/** Every route as `METHOD /path`, for the message of a 404 on a path no route serves. */
+export function routeList(): readonly string[] {
+  return ROUTES.map((route) => `${route.method} ${route.path}`);
+}

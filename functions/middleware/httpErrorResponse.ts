@@ -7,16 +7,19 @@ import {
   QuorumNotReachedError,
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
+  RouteNotFoundError,
   UnsupportedMediaTypeError,
 } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http';
+import { traceEntries } from '../responses';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.
  *
  * Client errors answer `{"status":"ERROR","error":...,"requestId":...}`:
- * - `InvalidRequestError` → 400, `MethodNotAllowedError` → 405 (with `Allow`), `PayloadTooLargeError` → 413,
+ * - `InvalidRequestError` → 400, `RouteNotFoundError` → 404, `MethodNotAllowedError` → 405 (with `Allow`),
+ *   `PayloadTooLargeError` → 413,
  *   `UnsupportedMediaTypeError` → 415, `CredentialsUnavailableError` → 503.
  *
  * The store's answers keep the seed's shapes:
@@ -36,6 +39,8 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
       const trace = event !== undefined && wantsTrace(event);
       if (error instanceof InvalidRequestError) {
         request.response = clientError(400);
+      } else if (error instanceof RouteNotFoundError) {
+        request.response = clientError(404);
       } else if (error instanceof MethodNotAllowedError) {
         request.response = clientError(405, { Allow: error.allowed.join(', ') });
       } else if (error instanceof PayloadTooLargeError) {
@@ -51,13 +56,13 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           success_nodes: error.acknowledged,
           error: error.message,
           version: error.version,
-          ...(trace ? { nodes: error.replicas, rollback: error.rollback } : {}),
+          ...(trace ? { nodes: traceEntries(error.replicas), rollback: error.rollback } : {}),
         });
       } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {
         request.response = jsonResponse(503, {
           status: 'FAIL',
           error: error.message,
-          ...(trace ? { nodes: error.replicas } : {}),
+          ...(trace ? { nodes: traceEntries(error.replicas) } : {}),
         });
       } else {
         logger.error('unhandled error', { error: error as Error, requestId, awsRequestId: request.context?.awsRequestId });

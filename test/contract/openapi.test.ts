@@ -80,6 +80,31 @@ describe('Document: openapi.yaml', () => {
   });
 });
 
+describe('Document: openapi.yaml as YAML', () => {
+  it('has no key without a value, the mark of an unquoted comma in a flow mapping ({ description: a, b })', () => {
+    // Prepare: every key whose value is null, anywhere in the document.
+    const nullKeys: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (node === null) nullKeys.push(path);
+      else if (typeof node === 'object') for (const [key, child] of Object.entries(node)) walk(child, `${path}/${key}`);
+    };
+
+    // Act
+    walk(loadOpenApi(), '#');
+
+    // Assess
+    expect(nullKeys).toEqual([]);
+  });
+
+  it('gives the error shape exactly the fields the handlers send', () => {
+    // Act
+    const error = (loadOpenApi().components.schemas as Record<string, { properties: Record<string, unknown> }>).Error!;
+
+    // Assess
+    expect(Object.keys(error.properties)).toEqual(['status', 'error', 'requestId']);
+  });
+});
+
 describe('Document: README API section', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const apiSection = readme.slice(readme.indexOf('## API'), readme.indexOf('\n## ', readme.indexOf('## API') + 1));

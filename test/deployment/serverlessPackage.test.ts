@@ -44,7 +44,7 @@ describe('Deployment: serverless.yml per stage', () => {
   beforeAll(async () => {
     templates.dev = await packageStage('dev', { QKV_API_KEY: 'a-deploy-time-key-of-24ch' });
     templates.prod = await packageStage('prod', { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:qkv-redis-AbC' });
-    templates.staging = await packageStage('staging');
+    templates.staging = await packageStage('staging', { ANTI_ENTROPY_SCHEDULE_ENABLED: 'false' });
   }, 180_000);
 
   it.each(['dev', 'staging'])('requires an API key on every method of stage %s (any stage not listed), in a usage plan with throttling and quota', (stage) => {
@@ -54,7 +54,7 @@ describe('Deployment: serverless.yml per stage', () => {
     const keys = ofType(templates[stage]!, 'AWS::ApiGateway::ApiKey');
 
     // Assess
-    expect(methods.length).toBe(10);
+    expect(methods.length).toBe(12);
     for (const [, method] of methods) expect(method.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
     expect(keys).toHaveLength(1);
     expect(plans).toHaveLength(1);
@@ -77,23 +77,42 @@ describe('Deployment: serverless.yml per stage', () => {
     const methods = ofType(templates.prod!, 'AWS::ApiGateway::Method');
 
     // Assess
-    expect(methods.length).toBe(10);
+    expect(methods.length).toBe(12);
     for (const [, method] of methods) expect(method.Properties).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
     expect(ofType(templates.prod!, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
   });
 
-  it('routes every other method of each path to the 405 function', () => {
+  it('routes every other method of each path to the 405 function, and every other path to the 404 function', () => {
     // Act
     const anyMethods = ofType(templates.dev!, 'AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod === 'ANY');
+    const target = (name: string): string => {
+      const integration = JSON.stringify(anyMethods.find(([candidate]) => candidate === name)![1].Properties.Integration);
+      return /MethodNotAllowedLambdaFunction/.test(integration) ? '405' : /NotFoundLambdaFunction/.test(integration) ? '404' : integration;
+    };
 
     // Assess
     expect(anyMethods.map(([name]) => name).sort()).toEqual([
+      'ApiGatewayMethodAny',
       'ApiGatewayMethodGetAny',
       'ApiGatewayMethodHealthAny',
       'ApiGatewayMethodKvKeyVarAny',
+      'ApiGatewayMethodProxyVarAny',
       'ApiGatewayMethodSetAny',
     ]);
-    for (const [, method] of anyMethods) expect(JSON.stringify(method.Properties.Integration)).toMatch(/MethodNotAllowedLambdaFunction/);
+    for (const name of ['ApiGatewayMethodGetAny', 'ApiGatewayMethodHealthAny', 'ApiGatewayMethodKvKeyVarAny', 'ApiGatewayMethodSetAny']) {
+      expect(target(name)).toBe('405');
+    }
+    for (const name of ['ApiGatewayMethodAny', 'ApiGatewayMethodProxyVarAny']) expect(target(name)).toBe('404');
+  });
+
+  it('schedules anti-entropy, unless ANTI_ENTROPY_SCHEDULE_ENABLED=false turns the schedule off', () => {
+    // Act
+    const state = (stage: string): unknown =>
+      ofType(templates[stage]!, 'AWS::Events::Rule').map(([, rule]) => [rule.Properties.ScheduleExpression, rule.Properties.State]);
+
+    // Assess
+    expect(state('dev')).toEqual([['rate(5 minutes)', 'ENABLED']]);
+    expect(state('staging')).toEqual([['rate(5 minutes)', 'DISABLED']]);
   });
 
   it('answers API Gateway errors (4XX and 5XX) with the JSON error shape', () => {

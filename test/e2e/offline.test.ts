@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { sleep } from '../support/coordinators';
-import { storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { describe, expect, it, vi } from 'vitest';
+import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 
 const ROOT = join(__dirname, '..', '..');
@@ -50,14 +49,9 @@ describe('End to end: serverless offline over HTTP', () => {
     const degraded = await offline().fetch('/health');
     const degradedBody = (await degraded.json()) as { status: string; writeQuorumReachable: boolean };
     await Promise.all([cluster().nodes[0]!.start(), cluster().nodes[1]!.start()]);
-    let recovered = await offline().fetch('/health');
-    for (let i = 0; i < 30 && recovered.status !== 200; i += 1) {
-      await sleep(100);
-      recovered = await offline().fetch('/health');
-    }
 
     // Assess
-    expect(recovered.status).toBe(200);
+    await vi.waitFor(async () => expect((await offline().fetch('/health')).status).toBe(200), { timeout: 5_000, interval: 100 });
     expect(healthy.status).toBe(200);
     expect(healthyBody.status).toBe('OK');
     expect(healthyBody.nodes.map((node) => node.up)).toEqual([true, true, true]);
@@ -68,13 +62,15 @@ describe('End to end: serverless offline over HTTP', () => {
 
   it('keeps serving with one node down, reporting success_nodes 2', async () => {
     // Prepare: wait until the set function's container is connected to every node again after the previous test.
-    for (let i = 0; i < 30; i += 1) {
-      const probe = (await (await post('/set?trace=1', JSON.stringify({ key: 'probe', value: 'p' }))).json()) as {
-        nodes: { outcome: string }[];
-      };
-      if (probe.nodes.every((node) => node.outcome === 'applied' || node.outcome === 'pending')) break;
-      await sleep(100);
-    }
+    await vi.waitFor(
+      async () => {
+        const probe = (await (await post('/set?trace=1', JSON.stringify({ key: 'probe', value: 'p' }))).json()) as {
+          nodes: { outcome: string }[];
+        };
+        expect(probe.nodes.every((node) => node.outcome === 'applied' || node.outcome === 'pending')).toBe(true);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
     await cluster().nodes[0]!.kill();
 
     try {
@@ -129,23 +125,82 @@ describe('End to end: self-healing through serverless offline', () => {
     // Prepare: node 2 holds an older version (as after a restart with old data; made directly, so no hint exists).
     const old = (await (await call('POST', '/set', { key: 'healed', value: 'old' })).json()) as { version: string };
     const written = (await (await call('POST', '/set', { key: 'healed', value: 'new' })).json()) as { version: string };
-    const { directClient } = await import('../support/redisCluster');
     const client = directClient(cluster().nodes[2]!);
     await client.hset('healed', 'value', 'old', 'version', old.version);
     client.disconnect();
 
     // Act
     const read = (await (await call('GET', '/get?key=healed&consistency=all&trace=1')).json()) as { value: string; repair: string };
-    let stored = await storedOnNode(cluster().nodes[2]!, 'healed');
-    for (let i = 0; i < 50 && stored.version !== written.version; i += 1) {
-      await sleep(100);
-      stored = await storedOnNode(cluster().nodes[2]!, 'healed');
-    }
+
+    // Assess: the replica itself, read directly, then the repair function's own report of the work (its log line is
+    // written after the repair, so it is waited for too).
+    expect(read).toMatchObject({ value: 'new', repair: 'dispatched' });
+    await vi.waitFor(async () => expect(await storedOnNode(cluster().nodes[2]!, 'healed')).toEqual({ value: 'new', version: written.version }), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    await vi.waitFor(() => expect(offline().output()).toMatch(/"message":"repair".*"repaired":1/), { timeout: 5_000, interval: 50 });
+  });
+});
+
+describe('End to end: serverless offline started as a user would (npx serverless offline, only REDIS_NODES set)', () => {
+  const cluster = useRedisCluster({ count: 3 });
+  const offline = useServerlessOffline(() => ({ REDIS_NODES: cluster().redisNodes }), { asUserWould: true });
+
+  const call = (method: string, path: string, body?: unknown): Promise<Response> =>
+    offline().fetch(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('repairs a replica restarted from an old snapshot when reads find it behind, through offline\'s own Lambda endpoint', async () => {
+    // Prepare: node 2's data file from before the newest write, then node 2 restarted from it.
+    const stale = cluster().nodes[2]!;
+    expect((await call('POST', '/set', { key: 'drift', value: 'old' })).status).toBe(200);
+    await stale.kill();
+    const snapshot = await stale.snapshot();
+    await stale.start();
+    await vi.waitFor(async () => expect(await storedOnNode(stale, 'drift')).toMatchObject({ value: 'old' }), { timeout: 5_000 });
+    const written = (await (await call('POST', '/set', { key: 'drift', value: 'new' })).json()) as { version: string };
+    await vi.waitFor(async () => expect(await storedOnNode(stale, 'drift')).toMatchObject({ version: written.version }), { timeout: 5_000 });
+    await stale.restart({ snapshot });
+    expect((await storedOnNode(stale, 'drift')).value).toBe('old');
+
+    // Act: read at level all (once the coordinator has reconnected to node 2, all three must answer).
+    const read = await vi.waitFor(
+      async () => {
+        const response = await call('GET', '/get?key=drift&consistency=all&trace=1');
+        expect(response.status).toBe(200);
+        return (await response.json()) as { value: string; repair: string };
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+
+    // Assess: the read handed the repair off (LAMBDA_ENDPOINT was never set), and node 2 itself catches up.
+    expect(read).toMatchObject({ value: 'new', repair: 'dispatched' });
+    await vi.waitFor(async () => expect(await storedOnNode(stale, 'drift')).toEqual({ value: 'new', version: written.version }), {
+      timeout: 10_000,
+      interval: 50,
+    });
+  });
+
+  it.each([
+    ['GET', '/no/such/path', 'GET /no/such/path'],
+    ['PUT', '/kv/', 'PUT /kv'],
+    ['POST', '/', 'POST /'],
+  ])('answers %s %s with a 404 JSON error that lists the routes', async (method, path, named) => {
+    // Act
+    const response = await call(method, path, method === 'GET' ? undefined : { value: 'v' });
+    const body = (await response.json()) as { status: string; error: string; requestId: string };
 
     // Assess
-    expect(read).toMatchObject({ value: 'new', repair: 'dispatched' });
-    expect(stored).toEqual({ value: 'new', version: written.version });
-    expect(offline().output()).toMatch(/"message":"repair".*"repaired":1/);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(body.status).toBe('ERROR');
+    expect(body.error).toMatch(new RegExp(`^no route for ${named.replace(/[/]/g, '\\/')}/?; routes: POST /set, GET /get, PUT /kv/\\{key\\}`));
+    expect(body.requestId).toEqual(expect.any(String));
+    expect(Object.keys(body).sort()).toEqual(['error', 'requestId', 'status']);
   });
 });
 
@@ -169,7 +224,6 @@ describe('End to end: serverless invoke local', () => {
 
   it('runs the repair function by hand on the keys given', async () => {
     // Prepare: a key held by one replica only.
-    const { directClient } = await import('../support/redisCluster');
     const client = directClient(cluster().nodes[0]!);
     await client.hset('lonely', 'value', 'v', 'version', '1795800000000.00000.0000000001');
     client.disconnect();
@@ -189,7 +243,6 @@ describe('End to end: serverless invoke local', () => {
 
   it('runs an anti-entropy pass by hand and refills a replica that restarted empty', async () => {
     // Prepare
-    const { directClient } = await import('../support/redisCluster');
     for (const node of cluster().nodes.slice(0, 2)) {
       const client = directClient(node);
       await client.hset('refill-me', 'value', 'v', 'version', '1795800000000.00000.0000000002');

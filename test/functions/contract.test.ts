@@ -241,6 +241,58 @@ describe('Contract: requests and statuses through the handlers', () => {
       expect(response.headers?.Allow).toBe(allow);
     });
 
+    it.each([
+      ['GET', '/nope'],
+      ['PUT', '/kv/'],
+      ['DELETE', '/'],
+    ])('answers 404 for %s %s, a path no route serves, listing the routes', async (method, path) => {
+      // Act
+      const response = await handlers().notFound({ ...httpEvent({ method, path }), resource: '/{proxy+}' }, lambdaContext());
+
+      // Assess
+      expect(response.statusCode).toBe(404);
+      expect(jsonOf(response)).toEqual({
+        status: 'ERROR',
+        error: `no route for ${method} ${path}; routes: POST /set, GET /get, PUT /kv/{key}, GET /kv/{key}, DELETE /kv/{key}, GET /health`,
+        requestId: 'test-request',
+      });
+    });
+
+    it.each([
+      ['GET', () => handlers().getKey, 'getKey'],
+      ['DELETE', () => handlers().deleteKey, 'deleteKey'],
+    ] as const)('answers 400 naming the key when %s /kv/{key} arrives without one', async (method, handler, operationId) => {
+      // Act
+      const response = await handler()(httpEvent({ method, path: '/kv/' }), lambdaContext());
+
+      // Assess
+      expectError(response, 400, /"key"/, operationId);
+    });
+
+    it('gives every trace entry the same keys, version null where a replica holds none', async () => {
+      // Prepare: a key on no replica, then on all.
+      const missing = jsonOf(await getKey('traced', { trace: '1', consistency: 'all' }));
+      await put('traced', JSON.stringify({ value: 'v' }));
+
+      // Act
+      const found = jsonOf(await getKey('traced', { trace: '1', consistency: 'all' }));
+      const written = jsonOf(await put('traced', JSON.stringify({ value: 'w' }), { query: { trace: '1' } }));
+
+      // Assess
+      for (const body of [missing, found, written]) {
+        for (const entry of body.nodes as Record<string, unknown>[]) {
+          expect(Object.keys(entry).slice(0, 4)).toEqual(['node', 'outcome', 'ms', 'version']);
+          expect(entry.version === null || typeof entry.version === 'string').toBe(true);
+        }
+      }
+      expect((missing.nodes as { outcome: string; version: unknown }[]).map((n) => [n.outcome, n.version])).toEqual(
+        Array(3).fill(['missing', null]),
+      );
+      expect(checkResponse('getKey', 404, missing)).toBe('');
+      expect(checkResponse('getKey', 200, found)).toBe('');
+      expect(checkResponse('putKey', 200, written)).toBe('');
+    });
+
     it('answers 503 FAIL in the seed shape when a read at level all cannot reach every replica', async () => {
       // Prepare
       await put('level', JSON.stringify({ value: 'v' }));

@@ -59,10 +59,11 @@ describe('Fuzz: every handler in-process, against real Redis', () => {
     getKey: { method: 'GET', path: (key) => `/kv/${key}`, pathKey: true },
     deleteKey: { method: 'DELETE', path: (key) => `/kv/${key}`, pathKey: true },
     methodNotAllowed: { method: 'PATCH', path: () => '/set', pathKey: false },
+    notFound: { method: 'PUT', path: (key) => `/nope/${key}`, pathKey: false },
   };
 
   const anyRequest = fc.record({
-    route: fc.constantFrom<Route>('set', 'get', 'putKey', 'getKey', 'deleteKey', 'methodNotAllowed'),
+    route: fc.constantFrom<Route>('set', 'get', 'putKey', 'getKey', 'deleteKey', 'methodNotAllowed', 'notFound'),
     method: fc.option(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'), { nil: undefined }),
     key: fc.option(arbitraries.key, { nil: undefined }),
     body: arbitraries.body,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { sleep, TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
+import { describe, expect, it, vi } from 'vitest';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { directClient, timed, useRedisCluster } from '../support/redisCluster';
 
 describe('Failure detection: a circuit breaker per replica', () => {
@@ -30,14 +30,15 @@ describe('Failure detection: a circuit breaker per replica', () => {
   });
 
   it('counts only consecutive failures: a success in between keeps the breaker closed', async () => {
-    // Prepare: each DEBUG SLEEP makes node 0 miss one write's node timeout.
+    // Prepare: each CLIENT PAUSE makes node 0 hold every client's commands for 300 ms, so it misses one write's node
+    // timeout. The pause is in force once its reply arrives (unlike a DEBUG SLEEP sent on another connection, which
+    // may or may not have started when the write arrives); a PING sent after it answers once the node serves again.
     const coordinator = newCoordinator({ BREAKER_FAILURES: '3', BREAKER_HALF_OPEN_MS: '60000' });
-    const sleeper = directClient(cluster().nodes[0]!);
+    const pauser = directClient(cluster().nodes[0]!);
     const writeWhileNode0Sleeps = async (): Promise<string> => {
-      const sleeping = sleeper.call('DEBUG', 'SLEEP', '0.3');
-      await sleep(20);
+      await pauser.call('CLIENT', 'PAUSE', '300', 'ALL');
       const outcome = (await (await coordinator.set('k', 'v')).settled)[0]!.outcome;
-      await sleeping;
+      await pauser.ping();
       return outcome;
     };
 
@@ -46,7 +47,7 @@ describe('Failure detection: a circuit breaker per replica', () => {
     outcomes.push((await (await coordinator.set('k', 'v')).settled)[0]!.outcome);
     outcomes.push(await writeWhileNode0Sleeps(), await writeWhileNode0Sleeps());
     outcomes.push((await (await coordinator.set('k', 'v')).settled)[0]!.outcome);
-    sleeper.disconnect();
+    pauser.disconnect();
 
     // Assess: four failures in all, but never three in a row, so node 0 was never skipped.
     expect(outcomes).toEqual(['timeout', 'timeout', 'applied', 'timeout', 'timeout', 'applied']);
@@ -59,14 +60,19 @@ describe('Failure detection: a circuit breaker per replica', () => {
     for (let i = 0; i < 3; i += 1) await coordinator.set('k', `v${i}`);
     expect((await coordinator.set('k', 'skipped')).replicas[1]!.outcome).toBe('skipped');
     await cluster().nodes[1]!.start();
-    await sleep(1_200);
 
-    // Act: the first call after the pause is the probe; once it succeeds the replica is in use again.
+    // Act: the first call after the half-open pause is the probe; once it succeeds the replica is in use again.
     const outcomes: string[] = [];
-    for (let i = 0; i < 5; i += 1) outcomes.push((await (await coordinator.set('k', `back${i}`)).settled)[1]!.outcome);
+    await vi.waitFor(
+      async () => {
+        outcomes.push((await (await coordinator.set('k', `back${outcomes.length}`)).settled)[1]!.outcome);
+        expect(outcomes.at(-1)).toBe('applied');
+      },
+      { timeout: 5_000, interval: 50 },
+    );
 
-    // Assess
-    expect(outcomes.at(-1)).toBe('applied');
+    // Assess: once let back in, it stays in use.
+    expect((await (await coordinator.set('k', 'after')).settled)[1]!.outcome).toBe('applied');
     expect((await coordinator.health()).nodes[1]).toMatchObject({ up: true, breaker: 'closed' });
   });
 

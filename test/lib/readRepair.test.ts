@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Coordinator } from '../../lib/coordinator';
 import { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/repairDispatcher';
+import { LambdaRepairDispatcher, type RepairDispatcher, type RepairRequest } from '../../lib/repairDispatcher';
 import { applyEntry } from '../../lib/replicaCommands';
 import { ReplicaPool } from '../../lib/replicaPool';
 import { loadConfig } from '../../lib/config';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { freePorts } from '../../scripts/localCluster';
 
 /**
  * Stands in for the `repair` Lambda function: runs the real repair code (`repairKey`) on its own coordinator, as the
@@ -117,13 +118,57 @@ describe('Read repair', () => {
 
     // Act: level one answers with the first reply; the stale replica's reply may come after the answer.
     const read = await reader.get('k', { consistency: 'one' });
-    for (let i = 0; i < 50 && repairFunction.requests.length === 0; i += 1) await sleep(10);
+    await vi.waitFor(() => expect(repairFunction.requests).toHaveLength(1), { timeout: 2_000, interval: 10 });
     await Promise.all(repairFunction.done);
 
     // Assess
     expect(['new', 'old']).toContain(read.value);
     expect(repairFunction.requests).toEqual([{ keys: ['k'], reason: 'read' }]);
     expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'new', version: newVersion });
+    await reader.close();
+  });
+
+  /** A coordinator whose repair hand-off goes to a Lambda endpoint that refuses connections (nothing listens). */
+  async function readerWithRefusedHandOff(): Promise<Coordinator> {
+    const [closedPort] = await freePorts(1);
+    const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async', NODE_TIMEOUT_MS: '200' });
+    const { Coordinator } = await import('../../lib/coordinator');
+    const dispatcher = new LambdaRepairDispatcher('quorum-kv-dev-repair', `http://127.0.0.1:${closedPort}`);
+    return new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), dispatcher);
+  }
+
+  it('repairs in-process, before answering, when the hand-off to the repair function is refused', async () => {
+    // Prepare
+    const writer = newCoordinator();
+    const { newVersion } = await staleReplica(writer, 'keep');
+    const reader = await readerWithRefusedHandOff();
+
+    // Act
+    const read = await reader.get('k', { consistency: 'all' });
+
+    // Assess: the answer says what happened, and the replica itself holds the newest version.
+    expect(read.value).toBe('new');
+    expect(read.repair).toBe('repaired');
+    expect(read.replicas[2]).toMatchObject({ outcome: 'repaired', version: newVersion });
+    expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'new', version: newVersion });
+    await reader.close();
+  });
+
+  it('repairs in-process a replica found stale after the answer when the hand-off is refused', async () => {
+    // Prepare
+    const writer = newCoordinator();
+    const { newVersion } = await staleReplica(writer, 'keep');
+    const reader = await readerWithRefusedHandOff();
+
+    // Act: whether the stale reply comes with the answer or after it, the repair must not be dropped.
+    const read = await reader.get('k', { consistency: 'one' });
+
+    // Assess
+    expect(['new', 'old']).toContain(read.value);
+    await vi.waitFor(async () => expect(await storedOnNode(cluster().nodes[2]!, 'k')).toEqual({ value: 'new', version: newVersion }), {
+      timeout: 5_000,
+      interval: 20,
+    });
     await reader.close();
   });
 

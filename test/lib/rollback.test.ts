@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { Coordinator } from '../../lib/coordinator';
 import { QuorumNotReachedError } from '../../lib/errors';
@@ -10,6 +10,17 @@ import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisClu
 describe('Rollback of a write that missed its quorum', () => {
   const cluster = useRedisCluster({ count: 3 });
   const newCoordinator = useCoordinators(cluster);
+
+  /**
+   * Waits until every command the coordinator had queued for its replicas has run there (or been dropped with its
+   * connection): a PING on the same connections answers only after everything sent before it.
+   */
+  async function queuedCommandsRan(coordinator: Coordinator): Promise<void> {
+    await vi.waitFor(async () => expect((await coordinator.health()).nodes.every((node) => node.up)).toBe(true), {
+      timeout: 5_000,
+      interval: 20,
+    });
+  }
 
   async function everyReplica(key: string): Promise<Record<string, string>[]> {
     return Promise.all(cluster().nodes.map((node) => storedOnNode(node, key)));
@@ -52,7 +63,7 @@ describe('Rollback of a write that missed its quorum', () => {
     const { error } = await timedFailure(() => coordinator.set('k', 'failed'));
     cluster().nodes[0]!.resume();
     cluster().nodes[1]!.resume();
-    await sleep(100);
+    await queuedCommandsRan(coordinator);
 
     // Assess: the woken nodes ran the write and then its rollback; every replica holds the previous value.
     expect(error).toBeInstanceOf(QuorumNotReachedError);
@@ -72,7 +83,7 @@ describe('Rollback of a write that missed its quorum', () => {
     await timedFailure(() => coordinator.set('fresh', 'failed'));
     cluster().nodes[0]!.resume();
     cluster().nodes[1]!.resume();
-    await sleep(100);
+    await queuedCommandsRan(coordinator);
 
     // Assess
     expect(await everyReplica('fresh')).toEqual([{}, {}, {}]);
@@ -122,12 +133,7 @@ describe('Rollback of a write that missed its quorum', () => {
 
     // Assess: the write may still be on its way to node 2 when the failure is answered.
     expect((error as QuorumNotReachedError).rollback).toEqual([]);
-    let stored = await storedOnNode(cluster().nodes[2]!, 'k');
-    for (let i = 0; i < 20 && stored.value === undefined; i += 1) {
-      await sleep(50);
-      stored = await storedOnNode(cluster().nodes[2]!, 'k');
-    }
-    expect(stored.value).toBe('failed');
+    await vi.waitFor(async () => expect((await storedOnNode(cluster().nodes[2]!, 'k')).value).toBe('failed'), { timeout: 2_000, interval: 20 });
   });
 
   /**
@@ -164,20 +170,14 @@ describe('Rollback of a write that missed its quorum', () => {
     await applyFailedWriteOn(1, failedVersion);
 
     // Act: the coordinator's connection comes back (within its reconnect backoff) and catches the replica up first.
-    let stored = await storedOnNode(cluster().nodes[1]!, 'k');
-    for (let i = 0; i < 40 && stored.version !== beforeVersion; i += 1) {
-      await sleep(100);
-      stored = await storedOnNode(cluster().nodes[1]!, 'k');
-    }
+    await vi.waitFor(async () => expect(await storedOnNode(cluster().nodes[1]!, 'k')).toEqual({ value: 'before', version: beforeVersion }), {
+      timeout: 5_000,
+      interval: 50,
+    });
 
     // Assess: once the replica is back in use (node 0 stays down, so a quorum read needs it), reads agree.
-    expect(stored).toEqual({ value: 'before', version: beforeVersion });
-    let read = await coordinator.get('k', { consistency: 'quorum' }).catch(() => undefined);
-    for (let i = 0; i < 20 && read === undefined; i += 1) {
-      await sleep(100);
-      read = await coordinator.get('k', { consistency: 'quorum' }).catch(() => undefined);
-    }
-    expect(read?.value).toBe('before');
+    const read = await vi.waitFor(() => coordinator.get('k', { consistency: 'quorum' }), { timeout: 3_000, interval: 100 });
+    expect(read.value).toBe('before');
   });
 
   it('undoes it through anti-entropy too, for coordinators that never saw the replica go away', async () => {

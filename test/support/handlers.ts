@@ -15,6 +15,7 @@ export interface Handlers {
   readonly getKey: HttpHandler;
   readonly deleteKey: HttpHandler;
   readonly methodNotAllowed: HttpHandler;
+  readonly notFound: HttpHandler;
 }
 
 /**
@@ -35,6 +36,7 @@ export function useHandlers(cluster: () => LocalRedisCluster, env: Record<string
       getKey: await load('getKey'),
       deleteKey: await load('deleteKey'),
       methodNotAllowed: await load('methodNotAllowed'),
+      notFound: await load('notFound'),
     };
   });
   afterAll(async () => {

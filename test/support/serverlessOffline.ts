@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startServerlessOffline, type RunningOffline } from '../../scripts/serverlessOffline';
+import { startServerlessOffline, type OfflineStartOptions, type RunningOffline } from '../../scripts/serverlessOffline';
 
 export type { RunningOffline } from '../../scripts/serverlessOffline';
 
@@ -8,11 +8,12 @@ export type { RunningOffline } from '../../scripts/serverlessOffline';
  * tests and stops it (and its children) afterwards.
  *
  * @param env extra environment for the handlers, typically `REDIS_NODES` of a test cluster (read lazily).
+ * @param options `asUserWould`: start it as a user would, see {@link OfflineStartOptions}.
  */
-export function useServerlessOffline(env: () => Record<string, string>): () => RunningOffline {
+export function useServerlessOffline(env: () => Record<string, string>, options: OfflineStartOptions = {}): () => RunningOffline {
   let running: RunningOffline | undefined;
   beforeAll(async () => {
-    running = await startServerlessOffline(env());
+    running = await startServerlessOffline(env(), options);
   });
   afterAll(async () => {
     await running?.stop();
