@@ -166,6 +166,23 @@ describe('Class: TcpProxy', () => {
       expect(await direct().get('k')).toBeNull();
       expect(proxy.stats.connectionsReset).toBe(1);
     });
+
+    it('keeps, on heal with onHeal reset, a connection that sent nothing during the partition', async () => {
+      // Prepare
+      const proxy = await startProxy();
+      const { socket, received } = await rawSocketTo(proxy);
+      socket.write('PING\r\n');
+      await vi.waitFor(() => expect(received()).toBe('+PONG\r\n'), WAIT);
+      proxy.blackhole('reset');
+
+      // Act
+      proxy.pass();
+      socket.write('PING\r\n');
+
+      // Assess
+      await vi.waitFor(() => expect(received()).toBe('+PONG\r\n+PONG\r\n'), WAIT);
+      expect(proxy.stats.connectionsReset).toBe(0);
+    });
   });
 
   describe('Mode: drop-replies', () => {
