@@ -129,6 +129,23 @@ describe('Class: TcpProxy', () => {
       expect(proxy.stats.targetConnections).toBe(1);
     });
 
+    it('times out, rather than refuses, the commands of a client that connects during the cut', async () => {
+      // Prepare: the client's TCP connection is accepted, but its ready check never gets an answer.
+      const proxy = await startProxy();
+      proxy.blackhole();
+      const pool = new ReplicaPool({ replicas: parseReplicaList(`redis://127.0.0.1:${proxy.port}`), nodeTimeoutMs: TEST_NODE_TIMEOUT_MS });
+      const client = pool.replicas[0]!.client;
+      clients.push(client);
+
+      // Act
+      const cut = await timedFailure(() => client.get('k'));
+
+      // Assess
+      expect((cut.error as Error).message).toBe('Command timed out');
+      expect(proxy.stats.connectionsAccepted).toBeGreaterThanOrEqual(1);
+      expect(proxy.stats.targetConnections).toBe(0);
+    });
+
     it('delivers the held bytes on heal with onHeal deliver: a SET that timed out is applied late and replies stay paired with commands', async () => {
       // Prepare
       const proxy = await startProxy();

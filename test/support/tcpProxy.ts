@@ -38,6 +38,7 @@ export type ProxyMode =
 export interface TcpProxyOptions {
   /** The target host: loopback only (`127.0.0.1`, `localhost` or `::1`), since tests send traffic nowhere else. */
   readonly targetHost: string;
+  /** The target port, e.g. a redis-server's. */
   readonly targetPort: number;
   /**
    * The port to listen on, on 127.0.0.1.
