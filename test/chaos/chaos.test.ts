@@ -1,93 +1,121 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { ReplicaPool } from '../../lib/replicaPool';
-import { sleep } from '../support/coordinators';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HybridLogicalClock, type Coordinator } from '../../lib';
+import { ChaosWorkload, type WorkloadCoordinator } from '../support/chaosWorkload';
+import { CoordinatorLinks } from '../support/coordinatorLinks';
+import { createCoordinator, sleep } from '../support/coordinators';
+import { checkHistory } from '../support/linearizability/checker';
+import { describeCheck } from '../support/linearizability/describeResult';
+import { writeHistoryPicture } from '../support/linearizability/historyPicture';
 import { directClient, useRedisCluster } from '../support/redisCluster';
-import { divergentKeys, versionsByNode } from '../support/replicaState';
-import { Traffic, type WriteRecord } from '../support/traffic';
+import { divergentEntries, entriesByNode } from '../support/replicaState';
 
 const NODE_TIMEOUT_MS = 200;
-/** "About one node timeout": the timeout plus slack for a shared 2-core machine running client and servers. */
-const LATENCY_BOUND_MS = NODE_TIMEOUT_MS + 300;
-const KEYS = 40;
+/** "About one node timeout", twice for a write re-issued above a newer version, plus slack for two shared cores. */
+const LATENCY_BOUND_MS = 2 * NODE_TIMEOUT_MS + 300;
+const KEYS_PER_PHASE = 16;
+/** How far TTL expiry may be judged off: the containers' clocks disagree by up to 100 ms, plus scheduling. */
+const TTL_SLACK_MS = 150;
 
-/** One fault: how to cause it, how long it lasts, how it heals, and whether a quorum stays reachable meanwhile. */
+/** One fault: how to cause it, how long it lasts, how it heals, and whether every request should still succeed. */
 interface Fault {
   readonly name: string;
-  /** True when only one node is affected: then no request may fail or wait past the bound. */
+  /** True when every coordinator still reaches a quorum: then no request may fail or wait past the bound. */
   readonly quorumStaysReachable: boolean;
   readonly holdMs: number;
+  /** A container that joins the workload for this phase only (e.g. one whose clock is minutes ahead). */
+  readonly extraCoordinator?: { readonly name: string; readonly skewMs: number };
   inject(): Promise<void>;
   heal(): Promise<void>;
 }
 
 /** What one fault phase proved, printed so a reader sees what was checked. */
 interface PhaseSummary {
-  fault: string;
-  operations: number;
-  writesAcknowledged: number;
-  writesFailed: number;
-  readsChecked: number;
-  duringFaultMaxMs: number;
-  duringFaultFailures: number;
-  antiEntropyRepairs: number;
-  keysChecked: number;
+  readonly fault: string;
+  readonly operations: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly unknown: number;
+  readonly verdict: string;
+  readonly slowestMs: number;
+  readonly failuresDuringFault: number;
+  readonly picture: string;
 }
 
-describe('Chaos: faults under a steady mix of writes and reads', () => {
+describe('Chaos: linearizability of quorum writes and quorum reads under faults', () => {
   const cluster = useRedisCluster({ count: 3 });
-  const coordinators: Coordinator[] = [];
-  let traffic: Traffic;
+  /** Three containers with clocks that disagree (0, +50 ms, -50 ms), each reaching the replicas through its own proxies. */
+  const members: { name: string; skewMs: number; coordinator?: Coordinator; links?: CoordinatorLinks }[] = [
+    { name: 'c0', skewMs: 0 },
+    { name: 'c1', skewMs: 50 },
+    { name: 'c2', skewMs: -50 },
+  ];
   const summaries: PhaseSummary[] = [];
 
-  beforeAll(() => {
-    // Two coordinators, as two Lambda containers would be, each with its own connections, breakers and clock.
-    for (let i = 0; i < 2; i += 1) {
-      const config = loadConfig({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) });
-      coordinators.push(new Coordinator(config, new ReplicaPool(config)));
+  beforeAll(async () => {
+    for (const member of members) {
+      member.links = await CoordinatorLinks.open(cluster().nodes);
+      member.coordinator = createCoordinator(
+        { REDIS_NODES: member.links.redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) },
+        new HybridLogicalClock(undefined, () => Date.now() + member.skewMs),
+      );
     }
-    traffic = new Traffic(coordinators, KEYS, 3);
   });
 
   afterAll(async () => {
-    await Promise.all(coordinators.map((coordinator) => coordinator.close()));
-    console.log(`\nChaos suite: what was proved\n${formatSummaries(summaries)}`);
+    await Promise.all(members.map(async (member) => {
+      await member.coordinator?.close();
+      await member.links?.close();
+    }));
+    console.log(`\nChaos suite: linearizability per fault (quorum writes, quorum reads)\n${formatSummaries(summaries)}`);
   });
 
+  const links = (index: number): CoordinatorLinks => members[index]!.links!;
   let slowLoop: { client: Redis; running: boolean; done: Promise<void> } | undefined;
+  let snapshot = '';
+
   const faults: Fault[] = [
+    {
+      name: 'none (baseline)',
+      quorumStaysReachable: true,
+      holdMs: 1_000,
+      inject: async () => undefined,
+      heal: async () => undefined,
+    },
     {
       name: 'kill one node, restart it empty',
       quorumStaysReachable: true,
-      holdMs: 2_000,
+      holdMs: 1_500,
       inject: () => cluster().nodes[0]!.kill(),
       heal: () => cluster().nodes[0]!.restart('empty'),
     },
     {
-      name: 'kill one node, restart it with its old data',
+      name: 'kill one node, restart it from an old snapshot (stale)',
       quorumStaysReachable: true,
-      holdMs: 2_000,
-      inject: () => cluster().nodes[1]!.kill(),
-      heal: () => cluster().nodes[1]!.restart('keep'),
+      holdMs: 1_500,
+      inject: async () => {
+        await cluster().nodes[1]!.kill();
+        snapshot = await cluster().nodes[1]!.snapshot();
+        await cluster().nodes[1]!.start();
+      },
+      heal: () => cluster().nodes[1]!.restart({ snapshot }),
     },
     {
-      name: 'pause one node (SIGSTOP) for 3 s',
+      name: 'pause one node (SIGSTOP) for 2 s',
       quorumStaysReachable: true,
-      holdMs: 3_000,
+      holdMs: 2_000,
       inject: async () => cluster().nodes[2]!.pause(),
       heal: async () => cluster().nodes[2]!.resume(),
     },
     {
-      name: 'slow one node (DEBUG SLEEP 0.1 in a loop)',
+      name: 'slow one node (DEBUG SLEEP 0.05 in a loop)',
       quorumStaysReachable: true,
-      holdMs: 3_000,
+      holdMs: 2_000,
       inject: async () => {
         const client = directClient(cluster().nodes[0]!);
         const loop = { client, running: true, done: Promise.resolve() };
         loop.done = (async () => {
-          while (loop.running) await client.call('DEBUG', 'SLEEP', '0.1');
+          while (loop.running) await client.call('DEBUG', 'SLEEP', '0.05');
         })();
         slowLoop = loop;
       },
@@ -99,126 +127,112 @@ describe('Chaos: faults under a steady mix of writes and reads', () => {
       },
     },
     {
-      name: 'kill two nodes for 1 s',
+      name: 'partition: c0 cut off from two replicas, the others reach all',
       quorumStaysReachable: false,
-      holdMs: 1_000,
+      holdMs: 1_500,
       inject: async () => {
-        await Promise.all([cluster().nodes[0]!.kill(), cluster().nodes[1]!.kill()]);
+        links(0).cut(1);
+        links(0).cut(2);
       },
-      heal: async () => {
-        await Promise.all([cluster().nodes[0]!.start(), cluster().nodes[1]!.start()]);
-      },
+      heal: async () => links(0).healAll(),
+    },
+    {
+      name: 'one way: replies from one replica to c1 dropped',
+      quorumStaysReachable: true,
+      holdMs: 1_500,
+      inject: async () => links(1).dropReplies(0),
+      heal: async () => links(1).healAll(),
+    },
+    {
+      name: 'clock: a container 3 minutes ahead writes too',
+      quorumStaysReachable: true,
+      holdMs: 1_500,
+      extraCoordinator: { name: 'ahead', skewMs: 3 * 60_000 },
+      inject: async () => undefined,
+      heal: async () => undefined,
     },
   ];
 
-  it.each(faults)(
-    'rides through "$name": nothing acknowledged is lost, no rolled-back value is read, replicas converge',
-    async (fault) => {
-      // Prepare
-      const firstWrite = traffic.writes.length;
-      const firstRead = traffic.reads.length;
-      traffic.start();
-      await sleep(500);
+  it.each(faults.map((fault, index) => [fault.name, fault, index] as const))(
+    'keeps every key linearizable under "%s", and the replicas converge',
+    async (_name, fault, index) => {
+      // Prepare: fresh keys for this phase, so its history stands alone.
+      const keys = Array.from({ length: KEYS_PER_PHASE }, (_, k) => `p${index}-k${k}`);
+      const participants: WorkloadCoordinator[] = members.map((member) => ({
+        name: member.name,
+        coordinator: member.coordinator!,
+        skewMs: member.skewMs,
+        ttlWrites: true,
+      }));
+      let extra: Coordinator | undefined;
+      if (fault.extraCoordinator !== undefined) {
+        const { name, skewMs } = fault.extraCoordinator;
+        extra = createCoordinator(
+          { REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) },
+          new HybridLogicalClock(undefined, () => Date.now() + skewMs),
+        );
+        // It judges TTLs by a clock minutes ahead, so it writes none.
+        participants.push({ name, coordinator: extra, skewMs, ttlWrites: false });
+      }
+      const workload = new ChaosWorkload(participants, keys);
 
       // Act
-      const faultStart = performance.now();
+      workload.start();
+      await sleep(300);
+      workload.markFault(true);
       await fault.inject();
       await sleep(fault.holdMs);
       await fault.heal();
-      const healed = performance.now();
-      await sleep(1_500);
-      await traffic.stop();
-      const antiEntropy = await coordinators[0]!.antiEntropy({ budgetMs: 60_000, fromStart: true });
-
-      // Assess
-      const phaseWrites = traffic.writes.slice(firstWrite);
-      const phaseReads = traffic.reads.slice(firstRead);
-      const duringFault = [...phaseWrites, ...phaseReads].filter((op) => op.start >= faultStart && op.start <= healed);
-      const failuresDuringFault = duringFault.filter((op) => op.outcome !== 'ok');
-      const slowest = Math.max(0, ...duringFault.map((op) => op.end - op.start));
-
-      // 4. While one node was down, paused or slow: no request failed (a quorum was reachable) and none waited
-      //    longer than about one node timeout. With two nodes down, failures come fast and clearly.
-      expect(antiEntropy).toMatchObject({ passComplete: true, unreachable: [] });
-      expect(phaseWrites.filter((write) => write.outcome === 'error')).toEqual([]);
-      expect(slowest).toBeLessThan(LATENCY_BOUND_MS);
-      if (fault.quorumStaysReachable) expect(failuresDuringFault.map((op) => JSON.stringify(op))).toEqual([]);
-      else expect(failuresDuringFault.length).toBeGreaterThan(0);
-
-      // 3. All replicas hold identical data: every key's version is the same on every node.
-      const perNode = await versionsByNode(cluster());
-      expect(divergentKeys(perNode)).toEqual([]);
-
-      // 1. Every acknowledged write is readable with its value or a newer one.
-      const byVersion = new Map(traffic.writes.filter((w) => w.version !== undefined).map((w) => [w.version!, w]));
-      const newestAcknowledged = new Map<string, WriteRecord>();
-      for (const write of traffic.writes) {
-        if (write.outcome !== 'ok') continue;
-        const known = newestAcknowledged.get(write.key);
-        if (known === undefined || write.version! > known.version!) newestAcknowledged.set(write.key, write);
-      }
-      const stored = await Promise.all(
-        [...newestAcknowledged.keys()].map(async (key) => ({ key, entry: await storedEntry(cluster().nodes[0]!, key) })),
+      workload.markFault(false);
+      await sleep(700);
+      await workload.stop();
+      await extra?.close();
+      // Anti-entropy over every replica brings them together once the fault is healed.
+      const antiEntropy = await vi.waitFor(
+        async () => {
+          const report = await members[0]!.coordinator!.antiEntropy({ budgetMs: 30_000, fromStart: true });
+          expect(report.passComplete).toBe(true);
+          return report;
+        },
+        { timeout: 10_000, interval: 200 },
       );
-      for (const { key, entry } of stored) {
-        const acknowledged = newestAcknowledged.get(key)!;
-        expect(entry.version >= acknowledged.version!, `${key} lost ${acknowledged.value}`).toBe(true);
-        const origin = byVersion.get(entry.version);
-        expect(origin?.value, `${key} holds a value no write produced`).toBe(entry.value);
-        expect(origin?.outcome, `${key} holds a rolled-back write`).toBe('ok');
-      }
 
-      // 2. No read returned a value that was never written, or a rolled-back value after its rollback.
-      const writesByValue = traffic.writesByValue();
-      for (const read of phaseReads) {
-        if (read.outcome !== 'ok' || read.value === null || read.value === undefined) continue;
-        const origin = writesByValue.get(read.value);
-        expect(origin, `read of ${read.key} returned ${read.value}, never written`).toBeDefined();
-        expect(origin!.key).toBe(read.key);
-        if (origin!.outcome === 'failed') {
-          expect(read.start, `read returned ${read.value} after its rollback`).toBeLessThan(origin!.end);
-        }
-      }
-
+      // Assess: 1. the history is linearizable, key by key (a picture of the first failing key otherwise).
+      const history = workload.recorder.history();
+      const result = checkHistory(history, { ttlSlackMs: TTL_SLACK_MS, maxStatesPerKey: 2_000_000 });
+      const failing = result.keys.find((key) => key.verdict !== 'linearizable');
+      const picture = failing === undefined ? '' : await writeHistoryPicture(failing, { name: `chaos-${index}` });
+      if (failing !== undefined) console.log(`${describeCheck(result)}\npicture of ${failing.key}: ${picture}`);
       summaries.push({
         fault: fault.name,
-        operations: phaseWrites.length + phaseReads.length,
-        writesAcknowledged: phaseWrites.filter((w) => w.outcome === 'ok').length,
-        writesFailed: phaseWrites.filter((w) => w.outcome === 'failed').length,
-        readsChecked: phaseReads.filter((r) => r.outcome === 'ok').length,
-        duringFaultMaxMs: Math.round(slowest),
-        duringFaultFailures: failuresDuringFault.length,
-        antiEntropyRepairs: antiEntropy.replicasRepaired + antiEntropy.hintsReplayed,
-        keysChecked: stored.length,
+        operations: history.length,
+        ok: history.filter((op) => op.outcome === 'ok').length,
+        failed: history.filter((op) => op.outcome === 'failed').length,
+        unknown: history.filter((op) => op.outcome === 'unknown').length,
+        verdict: failing === undefined ? 'linearizable' : `${failing.verdict} (${failing.key})`,
+        slowestMs: Math.round(workload.slowestDuringFaultMs),
+        failuresDuringFault: workload.failuresDuringFault.length,
+        picture: picture || '-',
       });
+      expect(failing?.key ?? 'every key linearizable', picture).toBe('every key linearizable');
+
+      // 2. The replicas hold the same entries (same version and the same value) for every key of the phase.
+      expect(antiEntropy.unreachable).toEqual([]);
+      expect(divergentEntries(await entriesByNode(cluster(), keys))).toEqual([]);
+
+      // 3. Where every coordinator kept a quorum, nothing failed and nothing waited past about one node timeout.
+      if (fault.quorumStaysReachable) {
+        expect(workload.failuresDuringFault).toEqual([]);
+        expect(workload.slowestDuringFaultMs).toBeLessThan(LATENCY_BOUND_MS);
+      }
     },
-    60_000,
+    90_000,
   );
 });
 
-async function storedEntry(node: Parameters<typeof directClient>[0], key: string): Promise<{ value: string; version: string }> {
-  const client = directClient(node);
-  try {
-    const fields = await client.hgetall(key);
-    return { value: fields.value ?? '', version: fields.version ?? '' };
-  } finally {
-    client.disconnect();
-  }
-}
-
 function formatSummaries(summaries: readonly PhaseSummary[]): string {
-  const header = ['fault', 'ops', 'acked writes', 'failed writes', 'reads checked', 'max ms during fault', 'failures during fault', 'anti-entropy repairs', 'keys checked'];
-  const rows = summaries.map((s) => [
-    s.fault,
-    s.operations,
-    s.writesAcknowledged,
-    s.writesFailed,
-    s.readsChecked,
-    s.duringFaultMaxMs,
-    s.duringFaultFailures,
-    s.antiEntropyRepairs,
-    s.keysChecked,
-  ]);
+  const header = ['fault', 'ops', 'ok', 'failed', 'unknown', 'checker', 'slowest ms during fault', 'failures during fault', 'picture'];
+  const rows = summaries.map((s) => [s.fault, s.operations, s.ok, s.failed, s.unknown, s.verdict, s.slowestMs, s.failuresDuringFault, s.picture]);
   const total = summaries.reduce((sum, s) => sum + s.operations, 0);
-  return [header, ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + `\nfaults: ${summaries.length}, operations: ${total}`;
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + `\nfaults: ${summaries.length}, operations: ${total}`;
 }

@@ -35,3 +35,55 @@ export function divergentKeys(perNode: readonly Map<string, string>[]): string[]
   const keys = new Set(perNode.flatMap((versions) => [...versions.keys()]));
   return [...keys].filter((key) => new Set(perNode.map((versions) => versions.get(key) ?? '')).size > 1);
 }
+
+/**
+ * Every user key each node holds, as `version|kind|value|expiresAt` (`seed|…` for a plain string left by the seed),
+ * read directly from the nodes: two replicas agree on a key only if they hold the very same entry, so equal versions
+ * with different values count as divergence.
+ *
+ * @param only when given, just these keys (e.g. the keys of one chaos phase).
+ */
+export async function entriesByNode(cluster: LocalRedisCluster, only?: readonly string[]): Promise<Map<string, string>[]> {
+  return Promise.all(
+    cluster.nodes.map(async (node) => {
+      const client = directClient(node);
+      try {
+        const keys = only ?? (await allUserKeys(client));
+        const entries = new Map<string, string>();
+        for (const key of keys) {
+          const type = await client.type(key);
+          if (type === 'none') continue;
+          if (type !== 'hash') {
+            entries.set(key, `seed|v|${await client.get(key)}|`);
+            continue;
+          }
+          const fields = await client.hgetall(key);
+          const kind = fields.tombstone === '1' ? 't' : 'v';
+          entries.set(key, `${fields.version ?? ''}|${kind}|${fields.value ?? ''}|${fields.expiresAt ?? ''}`);
+        }
+        return entries;
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/** The keys whose entry is not the same on every node (missing counts as different), with what each node holds. */
+export function divergentEntries(perNode: readonly Map<string, string>[]): { key: string; entries: (string | undefined)[] }[] {
+  const keys = new Set(perNode.flatMap((entries) => [...entries.keys()]));
+  return [...keys]
+    .filter((key) => new Set(perNode.map((entries) => entries.get(key) ?? '')).size > 1)
+    .map((key) => ({ key, entries: perNode.map((entries) => entries.get(key)) }));
+}
+
+async function allUserKeys(client: ReturnType<typeof directClient>): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'COUNT', 500);
+    cursor = next;
+    for (const key of batch) if (userKeyOf(key) !== undefined) keys.push(key);
+  } while (cursor !== '0');
+  return keys;
+}

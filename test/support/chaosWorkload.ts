@@ -1,0 +1,135 @@
+import { QuorumNotReachedError, type Coordinator } from '../../lib';
+import { HistoryRecorder } from './linearizability/historyRecorder';
+
+/** One coordinator (a Lambda container) taking part in a chaos workload, and the clock skew it runs with. */
+export interface WorkloadCoordinator {
+  readonly name: string;
+  readonly coordinator: Coordinator;
+  /** How far this container's clock is off (ms, positive: ahead); TTL'd writes record their expiry on that clock. */
+  readonly skewMs: number;
+  /** Whether its clients write values with a TTL (a container whose clock is minutes off would judge them wrong). */
+  readonly ttlWrites: boolean;
+}
+
+/** The mix of a workload: what fraction of operations are reads, deletes and TTL'd puts; the rest are plain puts. */
+export interface WorkloadMix {
+  readonly reads: number;
+  readonly deletes: number;
+  readonly ttlPuts: number;
+  /** TTL of TTL'd puts, in whole seconds. */
+  readonly ttlSeconds: number;
+}
+
+const DEFAULT_MIX: WorkloadMix = { reads: 0.45, deletes: 0.1, ttlPuts: 0.1, ttlSeconds: 1 };
+
+/**
+ * A steady, recorded mix of quorum writes, deletes and quorum reads from several sequential clients on each
+ * coordinator, over a small set of keys, as a linearizability history.
+ *
+ * Why a history and not invariants: a checker over what every client saw (invocation, return, outcome) catches
+ * stale reads, lost acknowledged writes and values that came back, with no assumption about how the store works.
+ * Every put writes a value unique in the run, so a read names the write it saw.
+ */
+export class ChaosWorkload {
+  readonly recorder = new HistoryRecorder();
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private sequence = 0;
+  /** The slowest operation that returned (ok or failed) while {@link markFault} was on, in ms. */
+  slowestDuringFaultMs = 0;
+  /** Operations that did not return ok while the fault was on (each a short description). */
+  readonly failuresDuringFault: string[] = [];
+  private faultOn = false;
+
+  constructor(
+    private readonly coordinators: readonly WorkloadCoordinator[],
+    private readonly keys: readonly string[],
+    private readonly clientsPerCoordinator = 2,
+    private readonly mix: WorkloadMix = DEFAULT_MIX,
+  ) {}
+
+  /** Starts every client's loop. */
+  start(): void {
+    this.running = true;
+    this.loops = this.coordinators.flatMap((member) =>
+      Array.from({ length: this.clientsPerCoordinator }, (_, index) => this.clientLoop(member, `${member.name}/${index}`)),
+    );
+  }
+
+  /** Stops every client after its current operation and resolves once all have returned. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  /** Marks the interval in which a fault is in force, for the latency and failure figures. */
+  markFault(on: boolean): void {
+    this.faultOn = on;
+  }
+
+  private async clientLoop(member: WorkloadCoordinator, client: string): Promise<void> {
+    while (this.running) {
+      const key = this.keys[Math.floor(Math.random() * this.keys.length)]!;
+      const draw = Math.random();
+      if (draw < this.mix.reads) await this.read(member, client, key);
+      else if (draw < this.mix.reads + this.mix.deletes) await this.remove(member, client, key);
+      else await this.put(member, client, key, member.ttlWrites && draw < this.mix.reads + this.mix.deletes + this.mix.ttlPuts);
+      // A short pause keeps the per-key histories small enough to check exhaustively.
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
+    }
+  }
+
+  private async read(member: WorkloadCoordinator, client: string, key: string): Promise<void> {
+    const started = performance.now();
+    const pending = this.recorder.invoke(client, 'get', key);
+    try {
+      const outcome = await member.coordinator.get(key, { consistency: 'quorum' });
+      pending.ok(outcome.value);
+      this.returned(started);
+    } catch (error) {
+      pending.failed();
+      this.returned(started, `${client} get ${key}: ${(error as Error).message}`);
+    }
+  }
+
+  private async put(member: WorkloadCoordinator, client: string, key: string, withTtl: boolean): Promise<void> {
+    const value = `${client}#${(this.sequence += 1)}`;
+    const ttlSeconds = withTtl ? this.mix.ttlSeconds : undefined;
+    const started = performance.now();
+    // The expiry is what the writing container computes, on its own (skewed) clock.
+    const pending = this.recorder.invoke(client, 'put', key, value, ttlSeconds === undefined ? undefined : { expiresAt: Date.now() + member.skewMs + ttlSeconds * 1000 });
+    try {
+      await member.coordinator.set(key, value, { consistency: 'quorum', ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
+      pending.ok();
+      this.returned(started);
+    } catch (error) {
+      this.endFailedWrite(pending, error);
+      this.returned(started, `${client} put ${key}: ${(error as Error).message}`);
+    }
+  }
+
+  private async remove(member: WorkloadCoordinator, client: string, key: string): Promise<void> {
+    const started = performance.now();
+    const pending = this.recorder.invoke(client, 'delete', key);
+    try {
+      await member.coordinator.delete(key, { consistency: 'quorum' });
+      pending.ok();
+      this.returned(started);
+    } catch (error) {
+      this.endFailedWrite(pending, error);
+      this.returned(started, `${client} delete ${key}: ${(error as Error).message}`);
+    }
+  }
+
+  /** A failed write counts as never having happened only when the store said so (`rolled_back: true`). */
+  private endFailedWrite(pending: { failed(): unknown; unknown(): unknown }, error: unknown): void {
+    if (error instanceof QuorumNotReachedError && error.rolledBack) pending.failed();
+    else pending.unknown();
+  }
+
+  private returned(startedAt: number, failure?: string): void {
+    if (!this.faultOn) return;
+    this.slowestDuringFaultMs = Math.max(this.slowestDuringFaultMs, performance.now() - startedAt);
+    if (failure !== undefined) this.failuresDuringFault.push(failure);
+  }
+}
