@@ -62,6 +62,13 @@ const EXPIRE = 3;
  *   put landing after it is taken to overwrite whatever was there with nothing (the store might instead have refused
  *   it as older, which the search covers by leaving an unknown put out).
  *
+ * The search places an unknown write only right before a get that needs it (see `SearchProblem.mandatory`). That
+ * loses nothing here: take any linearization using an unknown write W. If a put or delete follows W before any get,
+ * W changed nothing anyone saw, so drop it. Otherwise move W later, to just before the first get after it: W's window
+ * never ends, and the calls it crosses are expiries, whose effect W overwrites (or, for W's own expiry, W then acts
+ * as a delete, leaving NOT_FOUND as before). If that get would have answered the same without W, move W past it too,
+ * and so on. The model's steps never look at whether an unknown write is linearized, only at expiries.
+ *
  * Two reductions keep the search small without changing the verdict:
  * - an unknown put without TTL whose value no successful get returned is dropped: in any linearization that uses it,
  *   no get observes it before the next write, so leaving it out changes no read;

@@ -1,10 +1,16 @@
 /**
- * Lowe's memoisation table for the Wing-Gong-Lowe search: the set of configurations already explored, each a pair
+ * Lowe's memoisation table for the Wing-Gong-Lowe search: the configurations already explored, each a pair
  * (which calls are linearized, as a bitset; the model state, as an integer). Reaching a configuration a second time
  * cannot lead anywhere new, because the calls still to linearize and the state they start from are the same.
  *
- * Records live in one growable `Int32Array` (state, then the bitset's words) chained by a 32-bit hash, so a search
- * of a million configurations allocates a handful of arrays rather than a million objects.
+ * It also answers for configurations dominated by one explored before: the same mandatory calls linearized and the
+ * same state, but more optional calls used up. Such a configuration has the same obligations and fewer means, so it
+ * cannot succeed where the other failed (the search never revisits an ancestor: an optional call is only linearized
+ * together with a mandatory one). Without this, every unknown write used at some point and not at another would
+ * double the configurations from there on.
+ *
+ * Records live in one growable `Int32Array` (state, then the bitset's words) chained by a 32-bit hash of the mandatory
+ * part, so a search of a million configurations allocates a handful of arrays rather than a million objects.
  */
 export class VisitedStates {
   private readonly stride: number;
@@ -13,8 +19,14 @@ export class VisitedStates {
   private readonly heads = new Map<number, number>();
   private count = 0;
 
-  /** `words`: the bitset's length in 32-bit words. */
-  constructor(private readonly words: number) {
+  /**
+   * @param words the bitset's length in 32-bit words
+   * @param mandatoryMask the bits of the mandatory calls
+   */
+  constructor(
+    private readonly words: number,
+    private readonly mandatoryMask: Int32Array,
+  ) {
     this.stride = words + 1;
     this.pool = new Int32Array(this.stride * 1024);
     this.chain = new Int32Array(1024);
@@ -26,25 +38,29 @@ export class VisitedStates {
   }
 
   /**
-   * Records (bits, state) and answers `true`, or answers `false` when it was recorded before.
+   * Records (bits, state) and answers `true`, or answers `false` when it, or a configuration that dominates it, was
+   * recorded before.
    *
-   * @param hash a hash of `bits` that the caller keeps up to date incrementally (Zobrist hashing)
+   * @param mandatoryHash a hash of the mandatory calls in `bits`, kept up to date by the caller (Zobrist hashing)
    */
-  add(bits: Int32Array, hash: number, state: number): boolean {
-    const key = (hash ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1)) | 0;
+  add(bits: Int32Array, mandatoryHash: number, state: number): boolean {
+    const key = (mandatoryHash ^ Math.imul(state + 0x3c6ef372, 0x9e3779b1)) | 0;
     const first = this.heads.get(key) ?? -1;
-    const { stride, words, pool } = this;
+    const { stride, words, pool, mandatoryMask } = this;
     for (let record = first; record !== -1; record = this.chain[record]!) {
       const base = record * stride;
       if (pool[base] !== state) continue;
-      let same = true;
+      let dominates = true;
       for (let w = 0; w < words; w += 1) {
-        if (pool[base + 1 + w] !== bits[w]) {
-          same = false;
+        const recorded = pool[base + 1 + w]!;
+        const current = bits[w]!;
+        // Same mandatory calls, and the recorded optional calls a subset of the current ones.
+        if ((recorded & ~current) !== 0 || ((recorded ^ current) & mandatoryMask[w]!) !== 0) {
+          dominates = false;
           break;
         }
       }
-      if (same) return false;
+      if (dominates) return false;
     }
     this.grow();
     const record = this.count;

@@ -16,6 +16,14 @@ export interface SearchProblem {
   /**
    * Whether a call must be linearized. An optional call (a write whose outcome is unknown) may be linearized at any
    * point after its invocation, or never: the search succeeds as soon as every mandatory call is linearized.
+   *
+   * Optional calls are lazy: the search places one only immediately before a mandatory call that the model rejects
+   * without it and accepts after it, and of several optional calls that lead to the same state it tries only the
+   * first. The model must make that lossless: an optional call's return must be `Infinity`, and moving it later, up
+   * to the first call it changes the answer of, must not change what any call observes; and no step may depend on
+   * whether an optional call is linearized, so that a configuration with fewer optional calls used dominates one with
+   * more (see `visitedStates.ts`). Both hold for the register model (see `registerModel.ts`). This keeps unknown
+   * writes from multiplying the configurations at every step.
    */
   readonly mandatory: ArrayLike<boolean>;
   readonly initialState: number;
@@ -73,7 +81,8 @@ const HEAD = 0;
  * lifted out of the list and the walk restarts from the head); reaching the return of a call not yet linearized means
  * that call should have come earlier, so the last choice is undone (its events put back, dancing-links style) and the
  * walk resumes after it. Every (linearized set, state) reached is remembered, and a configuration seen before is not
- * explored again, which is what makes the search fast on real histories.
+ * explored again, which is what makes the search fast on real histories. Optional calls take part only as enablers
+ * of a rejected call (see {@link SearchProblem.mandatory}).
  *
  * Ties: an invocation at the same millisecond as a return is ordered first, i.e. the two calls count as concurrent
  * (with millisecond clocks the order is unknown, and assuming concurrency never reports a false violation).
@@ -128,16 +137,80 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   const toggle = (call: number): void => {
     bits[call >>> 5]! ^= 1 << (call & 31);
   };
+  const mandatoryMask = new Int32Array(words);
+  for (let c = 0; c < n; c += 1) if (problem.mandatory[c]) mandatoryMask[c >>> 5]! |= 1 << (c & 31);
+  // The hash covers the mandatory calls only, so that dominated configurations land in the same chain.
   const zobrist = zobristCodes(n);
-  const visited = new VisitedStates(words);
+  for (let c = 0; c < n; c += 1) if (!problem.mandatory[c]) zobrist[c] = 0;
+  const visited = new VisitedStates(words, mandatoryMask);
 
+  // The linearization so far; an optional call is always followed by the call it enabled (a compound step).
   const stackCall = new Int32Array(n);
   const stackStateBefore = new Int32Array(n);
+  const stackEnabler = new Uint8Array(n);
   let depth = 0;
   let state = problem.initialState;
   let hash = 0;
   let mandatoryLeft = 0;
   for (let c = 0; c < n; c += 1) if (problem.mandatory[c]) mandatoryLeft += 1;
+
+  const push = (call: number, enabler: boolean): void => {
+    stackCall[depth] = call;
+    stackStateBefore[depth] = state;
+    stackEnabler[depth] = enabler ? 1 : 0;
+    depth += 1;
+    lift(call);
+    if (problem.mandatory[call]) mandatoryLeft -= 1;
+  };
+  const pop = (): number => {
+    depth -= 1;
+    const call = stackCall[depth]!;
+    state = stackStateBefore[depth]!;
+    toggle(call);
+    hash ^= zobrist[call]!;
+    unlift(call);
+    if (problem.mandatory[call]) mandatoryLeft += 1;
+    return call;
+  };
+  /** The node of the first optional call in the candidate region that turns `state` into `wanted`, or -1. */
+  const firstEnablerOf = (wanted: number): number => {
+    for (let node = next[HEAD]!; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
+      const call = nodeCall[node]!;
+      if (!problem.mandatory[call] && problem.step(state, call, isLinearized) === wanted) return node;
+    }
+    return -1;
+  };
+  /**
+   * Tries the optional calls of the candidate region from node `from` on as enablers of the rejected mandatory
+   * `call`; on success pushes both and answers true.
+   */
+  const pushEnabled = (call: number, from: number): boolean => {
+    for (let node = from; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
+      const enabler = nodeCall[node]!;
+      if (problem.mandatory[enabler]) continue;
+      const between = problem.step(state, enabler, isLinearized);
+      if (between === REJECTED || between === state) continue;
+      // Enablers that lead to the same state are interchangeable from here on: only the first is tried.
+      if (firstEnablerOf(between) !== node) continue;
+      toggle(enabler);
+      const after = problem.step(between, call, isLinearized);
+      if (after !== REJECTED) {
+        toggle(call);
+        hash ^= zobrist[enabler]! ^ zobrist[call]!;
+        if (visited.add(bits, hash, after)) {
+          push(enabler, true);
+          state = between;
+          push(call, false);
+          state = after;
+          return true;
+        }
+        toggle(call);
+        hash ^= zobrist[enabler]! ^ zobrist[call]!;
+      }
+      toggle(enabler);
+    }
+    return false;
+  };
 
   let deepest: { order: number[]; statesAfter: number[]; stuck?: SearchStuckPoint } = { order: [], statesAfter: [] };
   let deepestDepth = -1;
@@ -152,7 +225,7 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     let node = next[HEAD]!;
     for (; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
       const call = nodeCall[node]!;
-      (problem.step(state, call, isLinearized) === REJECTED ? rejected : exhausted).push(call);
+      if (problem.mandatory[call]) (problem.step(state, call, isLinearized) === REJECTED ? rejected : exhausted).push(call);
     }
     return { state, rejected, exhausted, deadline: node === tail ? -1 : nodeCall[node]! };
   };
@@ -164,7 +237,13 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     return { verdict, ...deepest, ...base };
   };
 
+  // The walk over the candidate region makes two passes: first each mandatory call on its own, then each rejected one
+  // after an optional call that enables it, so that configurations using fewer optional calls are explored first and
+  // dominate the others. `entry`: the event the walk is at; `enablersFrom`: in the second pass, the node from which
+  // optional calls are still to be tried as enablers of the call at `entry` (0: from the start of the region).
   let entry = next[HEAD]!;
+  let secondPass = false;
+  let enablersFrom = 0;
   let iterations = 0;
   for (;;) {
     if (mandatoryLeft === 0) return finish('linearizable');
@@ -172,41 +251,58 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     if ((iterations & 0xfff) === 0 && performance.now() - started > limits.maxMs) return finish('unknown (search limit)', 'time');
     if (entry !== tail && nodeIsInvoke[entry] === 1) {
       const call = nodeCall[entry]!;
-      const after = problem.step(state, call, isLinearized);
-      if (after !== REJECTED) {
-        toggle(call);
-        hash ^= zobrist[call]!;
-        if (visited.add(bits, hash, after)) {
-          stackCall[depth] = call;
-          stackStateBefore[depth] = state;
-          depth += 1;
-          state = after;
-          lift(call);
-          if (problem.mandatory[call]) mandatoryLeft -= 1;
+      // Optional calls are lazy: linearized only right before a call they enable.
+      if (problem.mandatory[call]) {
+        const after = problem.step(state, call, isLinearized);
+        if (!secondPass) {
+          if (after !== REJECTED) {
+            toggle(call);
+            hash ^= zobrist[call]!;
+            if (visited.add(bits, hash, after)) {
+              push(call, false);
+              state = after;
+              if (visited.size >= limits.maxStates) return finish('unknown (search limit)', 'states');
+              entry = next[HEAD]!;
+              continue;
+            }
+            toggle(call);
+            hash ^= zobrist[call]!;
+          }
+        } else if (after === REJECTED && pushEnabled(call, enablersFrom === 0 ? next[HEAD]! : enablersFrom)) {
           if (visited.size >= limits.maxStates) return finish('unknown (search limit)', 'states');
           entry = next[HEAD]!;
+          secondPass = false;
+          enablersFrom = 0;
           continue;
         }
-        toggle(call);
-        hash ^= zobrist[call]!;
       }
       entry = next[entry]!;
+      enablersFrom = 0;
       continue;
     }
-    // The first open call's return (or the end of the list): undo the last choice.
+    if (!secondPass) {
+      secondPass = true;
+      entry = next[HEAD]!;
+      continue;
+    }
+    // The first open call's return (or the end of the list), twice: undo the last choice.
     if (depth > deepestDepth) {
       deepestDepth = depth;
       deepest = { ...currentOrder(), stuck: stuckHere() };
     }
     if (depth === 0) return finish('not linearizable');
-    depth -= 1;
-    const call = stackCall[depth]!;
-    state = stackStateBefore[depth]!;
-    toggle(call);
-    hash ^= zobrist[call]!;
-    unlift(call);
-    if (problem.mandatory[call]) mandatoryLeft += 1;
-    entry = next[invokeNode[call]!]!;
+    const call = pop();
+    if (depth > 0 && stackEnabler[depth - 1] === 1) {
+      // A compound step: undo its enabler too, and go on with the next enabler of the same call.
+      const enabler = pop();
+      entry = invokeNode[call]!;
+      secondPass = true;
+      enablersFrom = next[invokeNode[enabler]!]!;
+    } else {
+      entry = next[invokeNode[call]!]!;
+      secondPass = false;
+      enablersFrom = 0;
+    }
   }
 }
 
