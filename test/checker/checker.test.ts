@@ -177,6 +177,17 @@ describe('Function: checkKey', () => {
       expect(verdictOf([put('A', 'a', 0, 1), get('B', 'u', 2, 3), put('A', 'u', 4)])).toBe('not linearizable');
     });
 
+    it('uses each unknown delete at most once, wherever a NOT_FOUND needs one', () => {
+      // Prepare: two NOT_FOUND reads separated by an acknowledged put need two deletes.
+      const reads = [get('B', null, 10, 11), put('C', 'b', 12, 13), get('B', null, 14, 15)];
+      const oneDelete = [put('A', 'a', 0, 1), del('A', 2), ...reads];
+      const twoDeletes = [put('A', 'a', 0, 1), del('A', 2), del('D', 3), ...reads];
+
+      // Act & Assess
+      expect(verdictOf(oneDelete)).toBe('not linearizable');
+      expect(verdictOf(twoDeletes)).toBe('linearizable');
+    });
+
     it('leaves unknown writes nobody read out of the search', () => {
       // Prepare
       const history = [put('A', 'a', 0, 1), put('A', 'u', 2), get('B', 'a', 10, 11)];

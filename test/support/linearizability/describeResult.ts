@@ -24,7 +24,7 @@ export function operationLabel(operation: Operation, markTtl = true): string {
  * linearized next. Times are ms from the key's first invocation.
  */
 export function describeKeyResult(result: KeyCheckResult, prefixStepsShown = 5): string {
-  const origin = Math.min(...result.operations.map((operation) => operation.invokeMs));
+  const origin = result.operations.reduce((earliest, operation) => Math.min(earliest, operation.invokeMs), Infinity);
   const when = (operation: Operation): string =>
     `[+${(operation.invokeMs - origin).toFixed(1)} .. ${operation.returnMs === undefined ? '?' : `+${(operation.returnMs - origin).toFixed(1)}`} ms]`;
   const describe = (operation: Operation): string =>
