@@ -160,6 +160,7 @@ export function registerProblem(operations: readonly Operation[], options: Regis
     callMs,
     returnMs,
     mandatory: Array.from(mandatory, (m) => m === 1),
+    readOnly: Array.from(kind, (k) => k === GET),
     initialState,
     calls,
     dropped,

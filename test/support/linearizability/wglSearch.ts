@@ -28,6 +28,12 @@ export interface SearchProblem {
   readonly mandatory: ArrayLike<boolean>;
   readonly initialState: number;
   /**
+   * Calls that never change the state when accepted and that no step asks `isLinearized` about (reads). An accepted
+   * read is linearized as soon as real time allows, without branching: it loses nothing, and it keeps the search
+   * from trying each read at every position among the writes.
+   */
+  readonly readOnly?: ArrayLike<boolean>;
+  /**
    * The model: the state after `call` is linearized in `state`, or {@link REJECTED}. `isLinearized` tells which
    * calls precede it in the linearization (the register model uses it for a put linearized after its own expiry).
    */
@@ -72,6 +78,11 @@ export interface SearchOutcome {
 }
 
 const HEAD = 0;
+
+/** How a call came onto the search stack: chosen among the candidates, forced (an accepted read), or as an enabler. */
+const CHOSEN = 0;
+const FORCED = 1;
+const ENABLER = 2;
 
 /**
  * The Wing-Gong-Lowe linearizability search with Lowe's memoisation, as in Porcupine (`checkSingle`).
@@ -147,17 +158,17 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   // The linearization so far; an optional call is always followed by the call it enabled (a compound step).
   const stackCall = new Int32Array(n);
   const stackStateBefore = new Int32Array(n);
-  const stackEnabler = new Uint8Array(n);
+  const stackKind = new Uint8Array(n);
   let depth = 0;
   let state = problem.initialState;
   let hash = 0;
   let mandatoryLeft = 0;
   for (let c = 0; c < n; c += 1) if (problem.mandatory[c]) mandatoryLeft += 1;
 
-  const push = (call: number, enabler: boolean): void => {
+  const push = (call: number, kind: number): void => {
     stackCall[depth] = call;
     stackStateBefore[depth] = state;
-    stackEnabler[depth] = enabler ? 1 : 0;
+    stackKind[depth] = kind;
     depth += 1;
     lift(call);
     if (problem.mandatory[call]) mandatoryLeft -= 1;
@@ -171,6 +182,15 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     unlift(call);
     if (problem.mandatory[call]) mandatoryLeft += 1;
     return call;
+  };
+  /** A read-only mandatory call in the candidate region that the model accepts in `state`, or -1. */
+  const acceptedRead = (): number => {
+    if (problem.readOnly === undefined) return -1;
+    for (let node = next[HEAD]!; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
+      const call = nodeCall[node]!;
+      if (problem.readOnly[call] && problem.mandatory[call] && problem.step(state, call, isLinearized) === state) return call;
+    }
+    return -1;
   };
   /** The node of the first optional call in the candidate region that turns `state` into `wanted`, or -1. */
   const firstEnablerOf = (wanted: number): number => {
@@ -198,9 +218,9 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
         toggle(call);
         hash ^= zobrist[enabler]! ^ zobrist[call]!;
         if (visited.add(bits, hash, after)) {
-          push(enabler, true);
+          push(enabler, ENABLER);
           state = between;
-          push(call, false);
+          push(call, CHOSEN);
           state = after;
           return true;
         }
@@ -241,14 +261,40 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   // after an optional call that enables it, so that configurations using fewer optional calls are explored first and
   // dominate the others. `entry`: the event the walk is at; `enablersFrom`: in the second pass, the node from which
   // optional calls are still to be tried as enablers of the call at `entry` (0: from the start of the region).
+  //
+  // Before either pass, a read the model accepts in the current state is linearized at once, without trying
+  // anything else here: a read changes nothing, and real time allows it first (it is in the region), so if any
+  // linearization continues from this configuration, one continues with that read.
   let entry = next[HEAD]!;
   let secondPass = false;
   let enablersFrom = 0;
   let iterations = 0;
+  let fresh = true;
   for (;;) {
     if (mandatoryLeft === 0) return finish('linearizable');
     iterations += 1;
     if ((iterations & 0xfff) === 0 && performance.now() - started > limits.maxMs) return finish('unknown (search limit)', 'time');
+    if (fresh) {
+      fresh = false;
+      const read = acceptedRead();
+      if (read >= 0) {
+        toggle(read);
+        hash ^= zobrist[read]!;
+        if (visited.add(bits, hash, state)) {
+          push(read, FORCED);
+          if (visited.size >= limits.maxStates) return finish('unknown (search limit)', 'states');
+          fresh = true;
+          entry = next[HEAD]!;
+          continue;
+        }
+        // Its only continuation was explored before: this configuration is a dead end.
+        toggle(read);
+        hash ^= zobrist[read]!;
+        entry = tail;
+        secondPass = true;
+        continue;
+      }
+    }
     if (entry !== tail && nodeIsInvoke[entry] === 1) {
       const call = nodeCall[entry]!;
       // Optional calls are lazy: linearized only right before a call they enable.
@@ -259,9 +305,10 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
             toggle(call);
             hash ^= zobrist[call]!;
             if (visited.add(bits, hash, after)) {
-              push(call, false);
+              push(call, CHOSEN);
               state = after;
               if (visited.size >= limits.maxStates) return finish('unknown (search limit)', 'states');
+              fresh = true;
               entry = next[HEAD]!;
               continue;
             }
@@ -270,6 +317,7 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
           }
         } else if (after === REJECTED && pushEnabled(call, enablersFrom === 0 ? next[HEAD]! : enablersFrom)) {
           if (visited.size >= limits.maxStates) return finish('unknown (search limit)', 'states');
+          fresh = true;
           entry = next[HEAD]!;
           secondPass = false;
           enablersFrom = 0;
@@ -291,8 +339,13 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
       deepest = { ...currentOrder(), stuck: stuckHere() };
     }
     if (depth === 0) return finish('not linearizable');
+    const kind = stackKind[depth - 1]!;
     const call = pop();
-    if (depth > 0 && stackEnabler[depth - 1] === 1) {
+    if (kind === FORCED) {
+      // The read was this configuration's only continuation: undo further.
+      entry = tail;
+      secondPass = true;
+    } else if (depth > 0 && stackKind[depth - 1] === ENABLER) {
       // A compound step: undo its enabler too, and go on with the next enabler of the same call.
       const enabler = pop();
       entry = invokeNode[call]!;
