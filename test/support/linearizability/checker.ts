@@ -68,7 +68,10 @@ export interface KeyCheckResult {
   readonly linearization?: readonly LinearizedStep[];
   /** When not linearizable (or the limit was hit): the deepest partial linearization the search found. */
   readonly longestPrefix?: readonly LinearizedStep[];
-  /** When not linearizable: what could not be linearized after {@link longestPrefix}. */
+  /**
+   * When not linearizable: what could not be linearized after {@link longestPrefix}. At the search limit, where the
+   * deepest attempt so far got stuck, if it did.
+   */
   readonly stuck?: StuckPoint;
   /** Operations the search left out (failed writes, reads without an answer, unknown writes nobody read). */
   readonly dropped: readonly { readonly operation: Operation; readonly reason: DropReason }[];
@@ -160,7 +163,7 @@ export function checkKey(key: string, operations: readonly Operation[], options:
     verdict: outcome.verdict,
     operations,
     ...(outcome.verdict === 'linearizable' ? { linearization: steps } : { longestPrefix: steps }),
-    ...(stuck === undefined || outcome.verdict === 'linearizable' ? {} : { stuck }),
+    ...(stuck === undefined ? {} : { stuck }),
     dropped: problem.dropped,
     ...(outcome.limit === undefined ? {} : { limit: outcome.limit }),
     exploredStates: outcome.exploredStates,
