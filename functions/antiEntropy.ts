@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { AntiEntropyReport } from '../lib/antiEntropy';
+import type { AntiEntropyReport } from '../lib/repair/antiEntropy';
 import { logger } from '../lib/logger';
 import { sharedCoordinator } from '../lib/sharedCoordinator';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';

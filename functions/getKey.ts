@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
 import { requestSchemas } from './contract/schemas';
-import type { HttpEvent, HttpResult } from './http';
+import type { HttpEvent, HttpResult } from './http/events';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 import { validateRequest } from './middleware/validateRequest';
-import { pathKeyRequest } from './requests';
-import { readResponse } from './responses';
+import { pathKeyRequest } from './http/requests';
+import { readResponse } from './http/responses';
 
 // Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
 // pays no handshake. The request schemas take their size limits from the configuration.

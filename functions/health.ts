@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
 import { requestSchemas } from './contract/schemas';
-import { jsonResponse, type HttpEvent, type HttpResult } from './http';
+import { jsonResponse, type HttpEvent, type HttpResult } from './http/events';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 import { validateRequest } from './middleware/validateRequest';

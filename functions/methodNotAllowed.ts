@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { MethodNotAllowedError } from '../lib/errors';
+import { MethodNotAllowedError } from '../lib/core/errors';
 import { allowedMethods } from './contract/routes';
-import type { HttpEvent, HttpResult } from './http';
+import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 
 /**

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { HintReplayReport, KeyRepairReport } from '../lib/coordinator';
-import { InvalidRequestError } from '../lib/errors';
+import { InvalidRequestError } from '../lib/core/errors';
 import { logger } from '../lib/logger';
 import { sharedCoordinator } from '../lib/sharedCoordinator';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';

@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
 import { maxBodyBytes, requestSchemas } from './contract/schemas';
-import type { HttpEvent, HttpResult } from './http';
+import type { HttpEvent, HttpResult } from './http/events';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 import { jsonBody, type ParsedBodyEvent } from './middleware/jsonBody';
 import { validateRequest } from './middleware/validateRequest';
-import { setRequest } from './requests';
-import { writeResponse } from './responses';
+import { setRequest } from './http/requests';
+import { writeResponse } from './http/responses';
 
 // Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
 // pays no handshake. The request schemas take their size limits from the configuration.

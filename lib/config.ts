@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './consistency';
-import { ConfigError } from './errors';
+import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
+import { ConfigError } from './core/errors';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
 export interface ReplicaAddress {

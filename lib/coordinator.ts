@@ -1,23 +1,23 @@
 import type { CoordinatorConfig } from './config';
-import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './consistency';
-import { QuorumNotReachedError } from './errors';
-import { HybridLogicalClock, type Version } from './hybridLogicalClock';
+import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
+import { QuorumNotReachedError } from './core/errors';
+import { HybridLogicalClock, type Version } from './core/hybridLogicalClock';
 import { infoEnabled, logger } from './logger';
-import { quorumRead } from './quorumRead';
-import { raceRead, type ReadResult } from './raceRead';
-import { readFanOut, type ReadRound } from './readFanOut';
-import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './readRepair';
-import { LambdaRepairDispatcher, type RepairDispatcher } from './repairDispatcher';
-import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './antiEntropy';
-import { checkHealth, type StoreHealth } from './health';
-import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './hintedHandoff';
-import { applyEntry, readEntry, rollbackEntry } from './replicaCommands';
-import { ReplicaPool, type Replica, type ReplicaClient } from './replicaPool';
-import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './replicaOutcome';
-import { rollbackWrite } from './rollback';
-import { isTombstone, type StoredEntry } from './storedEntry';
-import { storageKey, userKeyOf } from './storageLayout';
-import { writeQuorum, type WriteResult } from './quorumWrite';
+import { quorumRead } from './read/quorumRead';
+import { raceRead, type ReadResult } from './read/raceRead';
+import { readFanOut, type ReadRound } from './read/readFanOut';
+import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './read/readRepair';
+import { LambdaRepairDispatcher, type RepairDispatcher } from './aws/lambdaRepairDispatcher';
+import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
+import { checkHealth, type StoreHealth } from './replica/health';
+import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './repair/hintedHandoff';
+import { applyEntry, readEntry, rollbackEntry } from './replica/replicaCommands';
+import { ReplicaPool, type Replica, type ReplicaClient } from './replica/replicaPool';
+import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
+import { rollbackWrite } from './write/rollback';
+import { isTombstone, type StoredEntry } from './core/storedEntry';
+import { storageKey, userKeyOf } from './replica/storageLayout';
+import { writeQuorum, type WriteResult } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {

@@ -1,4 +1,4 @@
-import { CONSISTENCY_LEVELS } from '../../lib/consistency';
+import { CONSISTENCY_LEVELS } from '../../lib/core/consistency';
 import type { CoordinatorConfig } from '../../lib/config';
 import type { OperationId } from './routes';
 

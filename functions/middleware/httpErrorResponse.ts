@@ -8,9 +8,9 @@ import {
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
   UnsupportedMediaTypeError,
-} from '../../lib/errors';
+} from '../../lib/core/errors';
 import { logger } from '../../lib/logger';
-import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http';
+import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http/events';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { Coordinator } from '../../lib/coordinator';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { sleep } from '../support/coordinators';
 import { directClient, useRedisCluster } from '../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../support/replicaState';

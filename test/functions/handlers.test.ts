@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../functions/http';
+import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
 import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useRedisCluster } from '../support/redisCluster';

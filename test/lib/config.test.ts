@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_NODE_TIMEOUT_MS, loadConfig } from '../../lib/config';
-import { ConfigError } from '../../lib/errors';
+import { ConfigError } from '../../lib/core/errors';
 
 describe('Function: loadConfig', () => {
   it('defaults to the seed three local nodes with a majority quorum of 2', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsistency, requiredReadReplies, requiredWriteAcks } from '../../lib/consistency';
-import { InvalidRequestError, QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib/errors';
+import { parseConsistency, requiredReadReplies, requiredWriteAcks } from '../../lib/core/consistency';
+import { InvalidRequestError, QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib/core/errors';
 import { useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Coordinator } from '../../lib/coordinator';
-import { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/repairDispatcher';
-import { applyEntry } from '../../lib/replicaCommands';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
+import type { RepairDispatcher, RepairRequest } from '../../lib/aws/lambdaRepairDispatcher';
+import { applyEntry } from '../../lib/replica/replicaCommands';
+import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { loadConfig } from '../../lib/config';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';

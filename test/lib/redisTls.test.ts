@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { Coordinator } from '../../lib/coordinator';
-import { QuorumNotReachedError } from '../../lib/errors';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { QuorumNotReachedError } from '../../lib/core/errors';
+import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { useRedisCluster } from '../support/redisCluster';
 import { useTestCertificates } from '../support/tlsCertificates';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { Coordinator } from '../../lib/coordinator';
-import { QuorumNotReachedError } from '../../lib/errors';
-import { applyEntry } from '../../lib/replicaCommands';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { QuorumNotReachedError } from '../../lib/core/errors';
+import { applyEntry } from '../../lib/replica/replicaCommands';
+import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 

@@ -1,8 +1,8 @@
 import { afterEach } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { Coordinator } from '../../lib/coordinator';
-import type { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import { ReplicaPool } from '../../lib/replicaPool';
+import type { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
+import { ReplicaPool } from '../../lib/replica/replicaPool';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { flushAll } from './redisCluster';
 

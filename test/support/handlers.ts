@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../functions/http';
+import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { lambdaContext } from '../../scripts/apiGatewayEvents';

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../../lib/config';
 import { Coordinator } from '../../../lib/coordinator';
-import { HybridLogicalClock } from '../../../lib/hybridLogicalClock';
-import { applyEntry, readEntry } from '../../../lib/replicaCommands';
-import { ReplicaPool, type ReplicaClient } from '../../../lib/replicaPool';
+import { HybridLogicalClock } from '../../../lib/core/hybridLogicalClock';
+import { applyEntry, readEntry } from '../../../lib/replica/replicaCommands';
+import { ReplicaPool, type ReplicaClient } from '../../../lib/replica/replicaPool';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';

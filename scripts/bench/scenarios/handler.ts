@@ -3,7 +3,7 @@ import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { HttpEvent, HttpResult } from '../../../functions/http';
+import type { HttpEvent, HttpResult } from '../../../functions/http/events';
 import type { Coordinator } from '../../../lib/coordinator';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved } from '../loop';

@@ -1,5 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { logger } from './logger';
+import { logger } from '../logger';
 
 /** Work for the repair function: keys whose replicas disagree, and replicas whose hints should be replayed. */
 export interface RepairRequest {

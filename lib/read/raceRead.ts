@@ -1,7 +1,7 @@
-import { ReplicasUnavailableError } from './errors';
+import { ReplicasUnavailableError } from '../core/errors';
 import { readFanOut, type FanOutOptions, type ReadRound } from './readFanOut';
-import type { ReplicaClient, ReplicaPool } from './replicaPool';
-import type { StoredEntry } from './storedEntry';
+import type { ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import type { StoredEntry } from '../core/storedEntry';
 
 /** The answer to a read and the replies it was based on. */
 export interface ReadResult {

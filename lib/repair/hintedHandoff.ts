@@ -1,6 +1,6 @@
-import type { Replica, ReplicaPool } from './replicaPool';
-import type { Version } from './hybridLogicalClock';
-import { hintsKey, rollbackHintsKey } from './storageLayout';
+import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import type { Version } from '../core/hybridLogicalClock';
+import { hintsKey, rollbackHintsKey } from '../replica/storageLayout';
 
 /** How many hinted keys one replay handles at most; the rest wait for the next replay or anti-entropy. */
 export const HINT_REPLAY_BATCH = 500;

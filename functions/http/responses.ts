@@ -1,6 +1,6 @@
-import type { ReadOutcome } from '../lib/coordinator';
-import type { WriteResult } from '../lib/quorumWrite';
-import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './http';
+import type { ReadOutcome } from '../../lib/coordinator';
+import type { WriteResult } from '../../lib/write/quorumWrite';
+import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
 
 /**
  * 200 `{"status":"OK","success_nodes":n,"version":"..."}` for a committed write (the seed's shape plus the version),

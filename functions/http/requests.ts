@@ -1,7 +1,7 @@
-import type { ConsistencyLevel } from '../lib/consistency';
-import type { ReadOptions, WriteOptions } from '../lib/coordinator';
-import type { HttpEvent } from './http';
-import type { ParsedBodyEvent } from './middleware/jsonBody';
+import type { ConsistencyLevel } from '../../lib/core/consistency';
+import type { ReadOptions, WriteOptions } from '../../lib/coordinator';
+import type { HttpEvent } from './events';
+import type { ParsedBodyEvent } from '../middleware/jsonBody';
 
 /**
  * Turns a request that `validateRequest` has accepted into what the coordinator takes. Nothing here validates: the

@@ -1,7 +1,7 @@
 import type { ReplicaRead } from './readFanOut';
-import { applyEntry } from './replicaCommands';
-import type { Replica, ReplicaPool } from './replicaPool';
-import { newerEntry, type StoredEntry } from './storedEntry';
+import { applyEntry } from '../replica/replicaCommands';
+import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import { newerEntry, type StoredEntry } from '../core/storedEntry';
 
 /** Which replicas are behind, and the entry that brings them up to date. */
 export interface RepairPlan {

@@ -1,7 +1,7 @@
-import type { Coordinator } from './coordinator';
-import { versionsOf } from './replicaCommands';
-import type { Replica, ReplicaPool } from './replicaPool';
-import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from './storageLayout';
+import type { Coordinator } from '../coordinator';
+import { versionsOf } from '../replica/replicaCommands';
+import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
 
 /** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
 export interface AntiEntropyPosition {

@@ -5,7 +5,7 @@
  *
  * Versions are fixed-width digit strings, so Lua's string comparison orders them correctly.
  */
-import { SEED_VERSION } from './hybridLogicalClock';
+import { SEED_VERSION } from '../core/hybridLogicalClock';
 import { ROLLED_BACK_PREFIX, UNDO_PREFIX } from './storageLayout';
 
 /**

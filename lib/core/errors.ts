@@ -1,5 +1,5 @@
 import type { ReplicaReport } from './replicaOutcome';
-import type { RollbackReport } from './rollback';
+import type { RollbackReport } from '../write/rollback';
 
 /**
  * A setting is missing or malformed. Thrown at cold start so the container fails loudly, naming the variable.

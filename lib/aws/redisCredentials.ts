@@ -1,5 +1,5 @@
-import type { CredentialsSource } from './config';
-import { CredentialsUnavailableError } from './errors';
+import type { CredentialsSource } from '../config';
+import { CredentialsUnavailableError } from '../core/errors';
 
 /** A Redis user (Redis 6 ACL; `default` when absent) and its password. Never logged. */
 export interface RedisCredentials {

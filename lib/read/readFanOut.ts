@@ -1,6 +1,6 @@
-import type { Replica, ReplicaClient, ReplicaPool } from './replicaPool';
-import type { ReplicaReport } from './replicaOutcome';
-import type { StoredEntry } from './storedEntry';
+import type { Replica, ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaReport } from '../core/replicaOutcome';
+import type { StoredEntry } from '../core/storedEntry';
 
 /** One replica's successful answer to a read: the entry it holds, or null when it holds nothing. */
 export interface ReplicaRead {

@@ -1,8 +1,8 @@
-import { ReadQuorumNotReachedError } from './errors';
+import { ReadQuorumNotReachedError } from '../core/errors';
 import { readFanOut, type FanOutOptions } from './readFanOut';
 import type { ReadResult } from './raceRead';
-import type { ReplicaClient, ReplicaPool } from './replicaPool';
-import { newerEntry, type StoredEntry } from './storedEntry';
+import type { ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import { newerEntry, type StoredEntry } from '../core/storedEntry';
 
 /**
  * Consistency `quorum` or `all`: waits for `required` replicas to answer and returns the newest entry among them.

@@ -1,8 +1,8 @@
-import { QuorumNotReachedError } from './errors';
-import type { Version } from './hybridLogicalClock';
-import type { ApplyReply } from './replicaCommands';
-import type { ReplicaCallResult, ReplicaClient, ReplicaPool } from './replicaPool';
-import { isWriteAcknowledged, type ReplicaReport } from './replicaOutcome';
+import { QuorumNotReachedError } from '../core/errors';
+import type { Version } from '../core/hybridLogicalClock';
+import type { ApplyReply } from '../replica/replicaCommands';
+import type { ReplicaCallResult, ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import { isWriteAcknowledged, type ReplicaReport } from '../core/replicaOutcome';
 
 /** A committed write: how many replicas acknowledged before the answer, and what each one did. */
 export interface WriteResult {

@@ -1,8 +1,8 @@
-import { recordRollbackHints } from './hintedHandoff';
-import type { Version } from './hybridLogicalClock';
-import { rollbackEntry, type RollbackReply } from './replicaCommands';
-import { CONNECTION_DOWN, type ReplicaPool } from './replicaPool';
-import type { ReplicaReport } from './replicaOutcome';
+import { recordRollbackHints } from '../repair/hintedHandoff';
+import type { Version } from '../core/hybridLogicalClock';
+import { rollbackEntry, type RollbackReply } from '../replica/replicaCommands';
+import { CONNECTION_DOWN, type ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaReport } from '../core/replicaOutcome';
 
 /** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
 export interface RollbackReport {

@@ -1,6 +1,6 @@
-import { SEED_VERSION, type Version } from './hybridLogicalClock';
+import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './replicaPool';
-import type { StoredEntry } from './storedEntry';
+import type { StoredEntry } from '../core/storedEntry';
 import { FIELDS, rolledBackKey, UNDO_PREFIX } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */

@@ -7,9 +7,9 @@ import {
   handleAll,
 } from 'cockatiel';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { CoordinatorConfig, ReplicaAddress } from './config';
+import type { CoordinatorConfig, ReplicaAddress } from '../config';
 import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './luaScripts';
-import type { RedisCredentials } from './redisCredentials';
+import type { RedisCredentials } from '../aws/redisCredentials';
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
