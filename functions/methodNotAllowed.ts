@@ -1,6 +1,6 @@
 import middy from '@middy/core';
-import { MethodNotAllowedError } from '../lib/core/errors';
 import { allowedMethods } from './contract/routes';
+import { MethodNotAllowedError } from './http/errors';
 import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 

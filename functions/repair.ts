@@ -1,8 +1,8 @@
 import middy from '@middy/core';
-import type { HintReplayReport, KeyRepairReport } from '../lib/coordinator';
-import { InvalidRequestError } from '../lib/core/errors';
+import type { HintReplayReport, KeyRepairReport } from '../lib/core/results';
 import { logger } from '../lib/logger';
 import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { InvalidRequestError } from './http/errors';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 
 /**

@@ -148,7 +148,9 @@ function parseTlsCa(env: Environment, replicas: readonly ReplicaAddress[]): { tl
     try {
       pem = readFileSync(raw, 'utf8');
     } catch (error) {
-      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw);
+      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw, {
+        cause: error,
+      });
     }
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {

@@ -1,12 +1,12 @@
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError } from './core/errors';
-import { HybridLogicalClock, type Version } from './core/hybridLogicalClock';
+import { HybridLogicalClock } from './core/hybridLogicalClock';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead, type ReadResult } from './read/raceRead';
 import { readFanOut, type ReadRound } from './read/readFanOut';
-import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './read/readRepair';
+import { applyRepair, planRepair, type RepairPlan } from './read/readRepair';
 import { LambdaRepairDispatcher, type RepairDispatcher } from './aws/lambdaRepairDispatcher';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { checkHealth, type StoreHealth } from './replica/health';
@@ -14,10 +14,11 @@ import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints 
 import { applyEntry, readEntry, rollbackEntry } from './replica/replicaCommands';
 import { ReplicaPool, type Replica, type ReplicaClient } from './replica/replicaPool';
 import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
+import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
 import { rollbackWrite } from './write/rollback';
 import { isTombstone, type StoredEntry } from './core/storedEntry';
 import { storageKey, userKeyOf } from './replica/storageLayout';
-import { writeQuorum, type WriteResult } from './write/quorumWrite';
+import { writeQuorum } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -33,46 +34,10 @@ export interface ReadOptions {
   readonly consistency?: ConsistencyLevel;
 }
 
-/** What the read did about replicas it found behind. */
-export type ReadRepairOutcome = 'none' | 'repaired' | 'dispatched' | 'failed' | 'off';
-
-/** The answer to a read, with what every replica said and what was done to heal disagreements. */
-export interface ReadOutcome {
-  /** The live value, or null when the key does not exist (never written, deleted or expired). */
-  readonly value: string | null;
-  /** The version of the entry answered (also for a deletion). */
-  readonly version?: Version;
-  /** When the key expires (epoch ms), if it has a TTL. */
-  readonly expiresAt?: number;
-  readonly consistency: ConsistencyLevel;
-  /** Each replica's outcome when the coordinator answered: `stale` or `repaired` for replicas found behind. */
-  readonly replicas: readonly ReplicaReport[];
-  readonly repair: ReadRepairOutcome;
-}
-
-/** The result of replaying the hints stored for one replica. */
-export interface HintReplayReport {
-  readonly target: string;
-  /** `down`: the replica is still unreachable, its hints stay for later. */
-  readonly status: 'replayed' | 'down';
-  readonly keys: number;
-  readonly repaired: number;
-}
-
 const NO_REPAIR = { repair: 'none', repairs: [] } as const satisfies { repair: ReadRepairOutcome; repairs: readonly RepairReport[] };
 
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
-
-/** The result of repairing one key across all replicas. */
-export interface KeyRepairReport {
-  readonly key: string;
-  /** The newest version found, if any replica holds the key. */
-  readonly newestVersion?: Version;
-  readonly repairs: readonly RepairReport[];
-  /** Replicas that could not be read (they are caught by a later repair or anti-entropy). */
-  readonly unreachable: readonly string[];
-}
 
 /**
  * Makes several independent Redis servers behave as one replicated key-value store.

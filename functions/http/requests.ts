@@ -1,5 +1,6 @@
-import type { ConsistencyLevel } from '../../lib/core/consistency';
+import { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from '../../lib/core/consistency';
 import type { ReadOptions, WriteOptions } from '../../lib/coordinator';
+import { InvalidRequestError } from './errors';
 import type { HttpEvent } from './events';
 import type { ParsedBodyEvent } from '../middleware/jsonBody';
 
@@ -47,6 +48,20 @@ export function queryKeyRequest(event: HttpEvent): KeyRequest {
 /** `GET` or `DELETE /kv/{key}?consistency=`. */
 export function pathKeyRequest(event: HttpEvent): KeyRequest {
   return { key: event.pathParameters!.key!, options: requestedConsistency(event) };
+}
+
+/**
+ * Reads a consistency level chosen by a client (`?consistency=`), or the default when absent. The route schemas
+ * already refuse an unknown level; this is the same rule for input that does not pass through them.
+ *
+ * @throws {InvalidRequestError} naming the allowed levels.
+ */
+export function parseConsistency(value: string | undefined | null, fallback: ConsistencyLevel): ConsistencyLevel {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (!isConsistencyLevel(value)) {
+    throw new InvalidRequestError(`"consistency" must be one of ${CONSISTENCY_LEVELS.join(', ')}`, 'consistency');
+  }
+  return value;
 }
 
 function requestedConsistency(event: Pick<HttpEvent, 'queryStringParameters'>): ReadOptions {

@@ -1,5 +1,4 @@
-import type { ReadOutcome } from '../../lib/coordinator';
-import type { WriteResult } from '../../lib/write/quorumWrite';
+import type { ReadOutcome, WriteResult } from '../../lib/core/results';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
 
 /**

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../lib/core/errors';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../http/errors';
 import { headerValue, type HttpEvent, type HttpResult } from '../http/events';
 
 /** An HTTP event whose body has been parsed from JSON. */

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError } from '../../lib/core/errors';
+import { InvalidRequestError } from '../http/errors';
 import { RequestValidator } from '../contract/requestValidator';
 import type { RouteSchemas } from '../contract/schemas';
 import type { HttpEvent, HttpResult } from '../http/events';

@@ -28,7 +28,8 @@ export async function fetchRedisCredentials(source: CredentialsSource): Promise<
       raw = await getParameter(source.name, { decrypt: true });
     }
   } catch (error) {
-    throw new CredentialsUnavailableError(source.name, `fetch failed (${(error as Error).name})`);
+    // The cause stays for debugging; only the error's name goes into the message.
+    throw new CredentialsUnavailableError(source.name, `fetch failed (${(error as Error).name})`, { cause: error });
   }
   return parseCredentials(source.name, raw);
 }

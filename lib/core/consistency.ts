@@ -1,5 +1,3 @@
-import { InvalidRequestError } from './errors';
-
 /** How many replicas an operation needs, as in Cassandra: the fastest one, a quorum, or every replica. */
 export type ConsistencyLevel = 'one' | 'quorum' | 'all';
 
@@ -9,19 +7,6 @@ export const CONSISTENCY_LEVELS: readonly ConsistencyLevel[] = ['one', 'quorum',
 /** True when `value` names a consistency level. */
 export function isConsistencyLevel(value: unknown): value is ConsistencyLevel {
   return typeof value === 'string' && (CONSISTENCY_LEVELS as readonly string[]).includes(value);
-}
-
-/**
- * Reads a consistency level chosen by a client (`?consistency=`), or the default when absent.
- *
- * @throws {InvalidRequestError} naming the allowed levels.
- */
-export function parseConsistency(value: string | undefined | null, fallback: ConsistencyLevel): ConsistencyLevel {
-  if (value === undefined || value === null || value === '') return fallback;
-  if (!isConsistencyLevel(value)) {
-    throw new InvalidRequestError(`"consistency" must be one of ${CONSISTENCY_LEVELS.join(', ')}`, 'consistency');
-  }
-  return value;
 }
 
 /**

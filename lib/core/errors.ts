@@ -1,70 +1,47 @@
 import type { ReplicaReport } from './replicaOutcome';
-import type { RollbackReport } from '../write/rollback';
+import type { RollbackReport } from './results';
+
+/**
+ * The store's errors: what a caller of the coordinator can expect to be thrown, each carrying its context. The HTTP
+ * layer maps each to a status in one place (`functions/middleware/httpErrorResponse.ts`); anything that is not a
+ * {@link QuorumKvError} is a bug.
+ */
+
+/**
+ * The common base of every error quorum-kv throws on purpose, in `lib/` and in `functions/`.
+ *
+ * Why: one `instanceof` tells an expected failure (a bad setting, a missed quorum, a malformed request) from a bug,
+ * and `cause` keeps the underlying error (a failed file read, a failed AWS call) for the logs without putting its
+ * text in the message shown to clients.
+ */
+export class QuorumKvError extends Error {
+  /**
+   * @param message safe to show to whoever receives the error: it never holds a value or a secret.
+   * @param options.cause the error that led to this one, if any.
+   */
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.name = 'QuorumKvError';
+  }
+}
 
 /**
  * A setting is missing or malformed. Thrown at cold start so the container fails loudly, naming the variable.
  */
-export class ConfigError extends Error {
+export class ConfigError extends QuorumKvError {
+  /**
+   * @param variable the environment variable at fault, e.g. `REDIS_NODES`.
+   * @param expected what it must be, completing "`variable` must be …".
+   * @param received what it was (credentials already redacted).
+   */
   constructor(
     public readonly variable: string,
     expected: string,
     received: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(`${variable} must be ${expected}; got ${JSON.stringify(received)}`);
+    super(`${variable} must be ${expected}; got ${JSON.stringify(received)}`, options);
     this.name = 'ConfigError';
-  }
-}
-
-/**
- * The client's request is malformed (missing field, wrong type, invalid JSON). Maps to HTTP 400.
- * The message is safe to show to the client: it says what is wrong and, where there is one, which field.
- */
-export class InvalidRequestError extends Error {
-  constructor(
-    message: string,
-    public readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'InvalidRequestError';
-  }
-}
-
-/**
- * A request is larger than the configured limits (`MAX_VALUE_BYTES`, or a body that could not hold a value within
- * them). Maps to HTTP 413. The message names the limit and is safe to show to the client.
- */
-export class PayloadTooLargeError extends Error {
-  constructor(
-    message: string,
-    public readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'PayloadTooLargeError';
-  }
-}
-
-/**
- * The request declares a body that is not JSON (`Content-Type: text/plain`, a form, a non-UTF-8 charset). Maps to
- * HTTP 415. A request without a content type is read as JSON, because `serverless invoke local --data` sends none.
- */
-export class UnsupportedMediaTypeError extends Error {
-  constructor(public readonly contentType: string) {
-    super(`Content-Type ${JSON.stringify(contentType)} is not supported: send application/json (UTF-8)`);
-    this.name = 'UnsupportedMediaTypeError';
-  }
-}
-
-/**
- * The route exists but not with this HTTP method. Maps to HTTP 405 with an `Allow` header listing `allowed`.
- */
-export class MethodNotAllowedError extends Error {
-  constructor(
-    public readonly method: string,
-    public readonly path: string,
-    public readonly allowed: readonly string[],
-  ) {
-    super(`method ${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
-    this.name = 'MethodNotAllowedError';
   }
 }
 
@@ -73,9 +50,13 @@ export class MethodNotAllowedError extends Error {
  * fetched or read. Maps to HTTP 503: the container retries the fetch on its next invocation. The message never
  * contains the secret, only its name and what went wrong.
  */
-export class CredentialsUnavailableError extends Error {
-  constructor(source: string, reason: string) {
-    super(`the Redis credentials in ${source} could not be loaded: ${reason}`);
+export class CredentialsUnavailableError extends QuorumKvError {
+  /**
+   * @param source the secret's or parameter's name.
+   * @param reason what went wrong, without quoting the value.
+   */
+  constructor(source: string, reason: string, options?: { readonly cause?: unknown }) {
+    super(`the Redis credentials in ${source} could not be loaded: ${reason}`, options);
     this.name = 'CredentialsUnavailableError';
   }
 }
@@ -84,12 +65,15 @@ export class CredentialsUnavailableError extends Error {
  * A write could not gather its quorum of acknowledgements. Maps to HTTP 503 with the seed's FAIL shape.
  * Carries the acknowledgement count and the per-replica outcomes so the client sees which nodes failed.
  */
-export class QuorumNotReachedError extends Error {
+export class QuorumNotReachedError extends QuorumKvError {
   constructor(
     /** The version the failed write carried (the one rolled back). */
     public readonly version: string,
+    /** Replicas that acknowledged before the write was decided. */
     public readonly acknowledged: number,
+    /** Acknowledgements the write's consistency level needed. */
     public readonly required: number,
+    /** Each replica's outcome when the write was decided, in replica order. */
     public readonly replicas: readonly ReplicaReport[],
     /** What each replica did with the rollback of this write (empty when rollback is off). */
     public readonly rollback: readonly RollbackReport[] = [],
@@ -105,10 +89,13 @@ export class QuorumNotReachedError extends Error {
 /**
  * A `quorum` or `all` read could not gather enough answers. Maps to HTTP 503, like a missed write quorum.
  */
-export class ReadQuorumNotReachedError extends Error {
+export class ReadQuorumNotReachedError extends QuorumKvError {
   constructor(
+    /** Replicas that answered. */
     public readonly answered: number,
+    /** Answers the read's consistency level needed. */
     public readonly required: number,
+    /** Each replica's outcome when the read gave up, in replica order. */
     public readonly replicas: readonly ReplicaReport[],
   ) {
     super(`read quorum not reached: ${answered} of ${required} required replicas answered`);
@@ -119,8 +106,11 @@ export class ReadQuorumNotReachedError extends Error {
 /**
  * No replica could answer a read (all failed or timed out), so "not found" would be a guess. Maps to HTTP 503.
  */
-export class ReplicasUnavailableError extends Error {
-  constructor(public readonly replicas: readonly ReplicaReport[]) {
+export class ReplicasUnavailableError extends QuorumKvError {
+  constructor(
+    /** Each replica's outcome, all of them failures. */
+    public readonly replicas: readonly ReplicaReport[],
+  ) {
     super(`no replica answered the read: ${replicas.map((r) => `${r.node} ${r.outcome}`).join(', ')}`);
     this.name = 'ReplicasUnavailableError';
   }

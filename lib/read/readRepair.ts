@@ -1,6 +1,7 @@
 import type { ReplicaRead } from './readFanOut';
 import { applyEntry } from '../replica/replicaCommands';
 import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import type { RepairReport } from '../core/results';
 import { newerEntry, type StoredEntry } from '../core/storedEntry';
 
 /** Which replicas are behind, and the entry that brings them up to date. */
@@ -8,13 +9,6 @@ export interface RepairPlan {
   readonly newest: StoredEntry;
   /** Replicas that answered with nothing or with an older version. */
   readonly behind: readonly Replica[];
-}
-
-/** What one repair write did on one replica. */
-export interface RepairReport {
-  readonly node: string;
-  readonly outcome: 'repaired' | 'newer' | 'rolled-back' | 'error' | 'timeout' | 'skipped';
-  readonly ms: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './replicaPool';
+import type { RollbackReply } from '../core/results';
 import type { StoredEntry } from '../core/storedEntry';
 import { FIELDS, rolledBackKey, UNDO_PREFIX } from './storageLayout';
 
@@ -8,9 +9,6 @@ export type ApplyReply =
   | { readonly kind: 'applied' }
   | { readonly kind: 'newer'; readonly heldVersion: Version }
   | { readonly kind: 'rolled-back' };
-
-/** What a replica did with a rollback: restored the previous entry, held no such version, or just dropped it. */
-export type RollbackReply = 'restored' | 'not-held' | 'dropped';
 
 /**
  * Reads one key's entry from one replica with a single `HMGET`; a plain string left by the seed coordinator is read

@@ -3,18 +3,7 @@ import type { Version } from '../core/hybridLogicalClock';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaCallResult, ReplicaClient, ReplicaPool } from '../replica/replicaPool';
 import { isWriteAcknowledged, type ReplicaReport } from '../core/replicaOutcome';
-
-/** A committed write: how many replicas acknowledged before the answer, and what each one did. */
-export interface WriteResult {
-  readonly version: Version;
-  /** Replicas that acknowledged by the time the coordinator answered (at least the quorum). */
-  readonly acknowledged: number;
-  readonly required: number;
-  /** Each replica's outcome when the coordinator answered; slow replicas show as `pending`. */
-  readonly replicas: readonly ReplicaReport[];
-  /** Every replica's final outcome, once all have answered or timed out; never rejects. */
-  readonly settled: Promise<readonly ReplicaReport[]>;
-}
+import type { WriteResult } from '../core/results';
 
 /**
  * Sends one versioned write to every replica in parallel and answers as soon as the outcome is decided: success once

@@ -1,15 +1,9 @@
 import { recordRollbackHints } from '../repair/hintedHandoff';
 import type { Version } from '../core/hybridLogicalClock';
-import { rollbackEntry, type RollbackReply } from '../replica/replicaCommands';
+import { rollbackEntry } from '../replica/replicaCommands';
 import { CONNECTION_DOWN, type ReplicaPool } from '../replica/replicaPool';
 import type { ReplicaReport } from '../core/replicaOutcome';
-
-/** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
-export interface RollbackReport {
-  readonly node: string;
-  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout' | 'skipped';
-  readonly ms: number;
-}
+import type { RollbackReport } from '../core/results';
 
 /**
  * Undoes a write that missed its quorum on every replica that may hold it, so that no read returns it afterwards.

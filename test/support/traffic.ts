@@ -1,6 +1,6 @@
 import type { Coordinator } from '../../lib/coordinator';
 import { QuorumNotReachedError } from '../../lib/core/errors';
-import type { WriteResult } from '../../lib/write/quorumWrite';
+import type { WriteResult } from '../../lib/core/results';
 
 /** One write the traffic made: its unique value, when it ran, and how it ended. */
 export interface WriteRecord {
