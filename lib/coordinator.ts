@@ -12,7 +12,8 @@ import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from 
 import { checkHealth, type StoreHealth } from './replica/health';
 import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './repair/hintedHandoff';
 import { applyEntry, readEntry, rollbackEntry } from './replica/replicaCommands';
-import { ReplicaPool, type Replica, type ReplicaClient } from './replica/replicaPool';
+import type { ReplicaClient } from './replica/connection';
+import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
 import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
 import { rollbackWrite } from './write/rollback';
@@ -246,9 +247,9 @@ export class Coordinator {
         logger.warn('write failed', { operation, consistency, error: error.message, replicas: error.replicas });
         throw error;
       }
-      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas);
+      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas, error.failures);
       logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
-      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback);
+      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback, error.failures);
     }
   }
 

@@ -1,11 +1,14 @@
-import type { CredentialsSource } from '../config';
 import { CredentialsUnavailableError } from '../core/errors';
+import type { RedisCredentials } from '../replica/connection';
 
-/** A Redis user (Redis 6 ACL; `default` when absent) and its password. Never logged. */
-export interface RedisCredentials {
-  readonly username?: string;
-  readonly password: string;
-}
+/**
+ * A place in AWS that holds the Redis credentials, fetched once per container: a Secrets Manager secret
+ * (`REDIS_SECRET_ARN`) or an SSM parameter (`REDIS_PASSWORD_PARAMETER`, SecureString). Either holds a password, or
+ * JSON `{"username": "...", "password": "..."}` for a Redis 6 ACL user.
+ */
+export type CredentialsSource =
+  | { readonly kind: 'secretsManager'; readonly name: string }
+  | { readonly kind: 'ssmParameter'; readonly name: string };
 
 /**
  * Fetches the Redis credentials from Secrets Manager or SSM Parameter Store with the Powertools parameters utility.

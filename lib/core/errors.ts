@@ -1,4 +1,4 @@
-import type { ReplicaReport } from './replicaOutcome';
+import type { ReplicaFailureKind, ReplicaReport } from './replicaOutcome';
 import type { RollbackReport } from './results';
 
 /**
@@ -77,6 +77,11 @@ export class QuorumNotReachedError extends QuorumKvError {
     public readonly replicas: readonly ReplicaReport[],
     /** What each replica did with the rollback of this write (empty when rollback is off). */
     public readonly rollback: readonly RollbackReport[] = [],
+    /**
+     * Why each replica failed, in replica order (undefined where it replied, even with a refusal): what the rollback
+     * needs to know, such as whether the write was sent at all. Not part of any response.
+     */
+    public readonly failures: readonly (ReplicaFailureKind | undefined)[] = [],
   ) {
     super(
       `write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged` +

@@ -49,3 +49,14 @@ export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
 export function isWriteMissed(outcome: ReplicaOutcome): boolean {
   return outcome === 'error' || outcome === 'timeout' || outcome === 'skipped';
 }
+
+/**
+ * Why a call to a replica produced no reply, as a typed value (traces show the outcome and a message instead):
+ * - `timeout`: no reply within the node timeout; the command may still run on the replica.
+ * - `connection-down`: not sent, because the connection was known to be down; the replica cannot hold its effect.
+ * - `breaker-open`: not sent, because the replica's circuit breaker is open (or its probe is out).
+ * - `recovering`: not sent, because the replica reconnected and is catching up before it is used.
+ * - `command-error`: a Redis error reply, or a connection that broke while the command was in flight (so it may
+ *   have run).
+ */
+export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'recovering' | 'command-error';

@@ -1,7 +1,8 @@
 import { ReadQuorumNotReachedError } from '../core/errors';
 import { readFanOut, type FanOutOptions } from './readFanOut';
 import type { ReadResult } from './raceRead';
-import type { ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaClient } from '../replica/connection';
+import type { ReplicaSet } from '../replica/replicaSet';
 import { newerEntry, type StoredEntry } from '../core/storedEntry';
 
 /**
@@ -12,10 +13,10 @@ import { newerEntry, type StoredEntry } from '../core/storedEntry';
  *
  * @throws {ReadQuorumNotReachedError} as soon as too few replicas can answer.
  */
-export async function quorumRead(
-  pool: ReplicaPool,
+export async function quorumRead<Client = ReplicaClient>(
+  pool: ReplicaSet<Client>,
   required: number,
-  read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+  read: (client: Client) => Promise<StoredEntry | null>,
   options: FanOutOptions = {},
 ): Promise<ReadResult> {
   const total = pool.replicas.length;

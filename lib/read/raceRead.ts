@@ -1,6 +1,7 @@
 import { ReplicasUnavailableError } from '../core/errors';
 import { readFanOut, type FanOutOptions, type ReadRound } from './readFanOut';
-import type { ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaClient } from '../replica/connection';
+import type { ReplicaSet } from '../replica/replicaSet';
 import type { StoredEntry } from '../core/storedEntry';
 
 /** The answer to a read and the replies it was based on. */
@@ -22,9 +23,9 @@ export interface ReadResult {
  *
  * @throws {ReplicasUnavailableError} when no replica answered at all, so "not found" would be a guess.
  */
-export async function raceRead(
-  pool: ReplicaPool,
-  read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+export async function raceRead<Client = ReplicaClient>(
+  pool: ReplicaSet<Client>,
+  read: (client: Client) => Promise<StoredEntry | null>,
   options: FanOutOptions = {},
 ): Promise<ReadResult> {
   const round = await readFanOut(pool, read, (progress) => progress.replies.some((reply) => reply.entry !== null), options);

@@ -1,10 +1,11 @@
-import type { Replica, ReplicaClient, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaClient } from '../replica/connection';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { ReplicaReport } from '../core/replicaOutcome';
 import type { StoredEntry } from '../core/storedEntry';
 
 /** One replica's successful answer to a read: the entry it holds, or null when it holds nothing. */
 export interface ReplicaRead {
-  readonly replica: Replica;
+  readonly replica: ReplicaHandle;
   readonly entry: StoredEntry | null;
 }
 
@@ -47,9 +48,9 @@ export interface FanOutOptions {
  * is the one fan-out they share. It runs on every read, so it allocates little: no per-replica async closures, and
  * late replies are handed to `onSettled` rather than to a promise.
  */
-export function readFanOut(
-  pool: ReplicaPool,
-  read: (client: ReplicaClient) => Promise<StoredEntry | null>,
+export function readFanOut<Client = ReplicaClient>(
+  pool: ReplicaSet<Client>,
+  read: (client: Client) => Promise<StoredEntry | null>,
   isDecided: (progress: ReadProgress) => boolean,
   options: FanOutOptions = {},
 ): Promise<ReadRound> {

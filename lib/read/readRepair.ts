@@ -1,6 +1,6 @@
 import type { ReplicaRead } from './readFanOut';
 import { applyEntry } from '../replica/replicaCommands';
-import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { RepairReport } from '../core/results';
 import { newerEntry, type StoredEntry } from '../core/storedEntry';
 
@@ -8,7 +8,7 @@ import { newerEntry, type StoredEntry } from '../core/storedEntry';
 export interface RepairPlan {
   readonly newest: StoredEntry;
   /** Replicas that answered with nothing or with an older version. */
-  readonly behind: readonly Replica[];
+  readonly behind: readonly ReplicaHandle[];
 }
 
 /**
@@ -36,7 +36,7 @@ export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefi
  *   write that is being rolled back, the rollback can restore what repair replaced.
  */
 export async function applyRepair(
-  pool: ReplicaPool,
+  pool: ReplicaSet,
   redisKey: string,
   plan: RepairPlan,
   undoTtlMs: number,

@@ -1,4 +1,4 @@
-import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { Version } from '../core/hybridLogicalClock';
 import { hintsKey, rollbackHintsKey } from '../replica/storageLayout';
 
@@ -16,10 +16,10 @@ export const HINT_REPLAY_BATCH = 500;
  * @returns how many replicas stored the hints.
  */
 export async function recordHints(
-  pool: ReplicaPool,
+  pool: ReplicaSet,
   redisKey: string,
   missed: readonly string[],
-  holders: readonly Replica[],
+  holders: readonly ReplicaHandle[],
 ): Promise<number> {
   if (missed.length === 0) return 0;
   const now = Date.now();
@@ -32,7 +32,7 @@ export async function recordHints(
 }
 
 /** The keys hinted for `target` on any reachable replica (oldest first), up to `limit`. */
-export async function hintedKeys(pool: ReplicaPool, target: string, limit = HINT_REPLAY_BATCH): Promise<string[]> {
+export async function hintedKeys(pool: ReplicaSet, target: string, limit = HINT_REPLAY_BATCH): Promise<string[]> {
   const lists = await Promise.all(
     pool.replicas.map((replica) => pool.call(replica, (client) => client.zrange(hintsKey(target), 0, String(limit - 1)))),
   );
@@ -42,7 +42,7 @@ export async function hintedKeys(pool: ReplicaPool, target: string, limit = HINT
 }
 
 /** Forgets hints for `target` once it holds the keys, on every reachable replica. */
-export async function clearHints(pool: ReplicaPool, target: string, redisKeys: readonly string[]): Promise<void> {
+export async function clearHints(pool: ReplicaSet, target: string, redisKeys: readonly string[]): Promise<void> {
   if (redisKeys.length === 0) return;
   await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.zrem(hintsKey(target), ...redisKeys))));
 }
@@ -61,10 +61,10 @@ const VERSION_LENGTH = '0000000000000.00000.0000000000'.length;
  * Replayed on such a replica when a coordinator reconnects to it, and by anti-entropy.
  */
 export async function recordRollbackHints(
-  pool: ReplicaPool,
+  pool: ReplicaSet,
   hint: RollbackHint,
   targets: readonly string[],
-  holders: readonly Replica[],
+  holders: readonly ReplicaHandle[],
 ): Promise<void> {
   if (targets.length === 0) return;
   const member = `${hint.version}:${hint.redisKey}`;
@@ -79,7 +79,7 @@ export async function recordRollbackHints(
 }
 
 /** The rollbacks recorded for `target` on any reachable replica. */
-export async function rollbackHints(pool: ReplicaPool, target: string, limit = HINT_REPLAY_BATCH): Promise<RollbackHint[]> {
+export async function rollbackHints(pool: ReplicaSet, target: string, limit = HINT_REPLAY_BATCH): Promise<RollbackHint[]> {
   const lists = await Promise.all(
     pool.replicas
       .filter((replica) => replica.name !== target)
@@ -91,7 +91,7 @@ export async function rollbackHints(pool: ReplicaPool, target: string, limit = H
 }
 
 /** Forgets rollback hints for `target` once they have been applied there. */
-export async function clearRollbackHints(pool: ReplicaPool, target: string, hints: readonly RollbackHint[]): Promise<void> {
+export async function clearRollbackHints(pool: ReplicaSet, target: string, hints: readonly RollbackHint[]): Promise<void> {
   if (hints.length === 0) return;
   const members = hints.map((hint) => `${hint.version}:${hint.redisKey}`);
   await Promise.all(

@@ -1,4 +1,5 @@
-import type { BreakerState, ReplicaPool } from './replicaPool';
+import type { BreakerState } from './breaker';
+import type { ReplicaPool } from './replicaPool';
 
 /** One replica's health as `/health` reports it. */
 export interface ReplicaHealth {

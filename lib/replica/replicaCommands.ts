@@ -1,5 +1,6 @@
 import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
-import type { ReplicaClient } from './replicaPool';
+import type { ReplicaClient } from './connection';
+import { isWrongTypeReply } from './failures';
 import type { RollbackReply } from '../core/results';
 import type { StoredEntry } from '../core/storedEntry';
 import { FIELDS, rolledBackKey, UNDO_PREFIX } from './storageLayout';
@@ -19,7 +20,7 @@ export async function readEntry(client: ReplicaClient, redisKey: string): Promis
   try {
     fields = await client.hmget(redisKey, FIELDS.value, FIELDS.version, FIELDS.tombstone, FIELDS.expiresAt);
   } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error;
+    if (!isWrongTypeReply(error)) throw error;
     const value = await client.get(redisKey);
     return value === null ? null : { value, version: SEED_VERSION };
   }

@@ -1,8 +1,9 @@
 import { QuorumNotReachedError } from '../core/errors';
 import type { Version } from '../core/hybridLogicalClock';
 import type { ApplyReply } from '../replica/replicaCommands';
-import type { ReplicaCallResult, ReplicaClient, ReplicaPool } from '../replica/replicaPool';
-import { isWriteAcknowledged, type ReplicaReport } from '../core/replicaOutcome';
+import type { ReplicaClient } from '../replica/connection';
+import type { ReplicaCallResult, ReplicaSet } from '../replica/replicaSet';
+import { isWriteAcknowledged, type ReplicaFailureKind, type ReplicaReport } from '../core/replicaOutcome';
 import type { WriteResult } from '../core/results';
 
 /**
@@ -18,14 +19,15 @@ import type { WriteResult } from '../core/results';
  *
  * @throws {QuorumNotReachedError} when fewer than `quorum` replicas can acknowledge.
  */
-export function writeQuorum(
-  pool: ReplicaPool,
+export function writeQuorum<Client = ReplicaClient>(
+  pool: ReplicaSet<Client>,
   quorum: number,
   version: Version,
-  apply: (client: ReplicaClient) => Promise<ApplyReply>,
+  apply: (client: Client) => Promise<ApplyReply>,
 ): Promise<WriteResult> {
   const replicas = pool.replicas;
   const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0 }));
+  const failures = new Array<ReplicaFailureKind | undefined>(replicas.length);
   const tolerableFailures = replicas.length - quorum;
   let acknowledged = 0;
   let failed = 0;
@@ -38,7 +40,7 @@ export function writeQuorum(
       if (acknowledged >= quorum) {
         resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled });
       } else {
-        reject(new QuorumNotReachedError(version, acknowledged, quorum, snapshot));
+        reject(new QuorumNotReachedError(version, acknowledged, quorum, snapshot, [], failures.slice()));
       }
     };
 
@@ -47,6 +49,7 @@ export function writeQuorum(
         const result = await pool.call(replica, apply);
         const report = toReport(replica.name, version, result);
         reports[index] = report;
+        if (!result.ok) failures[index] = result.failure;
         if (isWriteAcknowledged(report.outcome)) acknowledged += 1;
         else failed += 1;
         if (!decided && (acknowledged >= quorum || failed > tolerableFailures)) decide();

@@ -1,8 +1,8 @@
 import { recordRollbackHints } from '../repair/hintedHandoff';
 import type { Version } from '../core/hybridLogicalClock';
 import { rollbackEntry } from '../replica/replicaCommands';
-import { CONNECTION_DOWN, type ReplicaPool } from '../replica/replicaPool';
-import type { ReplicaReport } from '../core/replicaOutcome';
+import type { ReplicaSet } from '../replica/replicaSet';
+import type { ReplicaFailureKind, ReplicaReport } from '../core/replicaOutcome';
 import type { RollbackReport } from '../core/results';
 
 /**
@@ -19,11 +19,12 @@ import type { RollbackReport } from '../core/results';
  * durable rollback hint on the replicas that did roll back, replayed when a coordinator reconnects to it.
  */
 export async function rollbackWrite(
-  pool: ReplicaPool,
+  pool: ReplicaSet,
   redisKey: string,
   version: Version,
   rememberMs: number,
   writeReports: readonly ReplicaReport[],
+  writeFailures: readonly (ReplicaFailureKind | undefined)[],
 ): Promise<RollbackReport[]> {
   const reports = await Promise.all(
     pool.replicas.map(async (replica, index) => {
@@ -41,8 +42,9 @@ export async function rollbackWrite(
         : { node: replica.name, outcome: result.outcome, ms: result.ms };
     }),
   );
+  // A write refused with an error may have run on the replica, unless it was never sent.
   const unsure = writeReports
-    .filter((report) => report.outcome === 'error' && report.error !== CONNECTION_DOWN)
+    .filter((report, i) => report.outcome === 'error' && writeFailures[i] !== 'connection-down')
     .map((report) => report.node);
   const holders = pool.replicas.filter((_, i) => ['restored', 'not-held', 'dropped'].includes(reports[i]!.outcome));
   await recordRollbackHints(pool, { redisKey, version }, unsure, holders);
