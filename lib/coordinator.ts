@@ -5,20 +5,23 @@ import { HybridLogicalClock } from './core/hybridLogicalClock';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead, type ReadResult } from './read/raceRead';
-import { readFanOut, type ReadRound } from './read/readFanOut';
+import type { ReadRound } from './read/readFanOut';
 import { applyRepair, planRepair, type RepairPlan } from './read/readRepair';
-import { LambdaRepairDispatcher, type RepairDispatcher } from './aws/lambdaRepairDispatcher';
+import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
+import type { RepairDispatcher } from './repair/repairDispatcher';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { checkHealth, type StoreHealth } from './replica/health';
-import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './repair/hintedHandoff';
-import { applyEntry, readEntry, rollbackEntry } from './replica/replicaCommands';
+import { recordHints } from './repair/hintedHandoff';
+import { replayHints, replayRollbacks } from './repair/hintReplay';
+import { repairRedisKey } from './repair/keyRepair';
+import { applyEntry, readEntry } from './replica/replicaCommands';
 import type { ReplicaClient } from './replica/connection';
 import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
 import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
 import { rollbackWrite } from './write/rollback';
 import { isTombstone, type StoredEntry } from './core/storedEntry';
-import { storageKey, userKeyOf } from './replica/storageLayout';
+import { storageKey } from './replica/storageLayout';
 import { writeQuorum } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
@@ -130,62 +133,27 @@ export class Coordinator {
   }
 
   /** {@link repairKey} for a key already mapped to its Redis key (as hints and anti-entropy hold them). */
-  async repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
-    const key = userKeyOf(redisKey) ?? redisKey;
-    const pool = this.pool.unguarded;
-    const round = await readFanOut(pool, (client) => readEntry(client, redisKey), () => false);
-    const plan = planRepair(round.replies);
-    const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, this.config.rollbackWindowMs);
-    const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;
-    const unreachable = round.reports.filter((r) => r.outcome === 'error' || r.outcome === 'timeout').map((r) => r.node);
-    return { key, ...(newest ? { newestVersion: newest.version } : {}), repairs, unreachable };
+  repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
+    return repairRedisKey(this.pool.unguarded, redisKey, this.config.rollbackWindowMs);
   }
 
   /**
    * Hinted hand-off, second half: brings the replica `target` up to date on every key it is hinted to have missed,
-   * and forgets those hints. Does nothing while `target` is unreachable: its hints stay for the next attempt.
+   * and forgets those hints (see `lib/repair/hintReplay.ts`).
    */
-  async replayHints(target: string): Promise<HintReplayReport> {
-    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
-    if (replica === undefined) return { target, status: 'down', keys: 0, repaired: 0 };
-    const pool = this.pool.unguarded;
-    const ping = await pool.call(replica, (client) => client.ping());
-    if (!ping.ok) return { target, status: 'down', keys: 0, repaired: 0 };
-    const keys = await hintedKeys(pool, target);
-    const done: string[] = [];
-    let repaired = 0;
-    for (const redisKey of keys) {
-      const report = await this.repairRedisKey(redisKey);
-      if (report.unreachable.includes(target)) break;
-      repaired += report.repairs.filter((r) => r.node === target && r.outcome === 'repaired').length;
-      done.push(redisKey);
-    }
-    await clearHints(pool, target, done);
-    return { target, status: done.length === keys.length ? 'replayed' : 'down', keys: done.length, repaired };
+  replayHints(target: string): Promise<HintReplayReport> {
+    return replayHints(this.pool.unguarded, target, this.config.rollbackWindowMs);
   }
 
   /**
-   * Applies on `target` the rollbacks it could not be sent while it was unreachable (it may have applied those
-   * writes just before it crashed), then forgets them. Runs when a coordinator reconnects to a replica, before the
-   * replica serves requests again, and at the start of every anti-entropy run.
+   * Applies on `target` the rollbacks it could not be sent while it was unreachable, then forgets them (see
+   * `lib/repair/hintReplay.ts`). Runs when this coordinator reconnects to a replica and at the start of every
+   * anti-entropy run.
    *
    * @returns how many rollbacks were applied.
    */
-  async replayRollbacks(target: string): Promise<number> {
-    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
-    if (replica === undefined) return 0;
-    const pool = this.pool.unguarded;
-    const hints = await rollbackHints(pool, target);
-    const applied = [];
-    for (const hint of hints) {
-      const result = await pool.call(replica, (client) =>
-        rollbackEntry(client, hint.redisKey, hint.version, this.config.rollbackWindowMs),
-      );
-      if (result.ok) applied.push(hint);
-    }
-    await clearRollbackHints(pool, target, applied);
-    if (hints.length > 0) logger.info('rollbacks replayed', { target, rollbacks: applied.length });
-    return applied.length;
+  replayRollbacks(target: string): Promise<number> {
+    return replayRollbacks(this.pool.unguarded, target, this.config.rollbackWindowMs);
   }
 
   /** Each replica's reachability and breaker state, and whether a write quorum is reachable now. */
@@ -195,7 +163,7 @@ export class Coordinator {
 
   /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
   antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
-    return runAntiEntropy(this, { batch: this.config.antiEntropyBatch, ...options });
+    return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.rollbackWindowMs);
   }
 
   /** The replicas as background work sees them (breakers ignored), for anti-entropy. */

@@ -1,21 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { logger } from '../logger';
-
-/** Work for the repair function: keys whose replicas disagree, and replicas whose hints should be replayed. */
-export interface RepairRequest {
-  /** User keys to bring to the newest version on every replica. */
-  readonly keys?: readonly string[];
-  /** Replicas (`host:port`) that missed writes: replay the hints stored for them. */
-  readonly hintsFor?: readonly string[];
-  /** Why the repair was asked for, for the logs (`read`, `hints`, ...). */
-  readonly reason: string;
-}
-
-/** Hands repair work to whatever runs it outside the request. */
-export interface RepairDispatcher {
-  /** Resolves once the work is handed over (not once it is done); never throws. */
-  dispatch(request: RepairRequest): Promise<boolean>;
-}
+import type { RepairDispatcher, RepairRequest } from '../repair/repairDispatcher';
 
 const DISPATCH_TIMEOUT_MS = 2_000;
 
@@ -30,12 +15,17 @@ const DISPATCH_TIMEOUT_MS = 2_000;
 export class LambdaRepairDispatcher implements RepairDispatcher {
   private client: Promise<LambdaClient> | undefined;
 
+  /**
+   * @param functionName the repair function's name (`REPAIR_FUNCTION_NAME`).
+   * @param endpoint another Lambda API endpoint (`LAMBDA_ENDPOINT`).
+   */
   constructor(
     private readonly functionName: string,
     /** Another Lambda API endpoint, e.g. serverless offline's `http://127.0.0.1:3002`. */
     private readonly endpoint?: string,
   ) {}
 
+  /** Queues `request` with the repair function; false (and a warning in the log) when Lambda could not take it. */
   async dispatch(request: RepairRequest): Promise<boolean> {
     try {
       const { InvokeCommand } = await import('@aws-sdk/client-lambda');

@@ -1,7 +1,8 @@
-import type { Coordinator } from '../coordinator';
 import { versionsOf } from '../replica/replicaCommands';
-import type { Replica, ReplicaPool } from '../replica/replicaPool';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
+import { replayHints, replayRollbacks } from './hintReplay';
+import { repairRedisKey } from './keyRepair';
 
 /** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
 export interface AntiEntropyPosition {
@@ -60,10 +61,12 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
  * that differ. Safe while writes continue: every copy is set-if-newer, so it never overwrites a newer write.
  * Resumable: the position (replica, cursor, pass) is saved on every replica after each batch, and a run stops when
  * its time budget is spent.
+ *
+ * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
+ * @param rollbackWindowMs how long repair writes keep undo records and replayed rollbacks are remembered.
  */
-export async function runAntiEntropy(coordinator: Coordinator, options: AntiEntropyOptions): Promise<AntiEntropyReport> {
+export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, rollbackWindowMs: number): Promise<AntiEntropyReport> {
   const started = Date.now();
-  const pool = coordinator.replicaPool;
   const replicas = pool.replicas;
   const saved = await loadPosition(pool);
   const startedAt = options.fromStart === true ? { ...START, pass: saved.pass } : saved;
@@ -75,8 +78,8 @@ export async function runAntiEntropy(coordinator: Coordinator, options: AntiEntr
 
   let hintsReplayed = 0;
   for (const replica of replicas) {
-    hintsReplayed += await coordinator.replayRollbacks(replica.name);
-    const replay = await coordinator.replayHints(replica.name);
+    hintsReplayed += await replayRollbacks(pool, replica.name, rollbackWindowMs);
+    const replay = await replayHints(pool, replica.name, rollbackWindowMs);
     hintsReplayed += replay.keys;
     replicasRepaired += replay.repaired;
   }
@@ -98,7 +101,7 @@ export async function runAntiEntropy(coordinator: Coordinator, options: AntiEntr
       const diverged = await divergentKeys(pool, userKeys, unreachable);
       keysDiverged += diverged.length;
       for (const redisKey of diverged) {
-        const report = await coordinator.repairRedisKey(redisKey);
+        const report = await repairRedisKey(pool, redisKey, rollbackWindowMs);
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
       }
       position = advance(position, nextCursor, replicas.length);
@@ -125,7 +128,7 @@ export async function runAntiEntropy(coordinator: Coordinator, options: AntiEntr
 }
 
 /** The keys of a batch whose versions differ between the replicas that answered (missing counts as different). */
-async function divergentKeys(pool: ReplicaPool, redisKeys: readonly string[], unreachable: Set<string>): Promise<string[]> {
+async function divergentKeys(pool: ReplicaSet, redisKeys: readonly string[], unreachable: Set<string>): Promise<string[]> {
   if (redisKeys.length === 0) return [];
   const perReplica = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => versionsOf(client, redisKeys))));
   const answers = perReplica.flatMap((result, i) => {
@@ -143,7 +146,7 @@ function advance(position: AntiEntropyPosition, nextCursor: string, replicaCount
 }
 
 /** The most recently saved position among the reachable replicas (a replica that restarted empty has none). */
-async function loadPosition(pool: ReplicaPool): Promise<AntiEntropyPosition> {
+async function loadPosition(pool: ReplicaSet): Promise<AntiEntropyPosition> {
   const saved = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.hgetall(ANTI_ENTROPY_STATE_KEY))));
   let best: { position: AntiEntropyPosition; savedAt: number } | undefined;
   for (const result of saved) {
@@ -159,7 +162,7 @@ async function loadPosition(pool: ReplicaPool): Promise<AntiEntropyPosition> {
   return best?.position ?? START;
 }
 
-async function savePosition(pool: ReplicaPool, position: AntiEntropyPosition): Promise<void> {
+async function savePosition(pool: ReplicaSet, position: AntiEntropyPosition): Promise<void> {
   const fields = { node: position.node, cursor: position.cursor, pass: position.pass, savedAt: Date.now() };
-  await Promise.all(pool.replicas.map((replica: Replica) => pool.call(replica, (client) => client.hset(ANTI_ENTROPY_STATE_KEY, fields))));
+  await Promise.all(pool.replicas.map((replica: ReplicaHandle) => pool.call(replica, (client) => client.hset(ANTI_ENTROPY_STATE_KEY, fields))));
 }

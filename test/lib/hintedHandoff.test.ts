@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { Coordinator } from '../../lib/coordinator';
 import { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/aws/lambdaRepairDispatcher';
+import type { RepairDispatcher, RepairRequest } from '../../lib/repair/repairDispatcher';
 import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Coordinator } from '../../lib/coordinator';
 import { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/aws/lambdaRepairDispatcher';
+import type { RepairDispatcher, RepairRequest } from '../../lib/repair/repairDispatcher';
 import { applyEntry } from '../../lib/replica/replicaCommands';
 import { ReplicaPool } from '../../lib/replica/replicaPool';
 import { loadConfig } from '../../lib/config';
