@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
 import { ConfigError } from './core/errors';
 import type { CredentialsSource } from './aws/redisCredentials';
+import type { ReadRepairMode } from './read/readRepairMode';
 import type { ReplicaAddress } from './replica/connection';
 
 /** The coordinator's settings, parsed and validated once per container at cold start. */
@@ -48,9 +49,6 @@ export interface CoordinatorConfig {
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
 }
-
-/** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
-export type ReadRepairMode = 'blocking' | 'async' | 'off';
 
 /** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
 export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;

@@ -1,28 +1,28 @@
+import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
+import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
+import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
+import { isTombstone, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead, type ReadResult } from './read/raceRead';
-import type { ReadRound } from './read/readFanOut';
-import { applyRepair, planRepair, type RepairPlan } from './read/readRepair';
-import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
-import type { RepairDispatcher } from './repair/repairDispatcher';
+import type { RepairPlan } from './read/readRepair';
+import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
-import { checkHealth, type StoreHealth } from './replica/health';
 import { recordHints } from './repair/hintedHandoff';
 import { replayHints, replayRollbacks } from './repair/hintReplay';
 import { repairRedisKey } from './repair/keyRepair';
-import { applyEntry, readEntry } from './replica/replicaCommands';
+import type { RepairDispatcher } from './repair/repairDispatcher';
 import type { ReplicaClient } from './replica/connection';
+import { checkHealth, type StoreHealth } from './replica/health';
+import { applyEntry, readEntry } from './replica/replicaCommands';
 import { ReplicaPool, type Replica } from './replica/replicaPool';
-import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
-import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
-import { rollbackWrite } from './write/rollback';
-import { isTombstone, type StoredEntry } from './core/storedEntry';
 import { storageKey } from './replica/storageLayout';
 import { writeQuorum } from './write/quorumWrite';
+import { rollbackWrite } from './write/rollback';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -38,8 +38,6 @@ export interface ReadOptions {
   readonly consistency?: ConsistencyLevel;
 }
 
-const NO_REPAIR = { repair: 'none', repairs: [] } as const satisfies { repair: ReadRepairOutcome; repairs: readonly RepairReport[] };
-
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
 
@@ -52,6 +50,7 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
   private readonly lastHintDispatch = new Map<string, number>();
+  private readonly readRepairSettings: ReadRepairSettings;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -64,6 +63,13 @@ export class Coordinator {
       (config.repairFunctionName === undefined
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
+    const handing = this.dispatcher;
+    this.readRepairSettings = {
+      mode: config.readRepair,
+      pool,
+      undoTtlMs: config.rollbackWindowMs,
+      ...(handing === undefined ? {} : { handOff: (key: string) => handing.dispatch({ keys: [key], reason: 'read' }) }),
+    };
     pool.onReconnect((replica) => this.replayRollbacks(replica.name).then(() => undefined));
   }
 
@@ -100,22 +106,15 @@ export class Coordinator {
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
     const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
-    // Blocking repair must see the replies that arrive with the answer; otherwise the answer goes out at once and
-    // replies that come after it are checked in the background.
-    const repairState = { handled: false };
-    const fanOut =
-      this.config.readRepair === 'blocking'
-        ? { drain: true }
-        : this.config.readRepair === 'async'
-          ? { onSettled: (round: ReadRound) => setImmediate(() => this.repairLate(key, redisKey, round, repairState)) }
-          : {};
+    // Read repair decides how the fan-out ends (see ReadRepair): it must see the replies it is to compare.
+    const readRepair = new ReadRepair(this.readRepairSettings, key, redisKey);
     const result =
-      consistency === 'one' ? await raceRead(this.pool, read, fanOut) : await quorumRead(this.pool, required, read, fanOut);
+      consistency === 'one'
+        ? await raceRead(this.pool, read, readRepair.fanOut)
+        : await quorumRead(this.pool, required, read, readRepair.fanOut);
 
-    const plan = planRepair(result.round.replies);
-    repairState.handled = plan !== undefined;
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
-    const { repair, repairs } = plan === undefined ? NO_REPAIR : await this.readRepair(key, redisKey, plan);
+    const { plan, repair, repairs } = await readRepair.atAnswer(result.round);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
@@ -238,37 +237,6 @@ export class Coordinator {
     if (due.length === 0) return;
     for (const target of due) this.lastHintDispatch.set(target, now);
     await this.dispatcher.dispatch({ hintsFor: due, reason: 'hints' });
-  }
-
-  /** Heals the replicas a read found behind, as `READ_REPAIR` says. */
-  private async readRepair(
-    key: string,
-    redisKey: string,
-    plan: RepairPlan,
-  ): Promise<{ repair: ReadRepairOutcome; repairs: readonly RepairReport[] }> {
-    const mode = this.config.readRepair;
-    if (mode === 'off') return { repair: 'off', repairs: [] };
-    if (mode === 'async' && this.dispatcher !== undefined) {
-      const handed = await this.dispatcher.dispatch({ keys: [key], reason: 'read' });
-      return { repair: handed ? 'dispatched' : 'failed', repairs: [] };
-    }
-    // blocking, or async with no repair function configured (tests, scripts): repair here, before answering.
-    const repairs = await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
-    return { repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
-  }
-
-  /**
-   * Read repair for replies that arrived after the answer (`READ_REPAIR=async`): hands the key to the repair
-   * function, or repairs in-process where there is none. Best effort: in Lambda the container may freeze before it
-   * runs, and anti-entropy catches what it misses.
-   */
-  private repairLate(key: string, redisKey: string, round: ReadRound, state: { handled: boolean }): void {
-    if (state.handled) return;
-    const plan = planRepair(round.replies);
-    if (plan === undefined) return;
-    if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
-    if (this.dispatcher !== undefined) void this.dispatcher.dispatch({ keys: [key], reason: 'read' });
-    else void applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
   }
 
   /** Keeps the clock ahead of every version seen on a replica. */
