@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
+import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib';
 import { requestSchemas } from './contract/schemas';
 import { jsonResponse, type HttpEvent, type HttpResult } from './http/events';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';

@@ -1,7 +1,5 @@
 import middy from '@middy/core';
-import type { HintReplayReport, KeyRepairReport } from '../lib/core/results';
-import { logger } from '../lib/logger';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { type HintReplayReport, type KeyRepairReport, logger, sharedCoordinator } from '../lib';
 import { InvalidRequestError } from './http/errors';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 

@@ -4,11 +4,19 @@ import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from '.
 import { QuorumNotReachedError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
 import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
-import type { HintReplayReport, KeyRepairReport, ReadOutcome, ReadRepairOutcome, RepairReport, WriteResult } from './core/results';
+import type {
+  HintReplayReport,
+  KeyRepairReport,
+  ReadOutcome,
+  ReadRepairOutcome,
+  RepairReport,
+  WriteResult,
+} from './core/results';
 import { isTombstone, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
-import { raceRead, type ReadResult } from './read/raceRead';
+import { raceRead } from './read/raceRead';
+import type { ReadResult } from './read/readFanOut';
 import type { RepairPlan } from './read/readRepair';
 import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';

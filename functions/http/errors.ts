@@ -1,4 +1,4 @@
-import { QuorumKvError } from '../../lib/core/errors';
+import { QuorumKvError } from '../../lib';
 
 /**
  * The errors of a malformed or refused request, each with the HTTP status it answers. Only `functions/` throws

@@ -1,5 +1,10 @@
-import { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from '../../lib/core/consistency';
-import type { ReadOptions, WriteOptions } from '../../lib/coordinator';
+import {
+  CONSISTENCY_LEVELS,
+  type ConsistencyLevel,
+  isConsistencyLevel,
+  type ReadOptions,
+  type WriteOptions,
+} from '../../lib';
 import { InvalidRequestError } from './errors';
 import type { HttpEvent } from './events';
 import type { ParsedBodyEvent } from '../middleware/jsonBody';

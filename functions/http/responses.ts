@@ -1,4 +1,4 @@
-import type { ReadOutcome, WriteResult } from '../../lib/core/results';
+import type { ReadOutcome, WriteResult } from '../../lib';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
 
 /**

@@ -1,11 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
 import {
   CredentialsUnavailableError,
+  logger,
   QuorumNotReachedError,
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
-} from '../../lib/core/errors';
-import { logger } from '../../lib/logger';
+} from '../../lib';
 import { HttpError } from '../http/errors';
 import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http/events';
 

@@ -1,6 +1,5 @@
 import { ReadQuorumNotReachedError } from '../core/errors';
-import { readFanOut, type FanOutOptions } from './readFanOut';
-import type { ReadResult } from './raceRead';
+import { readFanOut, type FanOutOptions, type ReadResult } from './readFanOut';
 import type { ReplicaClient } from '../replica/connection';
 import type { ReplicaSet } from '../replica/replicaSet';
 import { newerEntry, type StoredEntry } from '../core/storedEntry';

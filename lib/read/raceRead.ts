@@ -1,18 +1,8 @@
 import { ReplicasUnavailableError } from '../core/errors';
-import { readFanOut, type FanOutOptions, type ReadRound } from './readFanOut';
+import { readFanOut, type FanOutOptions, type ReadResult } from './readFanOut';
 import type { ReplicaClient } from '../replica/connection';
 import type { ReplicaSet } from '../replica/replicaSet';
 import type { StoredEntry } from '../core/storedEntry';
-
-/** The answer to a read and the replies it was based on. */
-export interface ReadResult {
-  /** The entry answered (a value or a tombstone), or null when every answering replica held nothing. */
-  readonly entry: StoredEntry | null;
-  /** The replica whose entry was answered. */
-  readonly answeredBy?: string;
-  /** The replies and per-replica outcomes available when the coordinator answered. */
-  readonly round: ReadRound;
-}
 
 /**
  * Consistency `one`: asks every replica in parallel and answers with the first entry that arrives.

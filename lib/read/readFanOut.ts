@@ -25,6 +25,16 @@ export interface ReadRound extends ReadProgress {
   readonly reports: readonly ReplicaReport[];
 }
 
+/** The answer to a read (first-response or quorum) and the replies it was based on. */
+export interface ReadResult {
+  /** The entry answered (a value or a tombstone), or null when every answering replica held nothing. */
+  readonly entry: StoredEntry | null;
+  /** The replica whose entry was answered. */
+  readonly answeredBy?: string;
+  /** The replies and per-replica outcomes available when the coordinator answered. */
+  readonly round: ReadRound;
+}
+
 /** A replica that has not answered yet (shared: reports are never mutated, only replaced). */
 const PENDING = { outcome: 'pending', ms: 0 } as const;
 

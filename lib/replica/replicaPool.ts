@@ -1,6 +1,19 @@
 import { BrokenCircuitError, CircuitState } from 'cockatiel';
-import { breakerStateOf, closedCall, newBreaker, type BreakerSettings, type BreakerState, type GuardedReplica } from './breaker';
-import { connectReplica, type ConnectionSettings, type RedisCredentials, type ReplicaAddress, type ReplicaClient } from './connection';
+import {
+  breakerStateOf,
+  closedCall,
+  newBreaker,
+  type BreakerSettings,
+  type BreakerState,
+  type GuardedReplica,
+} from './breaker';
+import {
+  connectReplica,
+  type ConnectionSettings,
+  type RedisCredentials,
+  type ReplicaAddress,
+  type ReplicaClient,
+} from './connection';
 import { classifyCommandError, ConnectionDownError, failureMessage } from './failures';
 import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
 

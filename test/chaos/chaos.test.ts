@@ -1,8 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { ReplicaPool } from '../../lib/replica/replicaPool';
+import { Coordinator, loadConfig, ReplicaPool } from '../../lib';
 import { sleep } from '../support/coordinators';
 import { directClient, useRedisCluster } from '../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../support/replicaState';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../functions/http/errors';
 import { parseConsistency } from '../../functions/http/requests';
 import { requiredReadReplies, requiredWriteAcks } from '../../lib/core/consistency';
-import { QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib/core/errors';
+import { QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib';
 import { useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/repair/repairDispatcher';
-import { ReplicaPool } from '../../lib/replica/replicaPool';
+import {
+  Coordinator,
+  HybridLogicalClock,
+  loadConfig,
+  type RepairDispatcher,
+  type RepairRequest,
+  ReplicaPool,
+} from '../../lib';
 import { hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Coordinator } from '../../lib/coordinator';
-import { HybridLogicalClock } from '../../lib/core/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/repair/repairDispatcher';
-import { applyEntry } from '../../lib/replica/replicaCommands';
-import { ReplicaPool } from '../../lib/replica/replicaPool';
-import { loadConfig } from '../../lib/config';
+import {
+  applyEntry,
+  type Coordinator,
+  HybridLogicalClock,
+  loadConfig,
+  type RepairDispatcher,
+  type RepairRequest,
+  ReplicaPool,
+} from '../../lib';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';
 
@@ -87,7 +90,7 @@ describe('Read repair', () => {
       const { newVersion } = await staleReplica(writer, data);
       const repairFunction = new RepairFunctionStandIn(newCoordinator());
       const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
-      const { Coordinator } = await import('../../lib/coordinator');
+      const { Coordinator } = await import('../../lib');
       const reader = new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction);
 
       // Act
@@ -112,7 +115,7 @@ describe('Read repair', () => {
     const { newVersion } = await staleReplica(writer, 'keep');
     const repairFunction = new RepairFunctionStandIn(newCoordinator());
     const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
-    const { Coordinator } = await import('../../lib/coordinator');
+    const { Coordinator } = await import('../../lib');
     const reader = new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction);
 
     // Act: level one answers with the first reply; the stale replica's reply may come after the answer.

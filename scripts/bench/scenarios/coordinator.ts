@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../../../lib/config';
-import { Coordinator } from '../../../lib/coordinator';
-import { HybridLogicalClock } from '../../../lib/core/hybridLogicalClock';
-import { applyEntry, readEntry } from '../../../lib/replica/replicaCommands';
-import type { ReplicaClient } from '../../../lib/replica/connection';
-import { ReplicaPool } from '../../../lib/replica/replicaPool';
+import {
+  applyEntry,
+  Coordinator,
+  HybridLogicalClock,
+  loadConfig,
+  readEntry,
+  type ReplicaClient,
+  ReplicaPool,
+} from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';

@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { HttpEvent, HttpResult } from '../../../functions/http/events';
-import type { Coordinator } from '../../../lib/coordinator';
+import type { Coordinator } from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved } from '../loop';
 import { rowsFrom, type Row } from '../results';

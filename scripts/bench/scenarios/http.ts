@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
-import { loadConfig } from '../../../lib/config';
-import { Coordinator } from '../../../lib/coordinator';
+import { Coordinator, loadConfig } from '../../../lib';
 import { startServerlessOffline } from '../../serverlessOffline';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { LatencyHistogram } from '../histogram';

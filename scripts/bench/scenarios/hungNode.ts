@@ -1,5 +1,4 @@
-import { loadConfig } from '../../../lib/config';
-import { Coordinator } from '../../../lib/coordinator';
+import { Coordinator, loadConfig } from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { LatencyHistogram } from '../histogram';
 import { closedLoop, type VariantResult } from '../loop';

@@ -1,0 +1,62 @@
+/**
+ * quorum-kv's public entry: everything `functions/` and `scripts/` may use, and the only path they import `lib/`
+ * by (the dependency check in `npm test` refuses any other). Inside `lib/`, dependencies point one way:
+ *
+ * ```
+ * index → coordinator, sharedCoordinator, config → write → repair → read → replica → core
+ *                                            aws ↗ (adapters: Lambda dispatch, Redis credentials)
+ * ```
+ *
+ * Start reading at {@link Coordinator}: `set`/`delete` (a write), `get` (a read), `repairKey` (a repair).
+ */
+
+// The store: the coordinator, and the container's shared instance and configuration.
+export { Coordinator, type ReadOptions, type WriteOptions } from './coordinator';
+export { closeSharedCoordinator, connectAtColdStart, sharedConfig, sharedCoordinator } from './sharedCoordinator';
+export {
+  DEFAULT_MAX_KEY_BYTES,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_NODE_TIMEOUT_MS,
+  DEFAULT_REDIS_NODES,
+  DEFAULT_TOMBSTONE_GRACE_S,
+  LAMBDA_PAYLOAD_LIMIT_BYTES,
+  loadConfig,
+  type CoordinatorConfig,
+} from './config';
+export { infoEnabled, logger } from './logger';
+
+// What operations take and return.
+export { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from './core/consistency';
+export type { Version } from './core/hybridLogicalClock';
+export type { ReplicaOutcome, ReplicaReport } from './core/replicaOutcome';
+export type {
+  HintReplayReport,
+  KeyRepairReport,
+  ReadOutcome,
+  ReadRepairOutcome,
+  RepairReport,
+  RollbackReply,
+  RollbackReport,
+  WriteResult,
+} from './core/results';
+export type { StoredEntry } from './core/storedEntry';
+export type { AntiEntropyOptions, AntiEntropyPosition, AntiEntropyReport } from './repair/antiEntropy';
+export type { RepairDispatcher, RepairRequest } from './repair/repairDispatcher';
+export type { ReplicaHealth, StoreHealth } from './replica/health';
+
+// What the store throws on purpose (every one a QuorumKvError).
+export {
+  ConfigError,
+  CredentialsUnavailableError,
+  QuorumKvError,
+  QuorumNotReachedError,
+  ReadQuorumNotReachedError,
+  ReplicasUnavailableError,
+} from './core/errors';
+
+// The parts a coordinator is built from, for scripts that build their own (the bench, `npm run repair`) and for
+// the bench's bare-Redis baselines.
+export { HybridLogicalClock } from './core/hybridLogicalClock';
+export { ReplicaPool, type ReplicaPoolSettings } from './replica/replicaPool';
+export type { ReplicaClient } from './replica/connection';
+export { applyEntry, readEntry } from './replica/replicaCommands';
