@@ -1,4 +1,4 @@
-import type { ReadOutcome, WriteResult } from '../../lib';
+import type { ReadOutcome, StoreHealth, WriteResult } from '../../lib';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
 
 /**
@@ -27,5 +27,16 @@ export function readResponse(event: HttpEvent, outcome: ReadOutcome): HttpResult
     version: outcome.version,
     ...(outcome.expiresAt === undefined ? {} : { expires_at: new Date(outcome.expiresAt).toISOString() }),
     ...trace,
+  });
+}
+
+/**
+ * 200 `{"status":"OK",...}` when a write quorum is reachable, else 503 `{"status":"FAIL",...}`, with every replica's
+ * health.
+ */
+export function healthResponse(health: StoreHealth): HttpResult {
+  return jsonResponse(health.writeQuorumReachable ? 200 : 503, {
+    status: health.writeQuorumReachable ? 'OK' : 'FAIL',
+    ...health,
   });
 }

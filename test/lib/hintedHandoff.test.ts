@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Coordinator,
-  HybridLogicalClock,
-  loadConfig,
-  type RepairDispatcher,
-  type RepairRequest,
-  ReplicaPool,
-} from '../../lib';
+import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
 import { hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyEntry,
-  type Coordinator,
-  HybridLogicalClock,
-  loadConfig,
-  type RepairDispatcher,
-  type RepairRequest,
-  ReplicaPool,
-} from '../../lib';
+import { applyEntry, type Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';
 
