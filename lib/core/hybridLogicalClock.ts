@@ -4,7 +4,8 @@ import { randomInt } from 'node:crypto';
  * A version: `<wall-clock ms, 13 digits>.<counter, 5 digits>.<coordinator id, 10 digits>`.
  *
  * Fixed width and digits only, so plain string comparison (in JavaScript and in Redis Lua alike) orders versions
- * the same way as the clock produced them, and `redis-cli` shows the write time at a glance.
+ * the same way as the clock produced them, and `redis-cli` shows the write time at a glance. Part of the persisted
+ * format (see `replica/storageLayout.ts`): every replica stores versions, and the Lua scripts compare them as strings.
  */
 export type Version = string;
 

@@ -1,6 +1,6 @@
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { Version } from '../core/hybridLogicalClock';
-import { hintsKey, rollbackHintsKey } from '../replica/storageLayout';
+import { hintsKey, parseRollbackHintMember, rollbackHintMember, rollbackHintsKey } from '../replica/storageLayout';
 
 /** How many hinted keys one replay handles at most; the rest wait for the next replay or anti-entropy. */
 export const HINT_REPLAY_BATCH = 500;
@@ -53,8 +53,6 @@ export interface RollbackHint {
   readonly version: Version;
 }
 
-const VERSION_LENGTH = '0000000000000.00000.0000000000'.length;
-
 /**
  * Records, on the replicas that rolled a write back, that the replicas in `targets` could not be sent the rollback
  * (they were unreachable, so they may hold the failed write, for example after crashing right after applying it).
@@ -67,7 +65,7 @@ export async function recordRollbackHints(
   holders: readonly ReplicaHandle[],
 ): Promise<void> {
   if (targets.length === 0) return;
-  const member = `${hint.version}:${hint.redisKey}`;
+  const member = rollbackHintMember(hint.version, hint.redisKey);
   const now = Date.now();
   await Promise.all(
     holders.map((holder) =>
@@ -87,13 +85,13 @@ export async function rollbackHints(pool: ReplicaSet, target: string, limit = HI
   );
   const members = new Set<string>();
   for (const list of lists) if (list.ok) for (const member of list.value) members.add(member);
-  return [...members].map((member) => ({ version: member.slice(0, VERSION_LENGTH), redisKey: member.slice(VERSION_LENGTH + 1) }));
+  return [...members].map(parseRollbackHintMember);
 }
 
 /** Forgets rollback hints for `target` once they have been applied there. */
 export async function clearRollbackHints(pool: ReplicaSet, target: string, hints: readonly RollbackHint[]): Promise<void> {
   if (hints.length === 0) return;
-  const members = hints.map((hint) => `${hint.version}:${hint.redisKey}`);
+  const members = hints.map((hint) => rollbackHintMember(hint.version, hint.redisKey));
   await Promise.all(
     pool.replicas.map((replica) => pool.call(replica, (client) => client.zrem(rollbackHintsKey(target), ...members))),
   );

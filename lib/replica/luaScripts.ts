@@ -1,7 +1,8 @@
 /**
  * The Lua scripts that run inside each Redis replica. Each runs atomically on its replica, which is what makes
  * "apply only if newer" and "undo only if still current" safe against concurrent writers, repair and rollback
- * (the approach of Dynomite's repair scripts). The storage layout they maintain is described in `storageLayout.ts`.
+ * (the approach of Dynomite's repair scripts). The storage layout they maintain is described in `storageLayout.ts`:
+ * like it, these scripts are part of the persisted format, and changing what they store needs a migration.
  *
  * Versions are fixed-width digit strings, so Lua's string comparison orders them correctly.
  */

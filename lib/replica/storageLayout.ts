@@ -1,6 +1,12 @@
 /**
  * How quorum-kv lays data out inside each Redis replica.
  *
+ * PERSISTED FORMAT. What this file describes is what every replica holds, written by every coordinator version
+ * that ever ran against it: the key namespaces, the hash fields, the members of the internal sorted sets, and with
+ * them the version format (fixed-width digits, `core/hybridLogicalClock.ts`) and the Lua scripts that maintain it
+ * (`luaScripts.ts`). Changing any of it needs a migration (or a reader of both forms, as plain strings from the
+ * seed are still read), not just a deploy.
+ *
  * - A user key `K` is stored as a Redis hash at `K`: `value` and `version` (`HGETALL K` in `redis-cli` shows both),
  *   `expiresAt` (absolute ms) when it has a TTL, and `tombstone` = 1 instead of `value` once deleted. Storing at `K`
  *   itself means data written by the seed coordinator (a plain string at `K`) is still found and read as the oldest
@@ -15,6 +21,7 @@
  *     replicas that did roll back, and replayed on it when it comes back.
  *   - `!qkv:antientropy`: where the last anti-entropy run stopped (node, SCAN cursor, pass), so the next resumes.
  */
+import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 
 /** Prefix of every internal key. */
 export const INTERNAL_PREFIX = '!qkv:';
@@ -60,4 +67,17 @@ export const ANTI_ENTROPY_STATE_KEY = `${INTERNAL_PREFIX}antientropy`;
 /** The rollbacks that the replica named `target` could not be sent, kept on the replicas that did roll back. */
 export function rollbackHintsKey(target: string): string {
   return `${INTERNAL_PREFIX}rollbacks:${target}`;
+}
+
+/** Every version has the same width, so a rollback hint's version and key split without a separator search. */
+const VERSION_LENGTH = SEED_VERSION.length;
+
+/** A member of {@link rollbackHintsKey}'s sorted set: `<version>:<redis key>`. */
+export function rollbackHintMember(version: Version, redisKey: string): string {
+  return `${version}:${redisKey}`;
+}
+
+/** Splits a {@link rollbackHintMember} back into the version to undo and the Redis key. */
+export function parseRollbackHintMember(member: string): { readonly version: Version; readonly redisKey: string } {
+  return { version: member.slice(0, VERSION_LENGTH), redisKey: member.slice(VERSION_LENGTH + 1) };
 }
