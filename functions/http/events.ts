@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-/** The event and result types of every HTTP handler (API Gateway REST API, proxy integration). */
+/** The event every HTTP handler receives (API Gateway REST API, proxy integration). */
 export type HttpEvent = APIGatewayProxyEvent;
+/** What every HTTP handler returns to API Gateway; build it with {@link jsonResponse}. */
 export type HttpResult = APIGatewayProxyResult;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };

@@ -1,3 +1,4 @@
+import { QuorumKvError } from '../core/errors';
 import type { ReplicaFailureKind } from '../core/replicaOutcome';
 
 /**
@@ -20,7 +21,7 @@ const MESSAGES: Readonly<Record<Exclude<ReplicaFailureKind, 'command-error'>, st
  * Thrown instead of sending a command on a connection known to be down (reconnecting or closed): the command was
  * never sent, so the replica cannot hold its effect.
  */
-export class ConnectionDownError extends Error {
+export class ConnectionDownError extends QuorumKvError {
   constructor() {
     super(MESSAGES['connection-down']);
     this.name = 'ConnectionDownError';

@@ -13,8 +13,11 @@ import { populate } from '../workload';
 const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'bench-results', 'tmp', 'handlers.cjs');
 
+/** Variant: a bundled Lambda handler called with an API Gateway event. */
 export const HANDLER = 'handler (API Gateway event)';
+/** Variant: the same bundle's shared coordinator called directly, so the difference is the handler layer. */
 export const DIRECT = 'coordinator directly';
+/** One request at a time: the handler layer's cost per request. */
 export const HANDLER_CONCURRENCY = 1;
 
 interface HandlerBundle {
