@@ -53,7 +53,15 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  * Makes several independent Redis servers behave as one replicated key-value store.
  *
  * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
- * (parallel fan-out, quorum counting, racing, Lua on the replicas) live in the modules it calls.
+ * live in the layers it calls, each in its own folder of `lib/`:
+ * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/quorumWrite.ts` (fan-out, quorum
+ *   counting, fail-fast); on a missed quorum `write/rollback.ts`; for replicas that missed it
+ *   `repair/hintedHandoff.ts` and the repair dispatcher;
+ * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
+ *   `read/readFanOut.ts`, then `read/readRepairMode.ts` for what `READ_REPAIR` does with replicas found behind;
+ * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
+ *   `repair/`;
+ * - one replica, for all of them: `replica/` (connection, breaker, commands, Lua scripts, storage layout).
  */
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
@@ -171,11 +179,6 @@ export class Coordinator {
   /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
   antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
     return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.rollbackWindowMs);
-  }
-
-  /** The replicas as background work sees them (breakers ignored), for anti-entropy. */
-  get replicaPool(): ReplicaPool {
-    return this.pool.unguarded;
   }
 
   /** Closes the connections to every replica. */
