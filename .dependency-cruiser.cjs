@@ -26,6 +26,9 @@ const layer = (name, from, mayImport, comment) => ({
   to: { path: '^lib/', pathNot: allowed(from, ...mayImport) },
 });
 
+/** A forbidden import: from the files `from` selects to the files `to` selects (dependency-cruiser path rules). */
+const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment, from, to });
+
 module.exports = {
   forbidden: [
     {
@@ -86,50 +89,43 @@ module.exports = {
       'lib/aws holds adapters beside the top (Lambda dispatch, Redis credentials): they implement interfaces of the ' +
         'layers below and must not import coordinator.ts, sharedCoordinator.ts, config.ts or lib/index.ts.',
     ),
-    {
-      name: 'logger-is-a-leaf',
-      severity: 'error',
-      comment: 'lib/logger.ts is imported by every layer but core, so it must import nothing of lib/.',
-      from: { path: `^${LOGGER}` },
-      to: { path: '^lib/' },
-    },
-    {
-      name: 'config-below-the-coordinator',
-      severity: 'error',
-      comment: 'config.ts parses settings for every layer; it must not import the coordinator, its composition root or the index.',
-      from: { path: '^lib/config\\.ts$' },
-      to: { path: '^lib/(coordinator|sharedCoordinator|index)\\.ts$' },
-    },
-    {
-      name: 'coordinator-below-the-composition-root',
-      severity: 'error',
-      comment: 'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it) or lib/index.ts.',
-      from: { path: '^lib/coordinator\\.ts$' },
-      to: { path: '^lib/(sharedCoordinator|index)\\.ts$' },
-    },
-    {
-      name: 'index-is-for-outside',
-      severity: 'error',
-      comment: 'lib/index.ts is the entry for functions/ and scripts/; inside lib/, import the module itself.',
-      from: { path: '^lib/', pathNot: '^lib/index\\.ts$' },
-      to: { path: '^lib/index\\.ts$' },
-    },
-    {
-      name: 'lib-stands-alone',
-      severity: 'error',
-      comment: 'lib/ is the store, testable without HTTP: it must not import functions/, scripts/ or test/.',
-      from: { path: '^lib/' },
-      to: { path: '^(functions|scripts|test)/' },
-    },
-    {
-      name: 'lib-only-through-index',
-      severity: 'error',
-      comment:
-        'functions/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
+    forbid(
+      'logger-is-a-leaf',
+      'lib/logger.ts is imported by every layer but core, so it must import nothing of lib/.',
+      { path: `^${LOGGER}` },
+      { path: '^lib/' },
+    ),
+    forbid(
+      'config-below-the-coordinator',
+      'config.ts parses settings for every layer; it must not import the coordinator, its composition root or the index.',
+      { path: '^lib/config\\.ts$' },
+      { path: '^lib/(coordinator|sharedCoordinator|index)\\.ts$' },
+    ),
+    forbid(
+      'coordinator-below-the-composition-root',
+      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it) or lib/index.ts.',
+      { path: '^lib/coordinator\\.ts$' },
+      { path: '^lib/(sharedCoordinator|index)\\.ts$' },
+    ),
+    forbid(
+      'index-is-for-outside',
+      'lib/index.ts is the entry for functions/ and scripts/; inside lib/, import the module itself.',
+      { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+      { path: '^lib/index\\.ts$' },
+    ),
+    forbid(
+      'lib-stands-alone',
+      'lib/ is the store, testable without HTTP: it must not import functions/, scripts/ or test/.',
+      { path: '^lib/' },
+      { path: '^(functions|scripts|test)/' },
+    ),
+    forbid(
+      'lib-only-through-index',
+      'functions/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
         'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/.',
-      from: { path: '^(functions|scripts)/' },
-      to: { path: '^lib/', pathNot: '^lib/index\\.ts$' },
-    },
+      { path: '^(functions|scripts)/' },
+      { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+    ),
     {
       name: 'not-to-unresolvable',
       severity: 'error',
@@ -152,6 +148,5 @@ module.exports = {
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
       mainFields: ['module', 'main', 'types', 'typings'],
     },
-    reporterOptions: { text: { highlightFocused: true } },
   },
 };
