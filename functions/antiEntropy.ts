@@ -1,8 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { AntiEntropyReport } from '../lib/antiEntropy';
-import { logger } from '../lib/logger';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { type AntiEntropyReport, logger, sharedCoordinator } from '../lib';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 
 /** Optional settings of one run, e.g. `serverless invoke -f antiEntropy --data '{"fromStart":true}'`. */

@@ -1,27 +1,12 @@
-import middy from '@middy/core';
-import { connectAtColdStart, sharedConfig, sharedCoordinator } from '../lib/sharedCoordinator';
-import { requestSchemas } from './contract/schemas';
-import type { HttpEvent, HttpResult } from './http';
-import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
-import { httpErrorResponse } from './middleware/httpErrorResponse';
-import { validateRequest } from './middleware/validateRequest';
-import { pathKeyRequest } from './requests';
-import { writeResponse } from './responses';
-
-// Read the configuration and connect at cold start: a bad setting fails the container at once, and the first request
-// pays no handshake. The request schemas take their size limits from the configuration.
-const config = sharedConfig();
-connectAtColdStart();
+import { route } from './http/route';
+import { pathKeyRequest } from './http/requests';
+import { writeResponse } from './http/responses';
 
 /**
  * `DELETE /kv/{key}[?consistency=]`: writes a versioned tombstone through the quorum path; answers like a write
  * (200 OK with `success_nodes`, 503 FAIL). Deleting a key that does not exist succeeds too.
  */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(closeConnectionsWhenLocal())
-  .use(httpErrorResponse())
-  .use(validateRequest(requestSchemas(config).deleteKey))
-  .handler(async (event) => {
-    const { key, options } = pathKeyRequest(event);
-    return writeResponse(event, await (await sharedCoordinator()).delete(key, options));
-  });
+export const handler = route('deleteKey', async (event, coordinator) => {
+  const { key, options } = pathKeyRequest(event);
+  return writeResponse(event, await coordinator.delete(key, options));
+});

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { MethodNotAllowedError } from '../lib/errors';
 import { allowedMethods } from './contract/routes';
-import type { HttpEvent, HttpResult } from './http';
+import { MethodNotAllowedError } from './http/errors';
+import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 
 /**

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { RouteNotFoundError } from '../lib/errors';
 import { routeList } from './contract/routes';
-import type { HttpEvent, HttpResult } from './http';
+import { RouteNotFoundError } from './http/errors';
+import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
 
 /**

@@ -1,8 +1,6 @@
 import middy from '@middy/core';
-import type { HintReplayReport, KeyRepairReport } from '../lib/coordinator';
-import { InvalidRequestError } from '../lib/errors';
-import { logger } from '../lib/logger';
-import { sharedCoordinator } from '../lib/sharedCoordinator';
+import { type HintReplayReport, type KeyRepairReport, logger, QuorumKvError, sharedCoordinator } from '../lib';
+import { InvalidRequestError } from './http/errors';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 
 /**
@@ -26,8 +24,11 @@ export interface RepairResult {
 const MAX_KEYS_PER_EVENT = 1_000;
 
 /** Raised when some replica could not be reached, so that Lambda retries the (idempotent) repair later. */
-export class RepairIncompleteError extends Error {
-  constructor(public readonly unreachable: readonly string[]) {
+export class RepairIncompleteError extends QuorumKvError {
+  constructor(
+    /** The replicas that could not be read or written. */
+    public readonly unreachable: readonly string[],
+  ) {
     super(`repair incomplete: unreachable replicas ${unreachable.join(', ')}; Lambda will retry`);
     this.name = 'RepairIncompleteError';
   }

@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './consistency';
-import { ConfigError } from './errors';
-
-/** One Redis replica as configured: where it is and how to name it in logs and traces. */
-export interface ReplicaAddress {
-  /** Stable, password-free name used in logs, traces and responses (`host:port`). */
-  readonly name: string;
-  /** The full connection URL, possibly with credentials; never logged. */
-  readonly url: string;
-  /** True for `rediss://` URLs: the connection uses TLS. */
-  readonly tls: boolean;
-}
+import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
+import { ConfigError } from './core/errors';
+import type { CredentialsSource } from './aws/redisCredentials';
+import type { ReadRepairMode } from './read/readRepairMode';
+import type { ReplicaAddress } from './replica/connection';
 
 /** The coordinator's settings, parsed and validated once per container at cold start. */
 export interface CoordinatorConfig {
@@ -59,18 +52,6 @@ export interface CoordinatorConfig {
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
 }
-
-/**
- * A place in AWS that holds the Redis credentials, fetched once per container: a Secrets Manager secret
- * (`REDIS_SECRET_ARN`) or an SSM parameter (`REDIS_PASSWORD_PARAMETER`, SecureString). Either holds a password, or
- * JSON `{"username": "...", "password": "..."}` for a Redis 6 ACL user.
- */
-export type CredentialsSource =
-  | { readonly kind: 'secretsManager'; readonly name: string }
-  | { readonly kind: 'ssmParameter'; readonly name: string };
-
-/** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
-export type ReadRepairMode = 'blocking' | 'async' | 'off';
 
 /** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
 export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;
@@ -155,7 +136,9 @@ function parseTlsCa(env: Environment, replicas: readonly ReplicaAddress[]): { tl
     try {
       pem = readFileSync(raw, 'utf8');
     } catch (error) {
-      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw);
+      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw, {
+        cause: error,
+      });
     }
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {

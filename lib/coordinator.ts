@@ -1,23 +1,36 @@
+import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import type { CoordinatorConfig } from './config';
-import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './consistency';
-import { QuorumNotReachedError } from './errors';
-import { HybridLogicalClock, type Version } from './hybridLogicalClock';
+import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
+import { QuorumNotReachedError } from './core/errors';
+import { HybridLogicalClock } from './core/hybridLogicalClock';
+import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
+import type {
+  HintReplayReport,
+  KeyRepairReport,
+  ReadOutcome,
+  ReadRepairOutcome,
+  RepairReport,
+  WriteResult,
+} from './core/results';
+import { isTombstone, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
-import { quorumRead } from './quorumRead';
-import { raceRead, type ReadResult } from './raceRead';
-import { readFanOut, type ReadRound } from './readFanOut';
-import { applyRepair, planRepair, type RepairPlan, type RepairReport } from './readRepair';
-import { LambdaRepairDispatcher, type RepairDispatcher } from './repairDispatcher';
-import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './antiEntropy';
-import { checkHealth, type StoreHealth } from './health';
-import { clearHints, clearRollbackHints, hintedKeys, recordHints, rollbackHints } from './hintedHandoff';
-import { applyEntry, readEntry, rollbackEntry } from './replicaCommands';
-import { ReplicaPool, type Replica, type ReplicaClient } from './replicaPool';
-import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './replicaOutcome';
-import { rollbackWrite } from './rollback';
-import { isTombstone, type StoredEntry } from './storedEntry';
-import { storageKey, userKeyOf } from './storageLayout';
-import { writeQuorum, type WriteResult } from './quorumWrite';
+import { quorumRead } from './read/quorumRead';
+import { raceRead } from './read/raceRead';
+import type { ReadResult } from './read/readFanOut';
+import type { RepairPlan } from './read/readRepair';
+import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
+import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
+import { recordHints } from './repair/hintedHandoff';
+import { replayHints, replayRollbacks } from './repair/hintReplay';
+import { repairRedisKey } from './repair/keyRepair';
+import type { RepairDispatcher } from './repair/repairDispatcher';
+import type { ReplicaClient } from './replica/connection';
+import { checkHealth, type StoreHealth } from './replica/health';
+import { applyEntry, readEntry } from './replica/replicaCommands';
+import { ReplicaPool, type Replica } from './replica/replicaPool';
+import { storageKey } from './replica/storageLayout';
+import { writeQuorum } from './write/quorumWrite';
+import { rollbackWrite } from './write/rollback';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -33,56 +46,27 @@ export interface ReadOptions {
   readonly consistency?: ConsistencyLevel;
 }
 
-/** What the read did about replicas it found behind. */
-export type ReadRepairOutcome = 'none' | 'repaired' | 'dispatched' | 'failed' | 'off';
-
-/** The answer to a read, with what every replica said and what was done to heal disagreements. */
-export interface ReadOutcome {
-  /** The live value, or null when the key does not exist (never written, deleted or expired). */
-  readonly value: string | null;
-  /** The version of the entry answered (also for a deletion). */
-  readonly version?: Version;
-  /** When the key expires (epoch ms), if it has a TTL. */
-  readonly expiresAt?: number;
-  readonly consistency: ConsistencyLevel;
-  /** Each replica's outcome when the coordinator answered: `stale` or `repaired` for replicas found behind. */
-  readonly replicas: readonly ReplicaReport[];
-  readonly repair: ReadRepairOutcome;
-}
-
-/** The result of replaying the hints stored for one replica. */
-export interface HintReplayReport {
-  readonly target: string;
-  /** `down`: the replica is still unreachable, its hints stay for later. */
-  readonly status: 'replayed' | 'down';
-  readonly keys: number;
-  readonly repaired: number;
-}
-
-const NO_REPAIR = { repair: 'none', repairs: [] } as const satisfies { repair: ReadRepairOutcome; repairs: readonly RepairReport[] };
-
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
-
-/** The result of repairing one key across all replicas. */
-export interface KeyRepairReport {
-  readonly key: string;
-  /** The newest version found, if any replica holds the key. */
-  readonly newestVersion?: Version;
-  readonly repairs: readonly RepairReport[];
-  /** Replicas that could not be read (they are caught by a later repair or anti-entropy). */
-  readonly unreachable: readonly string[];
-}
 
 /**
  * Makes several independent Redis servers behave as one replicated key-value store.
  *
  * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
- * (parallel fan-out, quorum counting, racing, Lua on the replicas) live in the modules it calls.
+ * live in the layers it calls, each in its own folder of `lib/`:
+ * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/quorumWrite.ts` (fan-out, quorum
+ *   counting, fail-fast); on a missed quorum `write/rollback.ts`; for replicas that missed it
+ *   `repair/hintedHandoff.ts` and the repair dispatcher;
+ * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
+ *   `read/readFanOut.ts`, then `read/readRepairMode.ts` for what `READ_REPAIR` does with replicas found behind;
+ * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
+ *   `repair/`;
+ * - one replica, for all of them: `replica/` (connection, breaker, commands, Lua scripts, storage layout).
  */
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
   private readonly lastHintDispatch = new Map<string, number>();
+  private readonly readRepairSettings: ReadRepairSettings;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -95,6 +79,13 @@ export class Coordinator {
       (config.repairFunctionName === undefined
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
+    const handing = this.dispatcher;
+    this.readRepairSettings = {
+      mode: config.readRepair,
+      pool,
+      undoTtlMs: config.rollbackWindowMs,
+      ...(handing === undefined ? {} : { handOff: (key: string) => handing.dispatch({ keys: [key], reason: 'read' }) }),
+    };
     pool.onReconnect((replica) => this.replayRollbacks(replica.name).then(() => undefined));
   }
 
@@ -131,22 +122,15 @@ export class Coordinator {
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
     const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
-    // Blocking repair must see the replies that arrive with the answer; otherwise the answer goes out at once and
-    // replies that come after it are checked in the background.
-    const repairState = { handled: false };
-    const fanOut =
-      this.config.readRepair === 'blocking'
-        ? { drain: true }
-        : this.config.readRepair === 'async'
-          ? { onSettled: (round: ReadRound) => setImmediate(() => this.repairLate(key, redisKey, round, repairState)) }
-          : {};
+    // Read repair decides how the fan-out ends (see ReadRepair): it must see the replies it is to compare.
+    const readRepair = new ReadRepair(this.readRepairSettings, key, redisKey);
     const result =
-      consistency === 'one' ? await raceRead(this.pool, read, fanOut) : await quorumRead(this.pool, required, read, fanOut);
+      consistency === 'one'
+        ? await raceRead(this.pool, read, readRepair.fanOut)
+        : await quorumRead(this.pool, required, read, readRepair.fanOut);
 
-    const plan = planRepair(result.round.replies);
-    repairState.handled = plan !== undefined;
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
-    const { repair, repairs } = plan === undefined ? NO_REPAIR : await this.readRepair(key, redisKey, plan);
+    const { plan, repair, repairs } = await readRepair.atAnswer(result.round);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
@@ -164,62 +148,27 @@ export class Coordinator {
   }
 
   /** {@link repairKey} for a key already mapped to its Redis key (as hints and anti-entropy hold them). */
-  async repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
-    const key = userKeyOf(redisKey) ?? redisKey;
-    const pool = this.pool.unguarded;
-    const round = await readFanOut(pool, (client) => readEntry(client, redisKey), () => false);
-    const plan = planRepair(round.replies);
-    const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, this.config.rollbackWindowMs);
-    const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;
-    const unreachable = round.reports.filter((r) => r.outcome === 'error' || r.outcome === 'timeout').map((r) => r.node);
-    return { key, ...(newest ? { newestVersion: newest.version } : {}), repairs, unreachable };
+  repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
+    return repairRedisKey(this.pool.unguarded, redisKey, this.config.rollbackWindowMs);
   }
 
   /**
    * Hinted hand-off, second half: brings the replica `target` up to date on every key it is hinted to have missed,
-   * and forgets those hints. Does nothing while `target` is unreachable: its hints stay for the next attempt.
+   * and forgets those hints (see `lib/repair/hintReplay.ts`).
    */
-  async replayHints(target: string): Promise<HintReplayReport> {
-    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
-    if (replica === undefined) return { target, status: 'down', keys: 0, repaired: 0 };
-    const pool = this.pool.unguarded;
-    const ping = await pool.call(replica, (client) => client.ping());
-    if (!ping.ok) return { target, status: 'down', keys: 0, repaired: 0 };
-    const keys = await hintedKeys(pool, target);
-    const done: string[] = [];
-    let repaired = 0;
-    for (const redisKey of keys) {
-      const report = await this.repairRedisKey(redisKey);
-      if (report.unreachable.includes(target)) break;
-      repaired += report.repairs.filter((r) => r.node === target && r.outcome === 'repaired').length;
-      done.push(redisKey);
-    }
-    await clearHints(pool, target, done);
-    return { target, status: done.length === keys.length ? 'replayed' : 'down', keys: done.length, repaired };
+  replayHints(target: string): Promise<HintReplayReport> {
+    return replayHints(this.pool.unguarded, target, this.config.rollbackWindowMs);
   }
 
   /**
-   * Applies on `target` the rollbacks it could not be sent while it was unreachable (it may have applied those
-   * writes just before it crashed), then forgets them. Runs when a coordinator reconnects to a replica, before the
-   * replica serves requests again, and at the start of every anti-entropy run.
+   * Applies on `target` the rollbacks it could not be sent while it was unreachable, then forgets them (see
+   * `lib/repair/hintReplay.ts`). Runs when this coordinator reconnects to a replica and at the start of every
+   * anti-entropy run.
    *
    * @returns how many rollbacks were applied.
    */
-  async replayRollbacks(target: string): Promise<number> {
-    const replica = this.pool.replicas.find((candidate) => candidate.name === target);
-    if (replica === undefined) return 0;
-    const pool = this.pool.unguarded;
-    const hints = await rollbackHints(pool, target);
-    const applied = [];
-    for (const hint of hints) {
-      const result = await pool.call(replica, (client) =>
-        rollbackEntry(client, hint.redisKey, hint.version, this.config.rollbackWindowMs),
-      );
-      if (result.ok) applied.push(hint);
-    }
-    await clearRollbackHints(pool, target, applied);
-    if (hints.length > 0) logger.info('rollbacks replayed', { target, rollbacks: applied.length });
-    return applied.length;
+  replayRollbacks(target: string): Promise<number> {
+    return replayRollbacks(this.pool.unguarded, target, this.config.rollbackWindowMs);
   }
 
   /** Each replica's reachability and breaker state, and whether a write quorum is reachable now. */
@@ -229,12 +178,7 @@ export class Coordinator {
 
   /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
   antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
-    return runAntiEntropy(this, { batch: this.config.antiEntropyBatch, ...options });
-  }
-
-  /** The replicas as background work sees them (breakers ignored), for anti-entropy. */
-  get replicaPool(): ReplicaPool {
-    return this.pool.unguarded;
+    return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.rollbackWindowMs);
   }
 
   /** Closes the connections to every replica. */
@@ -281,9 +225,9 @@ export class Coordinator {
         logger.warn('write failed', { operation, consistency, error: error.message, replicas: error.replicas });
         throw error;
       }
-      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas);
+      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas, error.failures);
       logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
-      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback);
+      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback, error.failures);
     }
   }
 
@@ -308,46 +252,6 @@ export class Coordinator {
     // timeout) and keeps its hints for the next attempt.
     logger.warn('hint hand-off failed; replaying in-process', { hintsFor: due });
     for (const target of due) void this.replayHints(target).catch(() => undefined);
-  }
-
-  /** Heals the replicas a read found behind, as `READ_REPAIR` says. */
-  private async readRepair(
-    key: string,
-    redisKey: string,
-    plan: RepairPlan,
-  ): Promise<{ repair: ReadRepairOutcome; repairs: readonly RepairReport[] }> {
-    const mode = this.config.readRepair;
-    if (mode === 'off') return { repair: 'off', repairs: [] };
-    if (mode === 'async' && this.dispatcher !== undefined) {
-      if (await this.dispatcher.dispatch({ keys: [key], reason: 'read' })) return { repair: 'dispatched', repairs: [] };
-      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read' });
-    }
-    // blocking, async with no repair function configured (tests, scripts), or a hand-off that failed: repair here,
-    // before answering, over the warm connections (each bounded by the node timeout).
-    const repairs = await applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
-    return { repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
-  }
-
-  /**
-   * Read repair for replies that arrived after the answer (`READ_REPAIR=async`): hands the key to the repair
-   * function, or repairs in-process where there is none. Best effort: in Lambda the container may freeze before it
-   * runs, and anti-entropy catches what it misses.
-   */
-  private repairLate(key: string, redisKey: string, round: ReadRound, state: { handled: boolean }): void {
-    if (state.handled) return;
-    const plan = planRepair(round.replies);
-    if (plan === undefined) return;
-    if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
-    const repairHere = (): Promise<unknown> => applyRepair(this.pool, redisKey, plan, this.config.rollbackWindowMs);
-    if (this.dispatcher === undefined) {
-      void repairHere();
-      return;
-    }
-    void this.dispatcher.dispatch({ keys: [key], reason: 'read' }).then((handed) => {
-      if (handed) return undefined;
-      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read after the answer' });
-      return repairHere();
-    });
   }
 
   /** Keeps the clock ahead of every version seen on a replica. */

@@ -1,7 +1,7 @@
 import { loadConfig, type CoordinatorConfig } from './config';
 import { Coordinator } from './coordinator';
-import { fetchRedisCredentials } from './redisCredentials';
-import { ReplicaPool } from './replicaPool';
+import { fetchRedisCredentials } from './aws/redisCredentials';
+import { ReplicaPool } from './replica/replicaPool';
 
 let config: CoordinatorConfig | undefined;
 let shared: Promise<Coordinator> | undefined;

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { HttpEvent } from '../functions/http';
+import type { HttpEvent } from '../functions/http/events';
 
 /** The parts of an API Gateway proxy event a test cares about. */
 export interface HttpEventParts {

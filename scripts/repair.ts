@@ -2,8 +2,7 @@
  * `npm run repair`: one full anti-entropy pass against REDIS_NODES (default: the local cluster of `npm run dev`),
  * in this process. Prints what it compared and repaired. Same code as the scheduled `antiEntropy` function.
  */
-import { loadConfig } from '../lib/config';
-import { Coordinator } from '../lib/coordinator';
+import { Coordinator, loadConfig } from '../lib';
 
 async function main(): Promise<void> {
   const coordinator = new Coordinator(loadConfig());

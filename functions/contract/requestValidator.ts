@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { InvalidRequestError, PayloadTooLargeError } from '../../lib/errors';
+import { InvalidRequestError, PayloadTooLargeError } from '../http/errors';
 import { MAX_TTL_SECONDS, MAX_UTF8_BYTES_KEYWORD, type JsonSchema, type RouteSchemas } from './schemas';
 
 /** The parts of a request a route schema describes, each as a plain object (a missing part is `{}`). */

@@ -1,5 +1,4 @@
-import { CONSISTENCY_LEVELS } from '../../lib/consistency';
-import type { CoordinatorConfig } from '../../lib/config';
+import { CONSISTENCY_LEVELS, type CoordinatorConfig } from '../../lib';
 import type { OperationId } from './routes';
 
 /** A JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it), kept as plain data so `openapi.yaml` can be compared. */

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
+import { closeSharedCoordinator } from '../../lib';
 
 /**
  * Closes the Redis connections after each invocation when run by `serverless invoke local` (which sets

@@ -1,26 +1,22 @@
 import type { MiddlewareObj } from '@middy/core';
 import {
   CredentialsUnavailableError,
-  InvalidRequestError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
+  logger,
   QuorumNotReachedError,
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
-  RouteNotFoundError,
-  UnsupportedMediaTypeError,
-} from '../../lib/errors';
-import { logger } from '../../lib/logger';
-import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http';
-import { traceEntries } from '../responses';
+} from '../../lib';
+import { HttpError } from '../http/errors';
+import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http/events';
+import { traceEntries } from '../http/responses';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.
  *
  * Client errors answer `{"status":"ERROR","error":...,"requestId":...}`:
- * - `InvalidRequestError` → 400, `RouteNotFoundError` → 404, `MethodNotAllowedError` → 405 (with `Allow`),
- *   `PayloadTooLargeError` → 413,
- *   `UnsupportedMediaTypeError` → 415, `CredentialsUnavailableError` → 503.
+ * - every `HttpError` with its own status (`http/errors.ts`): `InvalidRequestError` → 400, `MethodNotAllowedError`
+ *   → 405 (with `Allow`), `RouteNotFoundError` → 404, `PayloadTooLargeError` → 413, `UnsupportedMediaTypeError` → 415;
+ * - `CredentialsUnavailableError` → 503.
  *
  * The store's answers keep the seed's shapes:
  * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}` (the seed answered 500)
@@ -37,16 +33,8 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
       const clientError = (statusCode: number, headers: Record<string, string> = {}): HttpResult =>
         jsonResponse(statusCode, { status: 'ERROR', error: (error as Error).message, requestId }, headers);
       const trace = event !== undefined && wantsTrace(event);
-      if (error instanceof InvalidRequestError) {
-        request.response = clientError(400);
-      } else if (error instanceof RouteNotFoundError) {
-        request.response = clientError(404);
-      } else if (error instanceof MethodNotAllowedError) {
-        request.response = clientError(405, { Allow: error.allowed.join(', ') });
-      } else if (error instanceof PayloadTooLargeError) {
-        request.response = clientError(413);
-      } else if (error instanceof UnsupportedMediaTypeError) {
-        request.response = clientError(415);
+      if (error instanceof HttpError) {
+        request.response = clientError(error.statusCode, error.headers);
       } else if (error instanceof CredentialsUnavailableError) {
         logger.error('redis credentials unavailable', { error: error.message, requestId });
         request.response = clientError(503);

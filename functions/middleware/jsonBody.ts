@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../lib/errors';
-import { headerValue, type HttpEvent, type HttpResult } from '../http';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../http/errors';
+import { headerValue, type HttpEvent, type HttpResult } from '../http/events';
 
 /** An HTTP event whose body has been parsed from JSON. */
 export type ParsedBodyEvent = Omit<HttpEvent, 'body'> & { body: unknown };

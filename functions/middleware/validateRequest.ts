@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError } from '../../lib/errors';
+import { InvalidRequestError } from '../http/errors';
 import { RequestValidator } from '../contract/requestValidator';
 import type { RouteSchemas } from '../contract/schemas';
-import type { HttpEvent, HttpResult } from '../http';
+import type { HttpEvent, HttpResult } from '../http/events';
 import type { ParsedBodyEvent } from './jsonBody';
 
 /**

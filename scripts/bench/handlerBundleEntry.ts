@@ -5,4 +5,4 @@
  */
 export { handler as setHandler } from '../../functions/set';
 export { handler as getHandler } from '../../functions/get';
-export { sharedCoordinator, closeSharedCoordinator } from '../../lib/sharedCoordinator';
+export { sharedCoordinator, closeSharedCoordinator } from '../../lib';

@@ -22,7 +22,9 @@ export interface BenchSettings {
   readonly only: ReadonlySet<string> | undefined;
 }
 
+/** Every scenario, in the order a full run measures them (`--only` picks some). */
 export const SCENARIO_IDS = ['coordinator', 'handler', 'http', 'hung-node', 'cold-start'] as const;
+/** One scenario's id. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /**

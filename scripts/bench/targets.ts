@@ -104,6 +104,7 @@ export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): Target
   return verdicts;
 }
 
+/** A duration for the report, with precision that suits its size. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return '-';
   return value < 1 ? `${value.toFixed(3)} ms` : value < 100 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`;

@@ -7,6 +7,7 @@ export interface Workload {
   key(i: number): string;
 }
 
+/** The keys and value for a run: `keyCount` keys, and a value of `valueBytes` bytes. */
 export function workload(keyCount: number, valueBytes: number): Workload {
   const keys = Array.from({ length: keyCount }, (_, i) => `bench-k${i}`);
   const value = 'v'.repeat(valueBytes);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/contract/routes';
 import Ajv from 'ajv';
 import { MAX_UTF8_BYTES_KEYWORD, requestSchemas } from '../../functions/contract/schemas';
-import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from '../../lib/config';
+import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from '../../lib';
 import { loadOpenApi, operationsOf, parametersAsSchema } from '../support/openApi';
 
 const ROOT = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseReplicaList } from '../../lib/config';
-import { ReplicaPool, type ReplicaClient } from '../../lib/replicaPool';
+import { ReplicaPool, type ReplicaClient } from '../../lib';
 import { TEST_NODE_TIMEOUT_MS } from '../support/coordinators';
 import { directClient, flushAll, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 import { TcpProxy } from '../support/tcpProxy';

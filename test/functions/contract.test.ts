@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../functions/http';
+import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { httpErrorResponse } from '../../functions/middleware/httpErrorResponse';
 import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
 import { jsonOf, useHandlers, type HttpHandler } from '../support/handlers';

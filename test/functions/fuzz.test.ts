@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpResult } from '../../functions/http';
+import type { HttpResult } from '../../functions/http/events';
 import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
 import { requestArbitraries } from '../support/fuzzArbitraries';
 import { jsonOf, useHandlers, type Handlers } from '../support/handlers';

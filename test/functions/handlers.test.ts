@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../functions/http';
-import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
+import type { HttpEvent, HttpResult } from '../../functions/http/events';
+import { closeSharedCoordinator } from '../../lib';
 import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useRedisCluster } from '../support/redisCluster';
 

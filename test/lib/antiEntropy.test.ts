@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../lib/storageLayout';
+import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../support/replicaState';

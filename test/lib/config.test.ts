@@ -2,8 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_NODE_TIMEOUT_MS, loadConfig } from '../../lib/config';
-import { ConfigError } from '../../lib/errors';
+import {
+  ConfigError,
+  DEFAULT_MAX_KEY_BYTES,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_NODE_TIMEOUT_MS,
+  loadConfig,
+} from '../../lib';
 
 describe('Function: loadConfig', () => {
   it('defaults to the seed three local nodes with a majority quorum of 2', () => {

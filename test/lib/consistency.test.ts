@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsistency, requiredReadReplies, requiredWriteAcks } from '../../lib/consistency';
-import { InvalidRequestError, QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib/errors';
+import { InvalidRequestError } from '../../functions/http/errors';
+import { parseConsistency } from '../../functions/http/requests';
+import { requiredReadReplies, requiredWriteAcks } from '../../lib/core/consistency';
+import { QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib';
 import { useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { QuorumNotReachedError, ReplicasUnavailableError } from '../../lib/errors';
-import { HybridLogicalClock, SEED_VERSION } from '../../lib/hybridLogicalClock';
-import { applyEntry } from '../../lib/replicaCommands';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { applyEntry, loadConfig, QuorumNotReachedError, ReplicaPool, ReplicasUnavailableError } from '../../lib';
+import { HybridLogicalClock, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 

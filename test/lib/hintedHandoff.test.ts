@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import type { RepairDispatcher, RepairRequest } from '../../lib/repairDispatcher';
-import { ReplicaPool } from '../../lib/replicaPool';
-import { hintsKey } from '../../lib/storageLayout';
+import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
+import { hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 

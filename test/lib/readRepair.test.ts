@@ -1,10 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Coordinator } from '../../lib/coordinator';
-import { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import { LambdaRepairDispatcher, type RepairDispatcher, type RepairRequest } from '../../lib/repairDispatcher';
-import { applyEntry } from '../../lib/replicaCommands';
-import { ReplicaPool } from '../../lib/replicaPool';
-import { loadConfig } from '../../lib/config';
+import { applyEntry, type Coordinator, HybridLogicalClock, LambdaRepairDispatcher, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { freePorts } from '../../scripts/localCluster';
@@ -88,7 +83,7 @@ describe('Read repair', () => {
       const { newVersion } = await staleReplica(writer, data);
       const repairFunction = new RepairFunctionStandIn(newCoordinator());
       const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
-      const { Coordinator } = await import('../../lib/coordinator');
+      const { Coordinator } = await import('../../lib');
       const reader = new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction);
 
       // Act
@@ -113,7 +108,7 @@ describe('Read repair', () => {
     const { newVersion } = await staleReplica(writer, 'keep');
     const repairFunction = new RepairFunctionStandIn(newCoordinator());
     const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
-    const { Coordinator } = await import('../../lib/coordinator');
+    const { Coordinator } = await import('../../lib');
     const reader = new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction);
 
     // Act: level one answers with the first reply; the stale replica's reply may come after the answer.

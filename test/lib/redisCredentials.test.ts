@@ -1,11 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { CredentialsUnavailableError } from '../../lib/errors';
-import { logger } from '../../lib/logger';
-import { fetchRedisCredentials, parseCredentials } from '../../lib/redisCredentials';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { Coordinator, CredentialsUnavailableError, loadConfig, logger, ReplicaPool } from '../../lib';
+import { fetchRedisCredentials, parseCredentials } from '../../lib/aws/redisCredentials';
 import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useFakeAwsParameters } from '../support/fakeAwsParameters';
 import { jsonOf, useHandlers } from '../support/handlers';

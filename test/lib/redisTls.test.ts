@@ -1,9 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import { QuorumNotReachedError } from '../../lib/errors';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../lib';
 import { useRedisCluster } from '../support/redisCluster';
 import { useTestCertificates } from '../support/tlsCertificates';
 

@@ -1,9 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import type { Coordinator } from '../../lib/coordinator';
-import { QuorumNotReachedError } from '../../lib/errors';
-import { applyEntry } from '../../lib/replicaCommands';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { applyEntry, type Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../lib';
 import { sleep, useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 

@@ -1,8 +1,5 @@
 import { afterEach } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { Coordinator } from '../../lib/coordinator';
-import type { HybridLogicalClock } from '../../lib/hybridLogicalClock';
-import { ReplicaPool } from '../../lib/replicaPool';
+import { Coordinator, type HybridLogicalClock, loadConfig, ReplicaPool } from '../../lib';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { flushAll } from './redisCluster';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { HttpEvent, HttpResult } from '../../functions/http';
-import { closeSharedCoordinator } from '../../lib/sharedCoordinator';
+import type { HttpEvent, HttpResult } from '../../functions/http/events';
+import { closeSharedCoordinator } from '../../lib';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { lambdaContext } from '../../scripts/apiGatewayEvents';
 

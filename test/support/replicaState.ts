@@ -1,5 +1,5 @@
 import type { LocalRedisCluster } from '../../scripts/localCluster';
-import { userKeyOf } from '../../lib/storageLayout';
+import { userKeyOf } from '../../lib/replica/storageLayout';
 import { directClient } from './redisCluster';
 
 /**

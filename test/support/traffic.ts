@@ -1,6 +1,4 @@
-import type { Coordinator } from '../../lib/coordinator';
-import { QuorumNotReachedError } from '../../lib/errors';
-import type { WriteResult } from '../../lib/quorumWrite';
+import { type Coordinator, QuorumNotReachedError, type WriteResult } from '../../lib';
 
 /** One write the traffic made: its unique value, when it ran, and how it ended. */
 export interface WriteRecord {

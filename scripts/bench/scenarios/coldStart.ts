@@ -8,6 +8,7 @@ import { readZip } from '../zip';
 const ROOT = join(__dirname, '..', '..', '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
 const UNPACKED = join(ROOT, 'bench-results', 'tmp', 'cold-start');
+/** The functions whose packaged bundles are timed. */
 export const FUNCTIONS = ['set', 'get'] as const;
 
 // Runs in a fresh node process: time to require the bundle (the module scope runs, which includes loading the

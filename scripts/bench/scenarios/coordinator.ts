@@ -1,24 +1,38 @@
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../../../lib/config';
-import { Coordinator } from '../../../lib/coordinator';
-import { HybridLogicalClock } from '../../../lib/hybridLogicalClock';
-import { applyEntry, readEntry } from '../../../lib/replicaCommands';
-import { ReplicaPool, type ReplicaClient } from '../../../lib/replicaPool';
+import {
+  applyEntry,
+  Coordinator,
+  HybridLogicalClock,
+  loadConfig,
+  readEntry,
+  type ReplicaClient,
+  ReplicaPool,
+} from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { plainClient, populate } from '../workload';
 
+/** Variant: one command on one node with plain ioredis, the floor every other figure is compared with. */
 export const RAW = 'raw ioredis, 1 node';
+/** Variant: the same command sent to all three nodes at once, without the coordinator's logic. */
 export const FAN_OUT = 'bare fan-out, 3 nodes';
+/** Variant: `Coordinator.set` at the default quorum. */
 export const QUORUM_WRITE = 'coordinator quorum write';
+/** Variant: `Coordinator.get` at level one. */
 export const FIRST_READ = 'coordinator first-response read';
+/** Variant: `Coordinator.get` at level quorum. */
 export const QUORUM_READ = 'coordinator quorum read';
+/** Variant: the apply-if-newer script sent to all nodes directly, to split a write's cost. */
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
+/** Variant: an entry's HMGET sent to all nodes directly, to split a read's cost. */
 export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
+/** Variant: `Coordinator.set` without undo records, to show what rollback costs. */
 export const QUORUM_WRITE_NO_ROLLBACK = 'coordinator quorum write, ROLLBACK=off';
+/** Requests in flight: one (latency) and 64 (throughput). */
 export const CONCURRENCIES = [1, 64] as const;
 
+/** The results table's group for an operation at a concurrency. */
 export function groupName(operation: 'set' | 'get', concurrency: number): string {
   return `${operation}, ${concurrency} in flight`;
 }

@@ -3,8 +3,8 @@ import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { HttpEvent, HttpResult } from '../../../functions/http';
-import type { Coordinator } from '../../../lib/coordinator';
+import type { HttpEvent, HttpResult } from '../../../functions/http/events';
+import type { Coordinator } from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved } from '../loop';
 import { rowsFrom, type Row } from '../results';
@@ -13,8 +13,11 @@ import { populate } from '../workload';
 const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'bench-results', 'tmp', 'handlers.cjs');
 
+/** Variant: a bundled Lambda handler called with an API Gateway event. */
 export const HANDLER = 'handler (API Gateway event)';
+/** Variant: the same bundle's shared coordinator called directly, so the difference is the handler layer. */
 export const DIRECT = 'coordinator directly';
+/** One request at a time: the handler layer's cost per request. */
 export const HANDLER_CONCURRENCY = 1;
 
 interface HandlerBundle {

@@ -1,15 +1,17 @@
-import { loadConfig } from '../../../lib/config';
-import { Coordinator } from '../../../lib/coordinator';
+import { Coordinator, loadConfig } from '../../../lib';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { LatencyHistogram } from '../histogram';
 import { closedLoop, type VariantResult } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { populate } from '../workload';
 
+/** Requests in flight while a node hangs. */
 export const HUNG_CONCURRENCY = 16;
+/** The phases of the hung-node run, each measured on its own. */
 export const PHASES = ['before', 'fault starts', 'during', 'recovering', 'after'] as const;
 type Phase = (typeof PHASES)[number];
 
+/** The results table's group for an operation during the hung-node run. */
 export function hungGroup(operation: 'set' | 'get'): string {
   return `hung node: ${operation}`;
 }

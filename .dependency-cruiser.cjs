@@ -1,0 +1,152 @@
+/**
+ * The layering of quorum-kv, checked by `npm run check:layers` (part of `npm test`) with dependency-cruiser.
+ *
+ * Dependencies point one way:
+ *
+ *   functions/, scripts/ → lib/index.ts → coordinator.ts, sharedCoordinator.ts, config.ts
+ *                        → lib/write → lib/repair → lib/read → lib/replica → lib/core
+ *   lib/aws (adapters: Lambda dispatch, Redis credentials) sits beside the top: it may use every layer below it.
+ *   lib/logger.ts is a leaf every layer but core may use.
+ *
+ * A layer may import its own files and the layers below it, never one above it. Each rule's comment is the message
+ * shown when a change breaks it. Type-only imports count (`tsPreCompilationDeps`), so a circle cannot hide behind
+ * `import type`.
+ */
+
+/** Paths of lib/ that a layer may import besides itself, as one regular expression. */
+const allowed = (...paths) => `^(${paths.join('|')})`;
+const LOGGER = 'lib/logger\\.ts$';
+
+/** One rule per layer: files under `from` may import nothing of lib/ outside `mayImport`. */
+const layer = (name, from, mayImport, comment) => ({
+  name,
+  severity: 'error',
+  comment,
+  from: { path: `^${from}` },
+  to: { path: '^lib/', pathNot: allowed(from, ...mayImport) },
+});
+
+/** A forbidden import: from the files `from` selects to the files `to` selects (dependency-cruiser path rules). */
+const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment, from, to });
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'This import closes a circle of imports (type-only ones included). Move what both sides need into the lower ' +
+        'layer (often a type into lib/core), or pass it in through a small interface.',
+      from: {},
+      to: { circular: true },
+    },
+    layer(
+      'layer-core',
+      'lib/core/',
+      [],
+      'lib/core is pure (clock, entries, consistency, outcomes and results, errors): it imports nothing else of lib/. ' +
+        'Move the type it needs into lib/core, or move the code that needs more out of it.',
+    ),
+    {
+      name: 'layer-core-no-packages',
+      severity: 'error',
+      comment: 'lib/core is pure: no npm packages (Node built-ins such as node:crypto are fine). Put adapters in lib/replica or lib/aws.',
+      from: { path: '^lib/core/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'] },
+    },
+    layer(
+      'layer-replica',
+      'lib/replica/',
+      ['lib/core/'],
+      'lib/replica (one node: connection, breaker, commands, Lua, storage layout, health) may import only lib/core. ' +
+        'Settings it needs are declared here as small interfaces that config.ts satisfies; it never imports config.ts.',
+    ),
+    layer(
+      'layer-read',
+      'lib/read/',
+      ['lib/replica/', 'lib/core/', LOGGER],
+      'lib/read (fan-out, race, quorum read, read repair) may import only lib/replica, lib/core and the logger. ' +
+        'Work that belongs to repair or writes comes in as a function or an interface (see ReadRepairSettings.handOff).',
+    ),
+    layer(
+      'layer-repair',
+      'lib/repair/',
+      ['lib/read/', 'lib/replica/', 'lib/core/', LOGGER],
+      'lib/repair (hints, key repair, hint replay, anti-entropy, the dispatcher interface) may import lib/read, ' +
+        'lib/replica and lib/core, never the Coordinator or the write path: it works over a ReplicaSet.',
+    ),
+    layer(
+      'layer-write',
+      'lib/write/',
+      ['lib/repair/', 'lib/read/', 'lib/replica/', 'lib/core/', LOGGER],
+      'lib/write (quorum write, rollback) may import lib/repair, lib/read, lib/replica and lib/core, never the ' +
+        'Coordinator, config or AWS adapters.',
+    ),
+    layer(
+      'layer-aws',
+      'lib/aws/',
+      ['lib/write/', 'lib/repair/', 'lib/read/', 'lib/replica/', 'lib/core/', LOGGER],
+      'lib/aws holds adapters beside the top (Lambda dispatch, Redis credentials): they implement interfaces of the ' +
+        'layers below and must not import coordinator.ts, sharedCoordinator.ts, config.ts or lib/index.ts.',
+    ),
+    forbid(
+      'logger-is-a-leaf',
+      'lib/logger.ts is imported by every layer but core, so it must import nothing of lib/.',
+      { path: `^${LOGGER}` },
+      { path: '^lib/' },
+    ),
+    forbid(
+      'config-below-the-coordinator',
+      'config.ts parses settings for every layer; it must not import the coordinator, its composition root or the index.',
+      { path: '^lib/config\\.ts$' },
+      { path: '^lib/(coordinator|sharedCoordinator|index)\\.ts$' },
+    ),
+    forbid(
+      'coordinator-below-the-composition-root',
+      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it) or lib/index.ts.',
+      { path: '^lib/coordinator\\.ts$' },
+      { path: '^lib/(sharedCoordinator|index)\\.ts$' },
+    ),
+    forbid(
+      'index-is-for-outside',
+      'lib/index.ts is the entry for functions/ and scripts/; inside lib/, import the module itself.',
+      { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+      { path: '^lib/index\\.ts$' },
+    ),
+    forbid(
+      'lib-stands-alone',
+      'lib/ is the store, testable without HTTP: it must not import functions/, scripts/ or test/.',
+      { path: '^lib/' },
+      { path: '^(functions|scripts|test)/' },
+    ),
+    forbid(
+      'lib-only-through-index',
+      'functions/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
+        'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/.',
+      { path: '^(functions|scripts)/' },
+      { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+    ),
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'This import does not resolve to a file or an installed package.',
+      from: {},
+      // aws-lambda is a types-only package (@types/aws-lambda), which only the TypeScript compiler resolves.
+      to: { couldNotResolve: true, pathNot: '^aws-lambda$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // TypeScript 7 has no JavaScript API for dependency-cruiser to parse with; swc parses the same syntax and keeps
+    // type-only imports, which tsPreCompilationDeps then counts.
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.mts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+  },
+};

@@ -1,0 +1,89 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * A version: `<wall-clock ms, 13 digits>.<counter, 5 digits>.<coordinator id, 10 digits>`.
+ *
+ * Fixed width and digits only, so plain string comparison (in JavaScript and in Redis Lua alike) orders versions
+ * the same way as the clock produced them, and `redis-cli` shows the write time at a glance. Part of the persisted
+ * format (see `replica/storageLayout.ts`): every replica stores versions, and the Lua scripts compare them as strings.
+ */
+export type Version = string;
+
+/** The version given to plain strings written by the seed coordinator: older than every version we produce. */
+export const SEED_VERSION: Version = '0000000000000.00000.0000000000';
+
+const MAX_COUNTER = 99_999;
+/** Length of `<ms>.<counter>`, the part of a version that orders it before the coordinator id. */
+const POSITION_LENGTH = 19;
+/** Versions further ahead of our wall clock than this are not adopted: one bad clock must not drag every coordinator into the future. */
+const MAX_FORWARD_DRIFT_MS = 60_000;
+
+/**
+ * A hybrid logical clock (Kulkarni et al., 2014): versions follow wall-clock time but never go backwards, are unique
+ * per coordinator and totally ordered across coordinators.
+ *
+ * Why: every write carries a version so that replicas can apply "set if newer" atomically; a retried, delayed or
+ * reordered write then can never overwrite newer data, and repair can always tell which copy wins.
+ */
+export class HybridLogicalClock {
+  private lastMs = 0;
+  private counter = 0;
+  private readonly suffix: string;
+  /** `<ms>.<counter>` of the clock's position, to skip parsing versions that are not ahead of it. */
+  private position = '';
+
+  constructor(
+    /** Identifies this coordinator (one per Lambda container); random by default. */
+    public readonly coordinatorId: number = randomInt(1, 10_000_000_000),
+    private readonly wallClock: () => number = Date.now,
+  ) {
+    if (!Number.isInteger(coordinatorId) || coordinatorId < 0 || coordinatorId >= 10_000_000_000) {
+      throw new RangeError('coordinatorId must be an integer from 0 to 9999999999');
+    }
+    this.suffix = `.${String(coordinatorId).padStart(10, '0')}`;
+  }
+
+  /** Returns a version newer than every version this clock has issued or observed. */
+  next(): Version {
+    const now = this.wallClock();
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.counter = 0;
+    } else if (this.counter < MAX_COUNTER) {
+      this.counter += 1;
+    } else {
+      this.lastMs += 1;
+      this.counter = 0;
+    }
+    this.position = formatVersion(this.lastMs, this.counter);
+    return this.position + this.suffix;
+  }
+
+  /**
+   * Moves the clock past a version seen on a replica, so this coordinator's next write orders after it even if
+   * its own wall clock lags behind the coordinator that wrote it.
+   */
+  observe(version: Version): void {
+    // Hot path: most versions seen are our own or older; a prefix comparison settles that without parsing.
+    if (version.slice(0, POSITION_LENGTH) <= this.position) return;
+    const parsed = parseVersion(version);
+    if (parsed === undefined) return;
+    if (parsed.ms > this.wallClock() + MAX_FORWARD_DRIFT_MS) return;
+    if (parsed.ms > this.lastMs || (parsed.ms === this.lastMs && parsed.counter > this.counter)) {
+      this.lastMs = parsed.ms;
+      this.counter = parsed.counter;
+      this.position = formatVersion(this.lastMs, this.counter);
+    }
+  }
+}
+
+/** Splits a version into its wall-clock milliseconds and counter; undefined when it is not one of ours. */
+export function parseVersion(version: Version): { ms: number; counter: number; coordinatorId: number } | undefined {
+  const match = /^(\d{13})\.(\d{5})\.(\d{10})$/.exec(version);
+  if (match === null) return undefined;
+  return { ms: Number(match[1]), counter: Number(match[2]), coordinatorId: Number(match[3]) };
+}
+
+function formatVersion(ms: number, counter: number): string {
+  return `${String(ms).padStart(13, '0')}.${String(counter).padStart(5, '0')}`;
+}

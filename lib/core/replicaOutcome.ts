@@ -1,0 +1,62 @@
+/**
+ * What one replica did for one operation, as shown in traces, logs and error responses.
+ *
+ * - `applied`: the write was stored on this replica.
+ * - `newer`: the replica already held this version or a newer one, so it kept what it had (a delayed or retried
+ *   write can never overwrite newer data).
+ * - `found`: a read got a value from this replica.
+ * - `stale`: a read got a value older than the newest one seen.
+ * - `missing`: the replica does not hold the key.
+ * - `repaired`: a read found the replica behind and brought it to the newest version.
+ * - `error`: the replica refused or failed the command (connection refused, closed, Redis error).
+ * - `timeout`: no answer within the node timeout (a hung or overloaded node).
+ * - `skipped`: not asked, because the replica's circuit breaker is open after repeated failures.
+ * - `pending`: no answer yet when the coordinator answered the client.
+ */
+export type ReplicaOutcome =
+  | 'applied'
+  | 'newer'
+  | 'found'
+  | 'stale'
+  | 'missing'
+  | 'repaired'
+  | 'error'
+  | 'timeout'
+  | 'skipped'
+  | 'pending';
+
+/** One replica's part in one operation: who, what happened, how long it took and which version it holds or took. */
+export interface ReplicaReport {
+  /** The replica's `host:port` name. */
+  readonly node: string;
+  readonly outcome: ReplicaOutcome;
+  /** Milliseconds from sending the command to its answer (0 while pending). */
+  readonly ms: number;
+  /** The version the replica holds (reads) or the one it already held when it refused an older write. */
+  readonly version?: string;
+  /** True when what the replica holds is a tombstone (the key was deleted at `version`). */
+  readonly deleted?: boolean;
+  /** A short, client-safe reason for `error` and `timeout`. */
+  readonly error?: string;
+}
+
+/** True for outcomes that mean the replica acknowledged a write: it holds this version or a newer one. */
+export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
+  return outcome === 'applied' || outcome === 'newer';
+}
+
+/** True for outcomes that mean the replica did not take a write (so it needs a hint). */
+export function isWriteMissed(outcome: ReplicaOutcome): boolean {
+  return outcome === 'error' || outcome === 'timeout' || outcome === 'skipped';
+}
+
+/**
+ * Why a call to a replica produced no reply, as a typed value (traces show the outcome and a message instead):
+ * - `timeout`: no reply within the node timeout; the command may still run on the replica.
+ * - `connection-down`: not sent, because the connection was known to be down; the replica cannot hold its effect.
+ * - `breaker-open`: not sent, because the replica's circuit breaker is open (or its probe is out).
+ * - `recovering`: not sent, because the replica reconnected and is catching up before it is used.
+ * - `command-error`: a Redis error reply, or a connection that broke while the command was in flight (so it may
+ *   have run).
+ */
+export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'recovering' | 'command-error';

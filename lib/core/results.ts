@@ -1,0 +1,89 @@
+import type { ConsistencyLevel } from './consistency';
+import type { Version } from './hybridLogicalClock';
+import type { ReplicaReport } from './replicaOutcome';
+
+/**
+ * What the coordinator's operations return: one type per operation, all here, so a caller (the HTTP handlers, the
+ * repair function, a script) finds every answer's shape in one file. They are plain data; the layers that produce
+ * them live in `lib/write`, `lib/read` and `lib/repair`.
+ */
+
+/** A committed write: how many replicas acknowledged before the answer, and what each one did. */
+export interface WriteResult {
+  /** The version the write was stamped with (the same on every replica). */
+  readonly version: Version;
+  /** Replicas that acknowledged by the time the coordinator answered (at least the quorum). */
+  readonly acknowledged: number;
+  /** Acknowledgements the write's consistency level needed. */
+  readonly required: number;
+  /** Each replica's outcome when the coordinator answered; slow replicas show as `pending`. */
+  readonly replicas: readonly ReplicaReport[];
+  /** Every replica's final outcome, once all have answered or timed out; never rejects. */
+  readonly settled: Promise<readonly ReplicaReport[]>;
+}
+
+/** What the read did about replicas it found behind. */
+export type ReadRepairOutcome = 'none' | 'repaired' | 'dispatched' | 'failed' | 'off';
+
+/** The answer to a read, with what every replica said and what was done to heal disagreements. */
+export interface ReadOutcome {
+  /** The live value, or null when the key does not exist (never written, deleted or expired). */
+  readonly value: string | null;
+  /** The version of the entry answered (also for a deletion). */
+  readonly version?: Version;
+  /** When the key expires (epoch ms), if it has a TTL. */
+  readonly expiresAt?: number;
+  /** The level the read was made at (the request's, or `READ_CONSISTENCY`). */
+  readonly consistency: ConsistencyLevel;
+  /** Each replica's outcome when the coordinator answered: `stale` or `repaired` for replicas found behind. */
+  readonly replicas: readonly ReplicaReport[];
+  /** What read repair did about the replicas found behind. */
+  readonly repair: ReadRepairOutcome;
+}
+
+/** What one repair write did on one replica. */
+export interface RepairReport {
+  /** The replica's `host:port` name. */
+  readonly node: string;
+  /** `repaired`; `newer` or `rolled-back` when the replica refused the entry (it held newer, or the version was undone). */
+  readonly outcome: 'repaired' | 'newer' | 'rolled-back' | 'error' | 'timeout' | 'skipped';
+  /** Milliseconds the repair write took. */
+  readonly ms: number;
+}
+
+/** The result of repairing one key across all replicas. */
+export interface KeyRepairReport {
+  /** The user key repaired. */
+  readonly key: string;
+  /** The newest version found, if any replica holds the key. */
+  readonly newestVersion?: Version;
+  /** What each repair write did (only replicas found behind get one). */
+  readonly repairs: readonly RepairReport[];
+  /** Replicas that could not be read (they are caught by a later repair or anti-entropy). */
+  readonly unreachable: readonly string[];
+}
+
+/** The result of replaying the hints stored for one replica. */
+export interface HintReplayReport {
+  /** The replica whose hints were replayed. */
+  readonly target: string;
+  /** `down`: the replica is still unreachable, its hints stay for later. */
+  readonly status: 'replayed' | 'down';
+  /** Hinted keys handled (and forgotten). */
+  readonly keys: number;
+  /** Of those, how many the replica was actually behind on. */
+  readonly repaired: number;
+}
+
+/** What a replica did with a rollback: restored the previous entry, held no such version, or just dropped it. */
+export type RollbackReply = 'restored' | 'not-held' | 'dropped';
+
+/** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
+export interface RollbackReport {
+  /** The replica's `host:port` name. */
+  readonly node: string;
+  /** The rollback's reply, `queued` when it was not waited for, or why there was no reply. */
+  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout' | 'skipped';
+  /** Milliseconds until the reply (0 when queued). */
+  readonly ms: number;
+}

@@ -1,0 +1,26 @@
+import { ReplicasUnavailableError } from '../core/errors';
+import { readFanOut, type FanOutOptions, type ReadResult } from './readFanOut';
+import type { ReplicaClient } from '../replica/connection';
+import type { ReplicaSet } from '../replica/replicaSet';
+import type { StoredEntry } from '../core/storedEntry';
+
+/**
+ * Consistency `one`: asks every replica in parallel and answers with the first entry that arrives.
+ *
+ * Why: the client waits only for the fastest replica that has the key, never for slow ones (no polling, unlike the
+ * seed). A replica answering "missing" does not end the race, since another may hold the key; the answer is
+ * NOT_FOUND only once every replica has answered missing or failed.
+ *
+ * @throws {ReplicasUnavailableError} when no replica answered at all, so "not found" would be a guess.
+ */
+export async function raceRead<Client = ReplicaClient>(
+  pool: ReplicaSet<Client>,
+  read: (client: Client) => Promise<StoredEntry | null>,
+  options: FanOutOptions = {},
+): Promise<ReadResult> {
+  const round = await readFanOut(pool, read, (progress) => progress.replies.some((reply) => reply.entry !== null), options);
+  const first = round.replies.find((reply) => reply.entry !== null);
+  if (first !== undefined) return { entry: first.entry, answeredBy: first.replica.name, round };
+  if (round.replies.length > 0) return { entry: null, round };
+  throw new ReplicasUnavailableError(round.reports);
+}

@@ -1,0 +1,168 @@
+import { versionsOf } from '../replica/replicaCommands';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
+import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
+import { replayHints, replayRollbacks } from './hintReplay';
+import { repairRedisKey } from './keyRepair';
+
+/** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
+export interface AntiEntropyPosition {
+  /** Index of the replica being scanned. */
+  readonly node: number;
+  /** Its SCAN cursor ('0' = start). */
+  readonly cursor: string;
+  /** Passes completed so far. */
+  readonly pass: number;
+}
+
+/** What one anti-entropy run did, for its logs, its caller and the chaos suite. */
+export interface AntiEntropyReport {
+  /** True when the run finished a full pass over every replica. */
+  readonly passComplete: boolean;
+  /** `pass-complete`, or `time-budget` when it stopped early to resume on the next run. */
+  readonly stoppedBecause: 'pass-complete' | 'time-budget';
+  readonly startedAt: AntiEntropyPosition;
+  readonly stoppedAt: AntiEntropyPosition;
+  readonly hintsReplayed: number;
+  /** Keys read from SCAN and compared by version across every replica. */
+  readonly keysCompared: number;
+  /** Keys whose replicas disagreed. */
+  readonly keysDiverged: number;
+  /** Replica copies brought to the newest version. */
+  readonly replicasRepaired: number;
+  /** Replicas that could not be scanned in this run. */
+  readonly unreachable: readonly string[];
+  readonly ms: number;
+}
+
+/** Options of one run. */
+export interface AntiEntropyOptions {
+  /** Stop (and save the position) once this many ms have passed; the next run resumes. */
+  readonly budgetMs: number;
+  /** Keys per SCAN batch. */
+  readonly batch: number;
+  /** Stop after one full pass even if time remains (default true). */
+  readonly singlePass?: boolean;
+  /** Start a new pass from the first replica instead of resuming where the last run stopped. */
+  readonly fromStart?: boolean;
+}
+
+const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
+
+/**
+ * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the versions every replica
+ * holds, and brings every replica to the newest version of each key that differs, tombstones included. It first
+ * replays the rollbacks and hints stored for every replica.
+ *
+ * Why: read repair only heals keys that are read, and hints can be lost; this is what refills a replica that
+ * restarted empty and what makes tombstones reach every replica before they expire (so it must complete a pass
+ * within `TOMBSTONE_GRACE_S`).
+ *
+ * Cost: per batch, one round trip per replica to read compact versions (a Lua script); values move only for keys
+ * that differ. Safe while writes continue: every copy is set-if-newer, so it never overwrites a newer write.
+ * Resumable: the position (replica, cursor, pass) is saved on every replica after each batch, and a run stops when
+ * its time budget is spent.
+ *
+ * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
+ * @param rollbackWindowMs how long repair writes keep undo records and replayed rollbacks are remembered.
+ */
+export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, rollbackWindowMs: number): Promise<AntiEntropyReport> {
+  const started = Date.now();
+  const replicas = pool.replicas;
+  const saved = await loadPosition(pool);
+  const startedAt = options.fromStart === true ? { ...START, pass: saved.pass } : saved;
+  let position = startedAt;
+  let keysCompared = 0;
+  let keysDiverged = 0;
+  let replicasRepaired = 0;
+  const unreachable = new Set<string>();
+
+  let hintsReplayed = 0;
+  for (const replica of replicas) {
+    hintsReplayed += await replayRollbacks(pool, replica.name, rollbackWindowMs);
+    const replay = await replayHints(pool, replica.name, rollbackWindowMs);
+    hintsReplayed += replay.keys;
+    replicasRepaired += replay.repaired;
+  }
+
+  const outOfTime = (): boolean => Date.now() - started >= options.budgetMs;
+  let passComplete = false;
+  // At least one batch per run, so even a run that starts with little time left makes progress.
+  do {
+    const scanned = replicas[position.node]!;
+    const page = await pool.call(scanned, (client) => client.scan(position.cursor, 'COUNT', options.batch));
+    if (!page.ok) {
+      // A replica that cannot be scanned now is skipped for this pass; the others' scans still cover its keys.
+      unreachable.add(scanned.name);
+      position = advance(position, '0', replicas.length);
+    } else {
+      const [nextCursor, keys] = page.value;
+      const userKeys = keys.filter((key) => userKeyOf(key) !== undefined);
+      keysCompared += userKeys.length;
+      const diverged = await divergentKeys(pool, userKeys, unreachable);
+      keysDiverged += diverged.length;
+      for (const redisKey of diverged) {
+        const report = await repairRedisKey(pool, redisKey, rollbackWindowMs);
+        replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
+      }
+      position = advance(position, nextCursor, replicas.length);
+    }
+    await savePosition(pool, position);
+    if (position.pass > startedAt.pass) {
+      passComplete = true;
+      if (options.singlePass !== false) break;
+    }
+  } while (!outOfTime());
+
+  return {
+    passComplete,
+    stoppedBecause: passComplete ? 'pass-complete' : 'time-budget',
+    startedAt,
+    stoppedAt: position,
+    hintsReplayed,
+    keysCompared,
+    keysDiverged,
+    replicasRepaired,
+    unreachable: [...unreachable],
+    ms: Date.now() - started,
+  };
+}
+
+/** The keys of a batch whose versions differ between the replicas that answered (missing counts as different). */
+async function divergentKeys(pool: ReplicaSet, redisKeys: readonly string[], unreachable: Set<string>): Promise<string[]> {
+  if (redisKeys.length === 0) return [];
+  const perReplica = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => versionsOf(client, redisKeys))));
+  const answers = perReplica.flatMap((result, i) => {
+    if (result.ok) return [result.value];
+    unreachable.add(pool.replicas[i]!.name);
+    return [];
+  });
+  return redisKeys.filter((_, k) => new Set(answers.map((versions) => versions[k] ?? '')).size > 1);
+}
+
+function advance(position: AntiEntropyPosition, nextCursor: string, replicaCount: number): AntiEntropyPosition {
+  if (nextCursor !== '0') return { ...position, cursor: nextCursor };
+  const node = position.node + 1;
+  return node >= replicaCount ? { node: 0, cursor: '0', pass: position.pass + 1 } : { node, cursor: '0', pass: position.pass };
+}
+
+/** The most recently saved position among the reachable replicas (a replica that restarted empty has none). */
+async function loadPosition(pool: ReplicaSet): Promise<AntiEntropyPosition> {
+  const saved = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.hgetall(ANTI_ENTROPY_STATE_KEY))));
+  let best: { position: AntiEntropyPosition; savedAt: number } | undefined;
+  for (const result of saved) {
+    if (!result.ok || result.value.savedAt === undefined) continue;
+    const savedAt = Number(result.value.savedAt);
+    const position = {
+      node: Math.min(Number(result.value.node ?? 0), pool.replicas.length - 1),
+      cursor: result.value.cursor ?? '0',
+      pass: Number(result.value.pass ?? 0),
+    };
+    if (best === undefined || savedAt > best.savedAt) best = { position, savedAt };
+  }
+  return best?.position ?? START;
+}
+
+async function savePosition(pool: ReplicaSet, position: AntiEntropyPosition): Promise<void> {
+  const fields = { node: position.node, cursor: position.cursor, pass: position.pass, savedAt: Date.now() };
+  await Promise.all(pool.replicas.map((replica: ReplicaHandle) => pool.call(replica, (client) => client.hset(ANTI_ENTROPY_STATE_KEY, fields))));
+}

@@ -1,0 +1,82 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './luaScripts';
+
+/** One Redis replica as configured: where it is and how to name it in logs and traces. */
+export interface ReplicaAddress {
+  /** Stable, password-free name used in logs, traces and responses (`host:port`). */
+  readonly name: string;
+  /** The full connection URL, possibly with credentials; never logged. */
+  readonly url: string;
+  /** True for `rediss://` URLs: the connection uses TLS. */
+  readonly tls: boolean;
+}
+
+/**
+ * A Redis user (Redis 6 ACL; `default` when absent) and its password, when they come from a secret rather than the
+ * URLs (`lib/aws/redisCredentials.ts` fetches them). Never logged.
+ */
+export interface RedisCredentials {
+  readonly username?: string;
+  readonly password: string;
+}
+
+/** How every connection to a replica behaves (from the configuration). */
+export interface ConnectionSettings {
+  /** Upper bound for any single command to one replica, in milliseconds (`NODE_TIMEOUT_MS`). */
+  readonly nodeTimeoutMs: number;
+  /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
+  readonly tlsCa?: string;
+}
+
+/** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
+export interface ReplicaClient extends Redis {
+  /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
+  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, undoTtlMs: string): Promise<[number, string]>;
+  /** See `ROLLBACK_IF_CURRENT_LUA`; use `rollbackEntry` from `replicaCommands`. */
+  rollbackIfCurrent(key: string, rolledBackKey: string, version: string, undoPrefix: string, rememberMs: string): Promise<number>;
+  /** See `VERSIONS_OF_LUA`; use `versionsOf` from `replicaCommands`. */
+  versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
+}
+
+/**
+ * Opens the long-lived connection to one replica, with the Lua scripts registered.
+ *
+ * Why these options: every command is bounded by the node timeout, and a dropped connection fails its commands at
+ * once rather than replaying them later, so the quorum logic sees each failure as it happens; reconnection goes on
+ * in the background so a restarted replica is back in use quickly.
+ */
+export function connectReplica(
+  address: ReplicaAddress,
+  { nodeTimeoutMs, tlsCa }: ConnectionSettings,
+  credentials: RedisCredentials | undefined,
+): ReplicaClient {
+  const options: RedisOptions = {
+    // Bounds every command, including one stuck on a paused (SIGSTOPped) node that still accepts TCP connections.
+    commandTimeout: nodeTimeoutMs,
+    connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
+    // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Keep reconnecting in the background, at least every 250 ms, so a restarted node is back in use quickly (a
+    // refused connection costs next to nothing).
+    retryStrategy: (attempt) => Math.min(attempt * 25, 250),
+    // Commands issued in the same tick share one write to the socket.
+    enableAutoPipelining: true,
+    keepAlive: 10_000,
+    lazyConnect: false,
+    // TLS always verifies the server's certificate and host name; REDIS_TLS_CA only changes which CAs are trusted.
+    ...(address.tls ? { tls: { rejectUnauthorized: true, ...(tlsCa === undefined ? {} : { ca: [tlsCa] }) } } : {}),
+    // The config refuses URLs with credentials when a secret is configured, so these never compete with the URL's.
+    ...(credentials === undefined
+      ? {}
+      : { password: credentials.password, ...(credentials.username === undefined ? {} : { username: credentials.username }) }),
+  };
+  const client = new Redis(address.url, options) as ReplicaClient;
+  // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
+  client.on('error', () => {});
+  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
+  client.defineCommand('rollbackIfCurrent', { numberOfKeys: 2, lua: ROLLBACK_IF_CURRENT_LUA });
+  // Variable number of keys: the key count is passed as the first argument.
+  client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
+  return client;
+}

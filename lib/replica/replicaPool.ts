@@ -1,0 +1,173 @@
+import { BrokenCircuitError, CircuitState } from 'cockatiel';
+import {
+  breakerStateOf,
+  closedCall,
+  newBreaker,
+  type BreakerSettings,
+  type BreakerState,
+  type GuardedReplica,
+} from './breaker';
+import {
+  connectReplica,
+  type ConnectionSettings,
+  type RedisCredentials,
+  type ReplicaAddress,
+  type ReplicaClient,
+} from './connection';
+import { classifyCommandError, ConnectionDownError, failureMessage } from './failures';
+import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
+
+/** One replica: its address, its long-lived connection and the circuit breaker guarding it. */
+export interface Replica extends GuardedReplica {
+  readonly name: string;
+  readonly client: ReplicaClient;
+  /** True between a reconnection and the end of the catch-up that runs before the replica is used again. */
+  recovering: boolean;
+}
+
+/** Work to do on a replica whose connection came back, before requests use it again. */
+export type ReconnectHandler = (replica: Replica) => Promise<void>;
+
+/** What a pool is built from: the replicas' addresses, how to connect, and its breakers' settings. */
+export type ReplicaPoolSettings = ConnectionSettings & { readonly replicas: readonly ReplicaAddress[] } & Partial<BreakerSettings>;
+
+/**
+ * The connections to every replica, opened once per Lambda container and reused by every invocation.
+ *
+ * Why: a TCP (and TLS) handshake per request would cost more than the Redis command itself, and Lambda keeps module
+ * scope alive between invocations of a warm container.
+ */
+export class ReplicaPool implements ReplicaSet<ReplicaClient> {
+  readonly replicas: readonly Replica[];
+  private reconnectHandler: ReconnectHandler | undefined;
+  private bypassAllBreakers = false;
+  private unguardedView: ReplicaPool | undefined;
+
+  /**
+   * @param credentials the Redis user and password when they come from a secret rather than the URLs.
+   */
+  constructor(config: ReplicaPoolSettings, credentials?: RedisCredentials) {
+    const breakerSettings = { breakerFailures: config.breakerFailures ?? 3, breakerHalfOpenMs: config.breakerHalfOpenMs ?? 1_000 };
+    this.replicas = config.replicas.map((address) => {
+      const replica: Replica = {
+        name: address.name,
+        client: connectReplica(address, config, credentials),
+        breaker: newBreaker(breakerSettings),
+        recovering: false,
+        failuresSinceSuccess: 0,
+      };
+      let connectedBefore = false;
+      replica.client.on('ready', () => {
+        if (connectedBefore) {
+          // The replica is back (it restarted, or the network healed): trust it again once it has caught up.
+          replica.breaker = newBreaker(breakerSettings);
+          replica.failuresSinceSuccess = 0;
+          void this.recover(replica);
+        }
+        connectedBefore = true;
+      });
+      return replica;
+    });
+  }
+
+  /**
+   * The same replicas and connections, with calls that ignore the circuit breakers.
+   *
+   * Why: breakers protect the latency of client requests; background work (repair, hint replay, anti-entropy) must
+   * try every replica, bounded by the node timeout, or it would never reach a replica whose breaker opened.
+   */
+  get unguarded(): ReplicaPool {
+    if (this.unguardedView === undefined) {
+      const view = Object.create(this) as ReplicaPool;
+      view.bypassAllBreakers = true;
+      this.unguardedView = view;
+    }
+    return this.unguardedView;
+  }
+
+  /**
+   * Registers the catch-up to run when a replica's connection comes back (the replica restarted or the network
+   * healed): until it has run, requests skip the replica.
+   *
+   * Why: a replica that crashed may come back holding a write that was rolled back everywhere else while it was
+   * down; the catch-up undoes such writes before any read can see them.
+   */
+  onReconnect(handler: ReconnectHandler): void {
+    this.reconnectHandler = handler;
+  }
+
+  private async recover(replica: Replica): Promise<void> {
+    if (this.reconnectHandler === undefined) return;
+    replica.recovering = true;
+    try {
+      await this.reconnectHandler(replica);
+    } catch {
+      // The catch-up is best effort; anti-entropy replays the same records.
+    } finally {
+      replica.recovering = false;
+    }
+  }
+
+  /**
+   * Runs one command against one replica and never throws: failures become an `error`, `timeout` or `skipped`
+   * result.
+   *
+   * Why: the quorum logic counts outcomes; a replica that is down is an expected event, not an exception. Each
+   * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
+   * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
+   * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
+   *
+   * @param options.bypassBreaker send even when the breaker is open (see {@link CallOptions}).
+   */
+  async call<T>(replica: Replica, command: (client: ReplicaClient) => Promise<T>, options: CallOptions = {}): Promise<ReplicaCallResult<T>> {
+    const started = performance.now();
+    const bypass = options.bypassBreaker === true || this.bypassAllBreakers;
+    const state = replica.breaker.state;
+    if (!bypass && replica.recovering) return SKIPPED_RECOVERING;
+    if (!bypass && (state === CircuitState.HalfOpen || state === CircuitState.Isolated)) return SKIPPED_BREAKER_OPEN;
+    const send = (): Promise<T> => {
+      const status = replica.client.status;
+      if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
+      return command(replica.client);
+    };
+    try {
+      // An open breaker decides itself: skip, or let this call through as its probe.
+      const value = bypass ? await send() : state === CircuitState.Open ? await replica.breaker.execute(send) : await closedCall(replica, send);
+      return { ok: true, value, ms: elapsedSince(started) };
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) return SKIPPED_BREAKER_OPEN;
+      const failure = classifyCommandError(error);
+      const outcome = failure.kind === 'timeout' ? 'timeout' : 'error';
+      return { ok: false, outcome, failure: failure.kind, error: failure.message, ms: elapsedSince(started) };
+    }
+  }
+
+  /** The state of a replica's circuit breaker, for `/health`. */
+  breakerState(replica: Replica): BreakerState {
+    return breakerStateOf(replica.breaker);
+  }
+
+  /** Closes every connection; used when a local invocation ends so the process can exit. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.replicas.map(async ({ client }) => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
+  }
+}
+
+/** The result of a call that was not sent (shared: results are never mutated). */
+function skipped(kind: 'breaker-open' | 'recovering') {
+  return { ok: false, outcome: 'skipped', failure: kind, error: failureMessage(kind), ms: 0 } as const;
+}
+const SKIPPED_BREAKER_OPEN = skipped('breaker-open');
+const SKIPPED_RECOVERING = skipped('recovering');
+
+function elapsedSince(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
