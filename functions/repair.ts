@@ -4,8 +4,8 @@ import { InvalidRequestError } from './http/errors';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
 
 /**
- * The event the coordinator sends (asynchronously) when a read finds replicas behind (`keys`) or a write missed
- * replicas (`hintsFor`).
+ * The event the coordinator sends (asynchronously) when a write missed replicas (`hintsFor`), or a person sends to
+ * repair given keys (`keys`).
  */
 export interface RepairEvent {
   readonly keys?: readonly string[];
@@ -38,11 +38,11 @@ export class RepairIncompleteError extends QuorumKvError {
  * The `repair` function: reads each key from every replica and brings every replica to the newest version, and
  * replays the hints stored for replicas that missed writes.
  *
- * Invoked asynchronously by reads that find replicas behind (`READ_REPAIR=async`) and by writes that missed
- * replicas (hinted hand-off), and by hand: `serverless invoke local -f repair --data '{"keys":["k"]}'`. Idempotent
- * (set-if-newer), so Lambda's retries are harmless. It fails (so Lambda retries it, then sends it to the on-failure
- * queue) when a replica holding one of the keys could not be reached; a replica that is still down when its hints
- * are replayed keeps its hints for the next hand-off or anti-entropy run.
+ * Invoked asynchronously by writes that missed replicas (hinted hand-off), and by hand:
+ * `serverless invoke local -f repair --data '{"keys":["k"]}'`. Idempotent (set-if-newer), so Lambda's retries are
+ * harmless. It fails (so Lambda retries it, then sends it to the on-failure queue) when a replica could not be
+ * reached: one holding a key it was given, or one whose hints it was to replay; that replica keeps its hints for the
+ * retry, the coordinator that sees it reconnect, or anti-entropy.
  */
 export const handler = middy<RepairEvent, RepairResult>()
   .use(closeConnectionsWhenLocal())
@@ -60,7 +60,11 @@ export const handler = middy<RepairEvent, RepairResult>()
     const repaired =
       reports.reduce((sum, report) => sum + report.repairs.filter((r) => r.outcome === 'repaired').length, 0) +
       hints.reduce((sum, replay) => sum + replay.repaired, 0);
-    const unreachable = [...new Set(reports.flatMap((report) => report.unreachable))];
+    // A replica still down when its hints were replayed is unreachable too: failing makes Lambda retry the hand-off
+    // later (the replica may be back by then), and the coordinator that sees it reconnect replays them at once.
+    const unreachable = [
+      ...new Set([...reports.flatMap((report) => report.unreachable), ...hints.filter((h) => h.status === 'down').map((h) => h.target)]),
+    ];
     logger.info('repair', { reason: event.reason ?? 'manual', keys: keys.length, hintsFor: targets, repaired, unreachable });
     if (unreachable.length > 0) throw new RepairIncompleteError(unreachable);
     return { keys: keys.length, repaired, reports, hints };

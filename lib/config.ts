@@ -18,16 +18,12 @@ export interface CoordinatorConfig {
   readonly writeConsistency: ConsistencyLevel;
   /** What a read does when replies disagree (`READ_REPAIR`). */
   readonly readRepair: ReadRepairMode;
-  /** Whether a write that misses its quorum is undone on the replicas that may hold it (`ROLLBACK`). */
-  readonly rollback: boolean;
   /**
-   * How long undo records and rollback markers are kept, in ms: long enough for a rollback to follow its write on
-   * every replica (they travel on the same connection, so a paused replica runs both when it wakes).
+   * How long a tombstone, and a value past its TTL, is kept before Redis removes it, in ms (`TOMBSTONE_GRACE_S`):
+   * the window within which a replica that missed the delete or the write can still be caught up.
    */
-  readonly rollbackWindowMs: number;
-  /** How long a tombstone is kept before it expires, in ms (`TOMBSTONE_GRACE_S`). */
   readonly tombstoneGraceMs: number;
-  /** The function that repairs in the background (`REPAIR_FUNCTION_NAME`); unset: repair runs in-process. */
+  /** The function hints are handed to (`REPAIR_FUNCTION_NAME`); unset: they are replayed in-process. */
   readonly repairFunctionName?: string;
   /**
    * A Lambda API endpoint other than AWS's: `LAMBDA_ENDPOINT`, or under serverless offline (`IS_OFFLINE=true`) its
@@ -106,8 +102,6 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     readConsistency: parseLevel(env, 'READ_CONSISTENCY', 'one'),
     writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
     readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),
-    rollback: parseChoice(env, 'ROLLBACK', ['on', 'off'] as const, 'on') === 'on',
-    rollbackWindowMs: Math.max(3_000, nodeTimeoutMs * 10),
     tombstoneGraceMs: parseInteger(env, 'TOMBSTONE_GRACE_S', DEFAULT_TOMBSTONE_GRACE_S, 1, 10 * 365 * 86_400) * 1000,
     breakerFailures: parseInteger(env, 'BREAKER_FAILURES', 3, 1, 1_000),
     breakerHalfOpenMs: parseInteger(env, 'BREAKER_HALF_OPEN_MS', 1_000, 10, 600_000),
@@ -222,7 +216,11 @@ function parseReplicaUrl(entry: string): ReplicaAddress {
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { name: `${host}:${port}`, url: entry, tls: url.protocol === 'rediss:' };
+  // `#name` names the replica (hints are stored under a replica's name, so every container must use the same one):
+  // for a replica reached through a different address from different containers, e.g. a proxy or a tunnel.
+  const name = url.hash.length > 1 ? decodeURIComponent(url.hash.slice(1)) : `${host}:${port}`;
+  const address = url.hash === '' ? entry : entry.slice(0, entry.indexOf('#'));
+  return { name, url: address, tls: url.protocol === 'rediss:' };
 }
 
 function parseInteger(env: Environment, variable: string, fallback: number, min: number, max: number): number {

@@ -3,7 +3,7 @@ import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
-import { isWriteAcknowledged, isWriteMissed, type ReplicaReport } from './core/replicaOutcome';
+import { isWriteAcknowledged, isWriteMissed, type ReplicaFailureKind, type ReplicaReport } from './core/replicaOutcome';
 import type {
   HintReplayReport,
   KeyRepairReport,
@@ -12,16 +12,16 @@ import type {
   RepairReport,
   WriteResult,
 } from './core/results';
-import { isTombstone, type StoredEntry } from './core/storedEntry';
+import { readsAsDeleted, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead } from './read/raceRead';
 import type { ReadResult } from './read/readFanOut';
-import type { RepairPlan } from './read/readRepair';
+import { planRepair, type RepairPlan } from './read/readRepair';
 import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { recordHints } from './repair/hintedHandoff';
-import { replayHints, replayRollbacks } from './repair/hintReplay';
+import { replayHints } from './repair/hintReplay';
 import { repairRedisKey } from './repair/keyRepair';
 import type { RepairDispatcher } from './repair/repairDispatcher';
 import type { ReplicaClient } from './replica/connection';
@@ -29,8 +29,7 @@ import { checkHealth, type StoreHealth } from './replica/health';
 import { applyEntry, readEntry } from './replica/replicaCommands';
 import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { storageKey } from './replica/storageLayout';
-import { writeQuorum } from './write/quorumWrite';
-import { rollbackWrite } from './write/rollback';
+import { writeQuorum, WriteQuorumMissed } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -45,6 +44,9 @@ export interface ReadOptions {
   /** Replicas that must answer; default from `READ_CONSISTENCY`. */
   readonly consistency?: ConsistencyLevel;
 }
+
+/** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
+const MAX_WRITE_ATTEMPTS = 3;
 
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
@@ -79,23 +81,22 @@ export class Coordinator {
       (config.repairFunctionName === undefined
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
-    const handing = this.dispatcher;
-    this.readRepairSettings = {
-      mode: config.readRepair,
-      pool,
-      undoTtlMs: config.rollbackWindowMs,
-      ...(handing === undefined ? {} : { handOff: (key: string) => handing.dispatch({ keys: [key], reason: 'read' }) }),
-    };
-    pool.onReconnect((replica) => this.replayRollbacks(replica.name).then(() => undefined));
+    this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs };
+    // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
+    // in the background, from the hints the others keep: no waiting for anti-entropy.
+    pool.onReconnect(async (replica) => {
+      void this.replayHints(replica.name).catch(() => undefined);
+    });
   }
 
   /**
    * Writes `value` under `key`.
    *
-   * @throws {QuorumNotReachedError} when too few replicas acknowledged; the write has then been rolled back.
+   * @throws {QuorumNotReachedError} when too few replicas acknowledged; its `rolledBack` says whether the write may
+   *   still take effect.
    */
   set(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
-    const expiresAt = options.ttlSeconds === undefined ? undefined : Date.now() + options.ttlSeconds * 1000;
+    const expiresAt = options.ttlSeconds === undefined ? undefined : this.clock.wallTime() + options.ttlSeconds * 1000;
     return this.write('set', key, value, expiresAt, options.consistency);
   }
 
@@ -104,10 +105,10 @@ export class Coordinator {
    * missed the delete cannot bring the key back: repair spreads the tombstone like any newer entry. The tombstone
    * expires after `TOMBSTONE_GRACE_S`.
    *
-   * @throws {QuorumNotReachedError} when too few replicas acknowledged; the delete has then been rolled back.
+   * @throws {QuorumNotReachedError} when too few replicas acknowledged (see {@link set}).
    */
   delete(key: string, options: Pick<WriteOptions, 'consistency'> = {}): Promise<WriteResult> {
-    return this.write('delete', key, null, Date.now() + this.config.tombstoneGraceMs, options.consistency);
+    return this.write('delete', key, null, this.clock.wallTime() + this.config.tombstoneGraceMs, options.consistency);
   }
 
   /**
@@ -121,17 +122,31 @@ export class Coordinator {
     const consistency = options.consistency ?? this.config.readConsistency;
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
-    const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
     // Read repair decides how the fan-out ends (see ReadRepair): it must see the replies it is to compare.
-    const readRepair = new ReadRepair(this.readRepairSettings, key, redisKey);
-    const result =
-      consistency === 'one'
-        ? await raceRead(this.pool, read, readRepair.fanOut)
-        : await quorumRead(this.pool, required, read, readRepair.fanOut);
+    const readRepair = new ReadRepair(this.readRepairSettings, redisKey);
+    let result: ReadResult;
+    let writeBacks: readonly RepairReport[] = [];
+    if (consistency === 'one') {
+      result = await raceRead(this.pool, read, readRepair.fanOut);
+    } else {
+      const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
+      const graceMs = this.config.tombstoneGraceMs;
+      const certified = await quorumRead(
+        this.pool,
+        { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs) },
+        readRepair.fanOut,
+      );
+      result = certified;
+      writeBacks = certified.writeBacks;
+    }
 
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
-    const { plan, repair, repairs } = await readRepair.atAnswer(result.round);
-    const outcome = toReadOutcome(result, consistency, plan, repairs, repair);
+    // A quorum read that wrote the newest entry back has repaired the replicas it heard from already.
+    const { plan, repair, repairs } =
+      writeBacks.length > 0
+        ? { plan: planRepair(result.round.replies), repair: repairOutcome(writeBacks), repairs: writeBacks }
+        : await readRepair.atAnswer(result.round);
+    const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.clock.wallTime());
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
       logger.debug('read key', { key });
@@ -149,7 +164,7 @@ export class Coordinator {
 
   /** {@link repairKey} for a key already mapped to its Redis key (as hints and anti-entropy hold them). */
   repairRedisKey(redisKey: string): Promise<KeyRepairReport> {
-    return repairRedisKey(this.pool.unguarded, redisKey, this.config.rollbackWindowMs);
+    return repairRedisKey(this.pool.unguarded, redisKey, this.config.tombstoneGraceMs);
   }
 
   /**
@@ -157,18 +172,7 @@ export class Coordinator {
    * and forgets those hints (see `lib/repair/hintReplay.ts`).
    */
   replayHints(target: string): Promise<HintReplayReport> {
-    return replayHints(this.pool.unguarded, target, this.config.rollbackWindowMs);
-  }
-
-  /**
-   * Applies on `target` the rollbacks it could not be sent while it was unreachable, then forgets them (see
-   * `lib/repair/hintReplay.ts`). Runs when this coordinator reconnects to a replica and at the start of every
-   * anti-entropy run.
-   *
-   * @returns how many rollbacks were applied.
-   */
-  replayRollbacks(target: string): Promise<number> {
-    return replayRollbacks(this.pool.unguarded, target, this.config.rollbackWindowMs);
+    return replayHints(this.pool.unguarded, target, this.config.tombstoneGraceMs);
   }
 
   /** Each replica's reachability and breaker state, and whether a write quorum is reachable now. */
@@ -178,7 +182,7 @@ export class Coordinator {
 
   /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
   antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
-    return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.rollbackWindowMs);
+    return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.tombstoneGraceMs);
   }
 
   /** Closes the connections to every replica. */
@@ -187,8 +191,14 @@ export class Coordinator {
   }
 
   /**
-   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum,
-   * and undo the write everywhere it may have landed if the quorum is missed.
+   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum. A
+   * replica that holds a newer version refuses the write; when that leaves the write short of its quorum, it is
+   * issued again with a version just above the newest one reported (at most {@link MAX_WRITE_ATTEMPTS} times), so a
+   * lagging clock, or a key written by a container whose clock ran ahead, never loses a write.
+   *
+   * A write that misses its quorum is not undone (see README "Guarantees"): the error says whether it may still
+   * take effect (`rolledBack: false`: it landed somewhere, or a replica timed out with it in flight) or certainly
+   * never will (`rolledBack: true`: no replica took it and none still may).
    */
   private async write(
     operation: 'set' | 'delete',
@@ -199,48 +209,55 @@ export class Coordinator {
   ): Promise<WriteResult> {
     const consistency = level ?? this.config.writeConsistency;
     const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
-    const version = this.clock.next();
     const redisKey = storageKey(key);
-    const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
-    const undoTtlMs = this.config.rollback ? this.config.rollbackWindowMs : 0;
-    try {
-      const result = await writeQuorum(this.pool, required, version, (client) =>
-        applyEntry(client, redisKey, entry, undoTtlMs),
-      );
-      if (infoEnabled()) {
-        logger.info('write', { operation, consistency, acknowledged: result.acknowledged, replicas: result.replicas });
-        logger.debug('write key', { key });
+    const graceMs = this.config.tombstoneGraceMs;
+    const missedAttempts: WriteQuorumMissed[] = [];
+    let version = this.clock.next();
+    for (let attempt = 1; ; attempt += 1) {
+      const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
+      try {
+        const result = await writeQuorum(this.pool, required, version, (client) => applyEntry(client, redisKey, entry, graceMs));
+        if (infoEnabled()) {
+          logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: result.replicas });
+          logger.debug('write key', { key });
+        }
+        if (result.replicas.some((report) => isWriteMissed(report.outcome))) void this.handOffMissed(redisKey, result.replicas);
+        // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
+        void result.settled.then((reports) => {
+          this.observe(reports);
+          const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
+          if (late.length > 0) void this.handOffMissed(redisKey, reports, late.map((r) => r.node));
+        });
+        return { ...result, attempts: attempt, ...(expiresAt === undefined || value === null ? {} : { expiresAt }) };
+      } catch (error) {
+        if (!(error instanceof WriteQuorumMissed)) throw error;
+        missedAttempts.push(error);
+        const newer = newestRefusal(error.replicas);
+        if (newer !== undefined && attempt < MAX_WRITE_ATTEMPTS) {
+          version = this.clock.nextAbove(newer);
+          continue;
+        }
+        // Wait (at most a node timeout) for the replicas still pending, to know whether any attempt may land.
+        const settled = await Promise.all(missedAttempts.map((missed) => missed.settled()));
+        const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHold(report, failures[i])));
+        for (const { reports } of settled) this.observe(reports);
+        logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: error.replicas });
+        throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures);
       }
-      if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.handOffMissed(redisKey, result.replicas);
-      // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
-      void result.settled.then((reports) => {
-        this.observe(reports);
-        const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
-        if (late.length > 0) void this.handOffMissed(redisKey, reports, late.map((r) => r.node));
-      });
-      return result;
-    } catch (error) {
-      if (!(error instanceof QuorumNotReachedError)) throw error;
-      if (!this.config.rollback) {
-        logger.warn('write failed', { operation, consistency, error: error.message, replicas: error.replicas });
-        throw error;
-      }
-      const rollback = await rollbackWrite(this.pool, redisKey, version, this.config.rollbackWindowMs, error.replicas, error.failures);
-      logger.warn('write failed and rolled back', { operation, consistency, replicas: error.replicas, rollback });
-      throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, rollback, error.failures);
     }
   }
 
   /**
    * Hinted hand-off, first half: when a committed write missed some replicas (error, timeout, breaker open), stores
    * durable hints on the replicas that took it and hands the missed replicas to the repair function (at most once a
-   * second per replica and container; the repair function replays all their hints at once).
+   * second per replica and container; the repair function replays all their hints at once). Runs after the answer:
+   * no request waits on it (the hand-off is an AWS API call).
    */
   private async handOffMissed(redisKey: string, reports: readonly ReplicaReport[], only?: readonly string[]): Promise<void> {
     const missed = only ?? reports.filter((report) => isWriteMissed(report.outcome)).map((report) => report.node);
     if (missed.length === 0) return;
     const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
-    const stored = await recordHints(this.pool, redisKey, missed, holders);
+    const stored = await recordHints(this.pool, redisKey, missed, holders).catch(() => 0);
     logger.info('hints recorded', { missed, storedOn: stored });
     if (this.dispatcher === undefined) return;
     const now = Date.now();
@@ -273,6 +290,33 @@ function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs
   );
 }
 
+/** `repaired` when a quorum read's write-backs reached some replica, `failed` when none did. */
+function repairOutcome(writeBacks: readonly RepairReport[]): ReadRepairOutcome {
+  return writeBacks.some((report) => report.outcome === 'repaired') ? 'repaired' : 'failed';
+}
+
+/** The newest version a replica reported holding when it refused a write, if any did. */
+function newestRefusal(reports: readonly ReplicaReport[]): string | undefined {
+  let newest: string | undefined;
+  for (const report of reports) {
+    if (report.outcome === 'newer' && report.version !== undefined && (newest === undefined || report.version > newest)) {
+      newest = report.version;
+    }
+  }
+  return newest;
+}
+
+/**
+ * True when a replica may hold a failed write, now or later: it applied it, it timed out with the write in flight
+ * (a hung node runs its queued commands when it wakes), or its connection broke while the write was in flight.
+ * False when it refused the write, or the write was never sent to it (connection known down, breaker open).
+ */
+function mayHold(report: ReplicaReport, failure: ReplicaFailureKind | undefined): boolean {
+  if (report.outcome === 'applied' || report.outcome === 'pending' || report.outcome === 'timeout') return true;
+  if (report.outcome === 'newer') return false;
+  return failure === undefined || failure === 'timeout' || failure === 'command-error';
+}
+
 /** Shapes a read's answer: live value or nothing, and each replica's outcome with stale and repaired ones marked. */
 function toReadOutcome(
   result: ReadResult,
@@ -280,14 +324,15 @@ function toReadOutcome(
   plan: RepairPlan | undefined,
   repairs: readonly RepairReport[],
   repair: ReadRepairOutcome,
+  now: number,
 ): ReadOutcome {
   const replicas = plan === undefined ? result.round.reports : markBehind(result.round.reports, plan, repairs);
   const entry = result.entry;
-  const expiry = entry?.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt };
+  const deleted = entry === null || readsAsDeleted(entry, now);
   return {
-    value: entry === null || isTombstone(entry) ? null : entry.value,
+    value: deleted ? null : entry.value,
     ...(entry === null ? {} : { version: entry.version }),
-    ...(entry !== null && !isTombstone(entry) ? expiry : {}),
+    ...(!deleted && entry.expiresAt !== undefined ? { expiresAt: entry.expiresAt } : {}),
     consistency,
     replicas,
     repair,

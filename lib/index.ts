@@ -41,8 +41,6 @@ export type {
   ReadOutcome,
   ReadRepairOutcome,
   RepairReport,
-  RollbackReply,
-  RollbackReport,
   WriteResult,
 } from './core/results';
 /** What a replica holds for one key (a value or a tombstone, with its version). */

@@ -44,7 +44,8 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           success_nodes: error.acknowledged,
           error: error.message,
           version: error.version,
-          ...(trace ? { nodes: traceEntries(error.replicas), rollback: error.rollback } : {}),
+          rolled_back: error.rolledBack,
+          ...(trace ? { nodes: traceEntries(error.replicas) } : {}),
         });
       } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {
         request.response = jsonResponse(503, {

@@ -1,5 +1,4 @@
 import type { ReplicaFailureKind, ReplicaReport } from './replicaOutcome';
-import type { RollbackReport } from './results';
 
 /**
  * The store's errors: what a caller of the coordinator can expect to be thrown, each carrying its context. The HTTP
@@ -63,11 +62,12 @@ export class CredentialsUnavailableError extends QuorumKvError {
 
 /**
  * A write could not gather its quorum of acknowledgements. Maps to HTTP 503 with the seed's FAIL shape.
- * Carries the acknowledgement count and the per-replica outcomes so the client sees which nodes failed.
+ * Carries the acknowledgement count and the per-replica outcomes so the client sees which nodes failed, and says
+ * what is known about the write's fate (`rolledBack`).
  */
 export class QuorumNotReachedError extends QuorumKvError {
   constructor(
-    /** The version the failed write carried (the one rolled back). */
+    /** The version the failed write carried (its last attempt's, when it was re-issued above a newer version). */
     public readonly version: string,
     /** Replicas that acknowledged before the write was decided. */
     public readonly acknowledged: number,
@@ -75,17 +75,22 @@ export class QuorumNotReachedError extends QuorumKvError {
     public readonly required: number,
     /** Each replica's outcome when the write was decided, in replica order. */
     public readonly replicas: readonly ReplicaReport[],
-    /** What each replica did with the rollback of this write (empty when rollback is off). */
-    public readonly rollback: readonly RollbackReport[] = [],
     /**
-     * Why each replica failed, in replica order (undefined where it replied, even with a refusal): what the rollback
-     * needs to know, such as whether the write was sent at all. Not part of any response.
+     * True only when it is certain that the write never takes effect: no replica took it and none still may (each
+     * one refused it, was never sent it, or its breaker skipped it). False means it may still take effect: it
+     * landed on some replicas, or a replica timed out with it in flight. The next quorum read or repair may then
+     * complete it, like a Cassandra write timeout; it is never undone (see README "Guarantees").
+     */
+    public readonly rolledBack: boolean = false,
+    /**
+     * Why each replica failed, in replica order (undefined where it replied, even with a refusal): what deciding
+     * `rolledBack` needs to know, such as whether the write was sent at all. Not part of any response.
      */
     public readonly failures: readonly (ReplicaFailureKind | undefined)[] = [],
   ) {
     super(
-      `write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged` +
-        (rollback.length > 0 ? '; the write was rolled back' : ''),
+      `write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged; ` +
+        (rolledBack ? 'the write landed nowhere and never takes effect' : 'the write may still take effect'),
     );
     this.name = 'QuorumNotReachedError';
   }

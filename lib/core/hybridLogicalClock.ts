@@ -60,6 +60,29 @@ export class HybridLogicalClock {
   }
 
   /**
+   * A version above `held` (a version a replica reported holding when it refused a write): the clock's next version
+   * if that is above it, else `held`'s position plus one, with this coordinator's id. Such a version is used for one
+   * write only; the clock adopts `held` as {@link observe} does, so never more than a minute ahead of the wall clock.
+   *
+   * Why: a write refused because a replica holds a newer version is re-issued above it, so a container whose clock
+   * lags (or a key written by one whose clock ran ahead) still gets its writes ordered after what is there.
+   */
+  nextAbove(held: Version): Version {
+    this.observe(held);
+    const next = this.next();
+    if (next > held) return next;
+    const parsed = parseVersion(held);
+    if (parsed === undefined) return next;
+    const above = parsed.counter < MAX_COUNTER ? formatVersion(parsed.ms, parsed.counter + 1) : formatVersion(parsed.ms + 1, 0);
+    return above + this.suffix;
+  }
+
+  /** This container's wall-clock time in epoch ms (injectable, for tests of clock skew). TTLs are computed with it. */
+  wallTime(): number {
+    return this.wallClock();
+  }
+
+  /**
    * Moves the clock past a version seen on a replica, so this coordinator's next write orders after it even if
    * its own wall clock lags behind the coordinator that wrote it.
    */

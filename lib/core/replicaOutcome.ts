@@ -1,9 +1,9 @@
 /**
  * What one replica did for one operation, as shown in traces, logs and error responses.
  *
- * - `applied`: the write was stored on this replica.
- * - `newer`: the replica already held this version or a newer one, so it kept what it had (a delayed or retried
- *   write can never overwrite newer data).
+ * - `applied`: the write was stored on this replica (or it already held this very entry).
+ * - `newer`: the replica holds a newer version, so it kept what it had and refused the write (a delayed or retried
+ *   write can never overwrite newer data). Not an acknowledgement: the coordinator re-issues the write above it.
  * - `found`: a read got a value from this replica.
  * - `stale`: a read got a value older than the newest one seen.
  * - `missing`: the replica does not hold the key.
@@ -40,9 +40,12 @@ export interface ReplicaReport {
   readonly error?: string;
 }
 
-/** True for outcomes that mean the replica acknowledged a write: it holds this version or a newer one. */
+/**
+ * True for outcomes that mean the replica acknowledged a write: it holds this very entry. A replica holding a newer
+ * version (`newer`) refused it and does not count: the coordinator re-issues the write above that version.
+ */
 export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
-  return outcome === 'applied' || outcome === 'newer';
+  return outcome === 'applied';
 }
 
 /** True for outcomes that mean the replica did not take a write (so it needs a hint). */

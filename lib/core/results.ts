@@ -20,10 +20,18 @@ export interface WriteResult {
   readonly replicas: readonly ReplicaReport[];
   /** Every replica's final outcome, once all have answered or timed out; never rejects. */
   readonly settled: Promise<readonly ReplicaReport[]>;
+  /** When the value expires (epoch ms, on the writing container's clock), for a write with a TTL. */
+  readonly expiresAt?: number;
+  /** How many times the write was issued: more than 1 when a replica held a newer version and it went above it. */
+  readonly attempts: number;
 }
 
-/** What the read did about replicas it found behind. */
-export type ReadRepairOutcome = 'none' | 'repaired' | 'dispatched' | 'failed' | 'off';
+/**
+ * What the read did about replicas it found behind: nothing to do (`none`), brought them up to date before answering
+ * (`repaired`), started that in the background right after the answer (`scheduled`, `READ_REPAIR=async`), could
+ * not (`failed`), or only reported them (`off`).
+ */
+export type ReadRepairOutcome = 'none' | 'repaired' | 'scheduled' | 'failed' | 'off';
 
 /** The answer to a read, with what every replica said and what was done to heal disagreements. */
 export interface ReadOutcome {
@@ -45,8 +53,8 @@ export interface ReadOutcome {
 export interface RepairReport {
   /** The replica's `host:port` name. */
   readonly node: string;
-  /** `repaired`; `newer` or `rolled-back` when the replica refused the entry (it held newer, or the version was undone). */
-  readonly outcome: 'repaired' | 'newer' | 'rolled-back' | 'error' | 'timeout' | 'skipped';
+  /** `repaired`; `same` when it already held the entry; `newer` when it refused it, holding a newer one. */
+  readonly outcome: 'repaired' | 'same' | 'newer' | 'error' | 'timeout' | 'skipped';
   /** Milliseconds the repair write took. */
   readonly ms: number;
 }
@@ -73,17 +81,4 @@ export interface HintReplayReport {
   readonly keys: number;
   /** Of those, how many the replica was actually behind on. */
   readonly repaired: number;
-}
-
-/** What a replica did with a rollback: restored the previous entry, held no such version, or just dropped it. */
-export type RollbackReply = 'restored' | 'not-held' | 'dropped';
-
-/** What one replica did with a rollback; `queued` when it was sent to a slow replica without waiting for it. */
-export interface RollbackReport {
-  /** The replica's `host:port` name. */
-  readonly node: string;
-  /** The rollback's reply, `queued` when it was not waited for, or why there was no reply. */
-  readonly outcome: RollbackReply | 'queued' | 'error' | 'timeout' | 'skipped';
-  /** Milliseconds until the reply (0 when queued). */
-  readonly ms: number;
 }

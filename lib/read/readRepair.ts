@@ -2,7 +2,7 @@ import type { ReplicaRead } from './readFanOut';
 import { applyEntry } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { RepairReport } from '../core/results';
-import { newerEntry, type StoredEntry } from '../core/storedEntry';
+import { compareEntries, newerEntry, type StoredEntry } from '../core/storedEntry';
 
 /** Which replicas are behind, and the entry that brings them up to date. */
 export interface RepairPlan {
@@ -21,9 +21,7 @@ export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefi
   for (const reply of replies) newest = newerEntry(newest, reply.entry);
   if (newest === null) return undefined;
   const target = newest;
-  const behind = replies
-    .filter((reply) => reply.entry === null || reply.entry.version < target.version)
-    .map((reply) => reply.replica);
+  const behind = replies.filter((reply) => compareEntries(reply.entry, target) < 0).map((reply) => reply.replica);
   return behind.length === 0 ? undefined : { newest: target, behind };
 }
 
@@ -32,18 +30,17 @@ export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefi
  * can never clobber a newer concurrent write. Values, tombstones and their absolute expiry travel unchanged (a
  * repaired key expires when the others do, not later).
  *
- * @param undoTtlMs undo records are kept, as for writes, so that if the entry repaired turns out to belong to a
- *   write that is being rolled back, the rollback can restore what repair replaced.
+ * @param graceMs the tombstone grace (see `applyEntry`).
  */
 export async function applyRepair(
   pool: ReplicaSet,
   redisKey: string,
   plan: RepairPlan,
-  undoTtlMs: number,
+  graceMs: number,
 ): Promise<RepairReport[]> {
   return Promise.all(
     plan.behind.map(async (replica) => {
-      const result = await pool.call(replica, (client) => applyEntry(client, redisKey, plan.newest, undoTtlMs));
+      const result = await pool.call(replica, (client) => applyEntry(client, redisKey, plan.newest, graceMs));
       if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
       const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
       return { node: replica.name, outcome, ms: result.ms };

@@ -4,7 +4,7 @@ import type { ReplicaSet } from '../replica/replicaSet';
 import type { FanOutOptions, ReadRound } from './readFanOut';
 import { applyRepair, planRepair, type RepairPlan } from './readRepair';
 
-/** `blocking`: repair before answering; `async`: hand repair to the repair function; `off`: only report. */
+/** `blocking`: repair before answering; `async`: repair right after answering, in the background; `off`: only report. */
 export type ReadRepairMode = 'blocking' | 'async' | 'off';
 
 /** What read repair needs from the coordinator, the same for every read (built once). */
@@ -13,13 +13,8 @@ export interface ReadRepairSettings {
   readonly mode: ReadRepairMode;
   /** The replicas, with their breakers: repair inside a request must not wait on a replica known to be down. */
   readonly pool: ReplicaSet;
-  /** How long repair writes keep undo records (the rollback window; see `applyRepair`). */
-  readonly undoTtlMs: number;
-  /**
-   * Hands a user key to the repair function: resolves true once handed over, false if it could not be; never
-   * throws. Undefined where there is no repair function (tests, scripts, `invoke local`): repair then runs here.
-   */
-  readonly handOff?: (key: string) => Promise<boolean>;
+  /** The tombstone grace, for the repair writes (see `applyEntry`). */
+  readonly graceMs: number;
 }
 
 /** What read repair did with the replies a read answered from. */
@@ -27,7 +22,7 @@ export interface ReadRepairResult {
   /** The replicas found behind and the entry that brings them up to date; undefined when the replies agree. */
   readonly plan: RepairPlan | undefined;
   readonly repair: ReadRepairOutcome;
-  /** The repair writes made before answering (blocking, or async without a repair function). */
+  /** The repair writes made before answering (blocking). */
   readonly repairs: readonly RepairReport[];
 }
 
@@ -37,18 +32,19 @@ const DRAIN: FanOutOptions = { drain: true };
 const ANSWER_AT_ONCE: FanOutOptions = {};
 
 /**
- * Read repair for one read, as `READ_REPAIR` says: the one place where the three modes differ.
+ * Read repair for one level-`one` read, as `READ_REPAIR` says: the one place where the three modes differ. Every
+ * repair runs here, over the container's warm Redis connections (each write bounded by the node timeout), never
+ * through an AWS API: a read never waits on one. (Quorum reads do more: they write the newest entry back before
+ * answering whenever the replicas they heard from disagree, see `quorumRead.ts`.)
  *
  * 1. Before the read: {@link fanOut} tells the fan-out how to end. `blocking` lets the current round of I/O finish
  *    so replies that came with the answer are seen; `async` answers at once and asks for every reply, also those
  *    that come after the answer; `off` answers at once.
- * 2. At the answer: {@link atAnswer} compares the replies the answer was based on and heals the replicas found
- *    behind: `off` only reports them; `async` hands the key to the repair function (or repairs here where there is
- *    none); `blocking` repairs before the read answers.
- * 3. After the answer (`async` only): once every replica has replied, the late replies are compared in the
- *    background, unless the answer already found something to repair (then the key has been handed over, and
- *    repair reads every replica anyway). Best effort: in Lambda the container may freeze before it runs, and
- *    anti-entropy catches what it misses.
+ * 2. At the answer: {@link atAnswer} compares the replies the answer was based on: `off` only reports the replicas
+ *    behind; `blocking` repairs them before the read answers; `async` starts repairing them and answers at once.
+ * 3. After the answer (`async` only): once every replica has replied, the late replies are compared and repaired in
+ *    the background, unless the answer already found something to repair. Best effort: in Lambda the container may
+ *    freeze before it runs; the next read, hints and anti-entropy catch what it misses.
  */
 export class ReadRepair {
   /** How the read's fan-out must end for this mode. */
@@ -56,13 +52,9 @@ export class ReadRepair {
   /** True once the answer found replicas behind: the late replies then need no second look. */
   private handled = false;
 
-  /**
-   * @param key the user key read (what the repair function is handed).
-   * @param redisKey the key as stored (what repair writes).
-   */
+  /** @param redisKey the key as stored (what repair writes). */
   constructor(
     private readonly settings: ReadRepairSettings,
-    private readonly key: string,
     private readonly redisKey: string,
   ) {
     this.fanOut =
@@ -78,15 +70,13 @@ export class ReadRepair {
     const plan = planRepair(round.replies);
     this.handled = plan !== undefined;
     if (plan === undefined) return NO_REPAIR;
-    const { mode, handOff } = this.settings;
+    const { mode, pool, graceMs } = this.settings;
     if (mode === 'off') return { plan, repair: 'off', repairs: [] };
-    if (mode === 'async' && handOff !== undefined) {
-      if (await handOff(this.key)) return { plan, repair: 'dispatched', repairs: [] };
-      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read' });
+    if (mode === 'async') {
+      void applyRepair(pool, this.redisKey, plan, graceMs);
+      return { plan, repair: 'scheduled', repairs: [] };
     }
-    // blocking, async with no repair function configured (tests, scripts), or a hand-off that failed: repair here,
-    // before answering, over the warm connections (each bounded by the node timeout).
-    const repairs = await applyRepair(this.settings.pool, this.redisKey, plan, this.settings.undoTtlMs);
+    const repairs = await applyRepair(pool, this.redisKey, plan, graceMs);
     return { plan, repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
   }
 
@@ -96,16 +86,6 @@ export class ReadRepair {
     const plan = planRepair(round.replies);
     if (plan === undefined) return;
     if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
-    const { handOff } = this.settings;
-    const repairHere = (): Promise<unknown> => applyRepair(this.settings.pool, this.redisKey, plan, this.settings.undoTtlMs);
-    if (handOff === undefined) {
-      void repairHere();
-      return;
-    }
-    void handOff(this.key).then((handed) => {
-      if (handed) return undefined;
-      logger.warn('repair hand-off failed; repairing in-process', { reason: 'read after the answer' });
-      return repairHere();
-    });
+    void applyRepair(this.settings.pool, this.redisKey, plan, this.settings.graceMs);
   }
 }

@@ -1,8 +1,9 @@
-import { versionsOf } from '../replica/replicaCommands';
+import { entryIdsOf } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
-import { replayHints, replayRollbacks } from './hintReplay';
+import { replayHints } from './hintReplay';
 import { repairRedisKey } from './keyRepair';
+import { forgetHintsOfRemovedReplicas } from './hintedHandoff';
 
 /** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
 export interface AntiEntropyPosition {
@@ -18,8 +19,11 @@ export interface AntiEntropyPosition {
 export interface AntiEntropyReport {
   /** True when the run finished a full pass over every replica. */
   readonly passComplete: boolean;
-  /** `pass-complete`, or `time-budget` when it stopped early to resume on the next run. */
-  readonly stoppedBecause: 'pass-complete' | 'time-budget';
+  /**
+   * `pass-complete`; `time-budget` when it stopped early to resume on the next run; `unreachable` when a replica
+   * could not be read (the next run resumes at the same place).
+   */
+  readonly stoppedBecause: 'pass-complete' | 'time-budget' | 'unreachable';
   readonly startedAt: AntiEntropyPosition;
   readonly stoppedAt: AntiEntropyPosition;
   readonly hintsReplayed: number;
@@ -65,7 +69,7 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
  * @param rollbackWindowMs how long repair writes keep undo records and replayed rollbacks are remembered.
  */
-export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, rollbackWindowMs: number): Promise<AntiEntropyReport> {
+export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, graceMs: number): Promise<AntiEntropyReport> {
   const started = Date.now();
   const replicas = pool.replicas;
   const saved = await loadPosition(pool);
@@ -77,9 +81,9 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
   const unreachable = new Set<string>();
 
   let hintsReplayed = 0;
+  await forgetHintsOfRemovedReplicas(pool);
   for (const replica of replicas) {
-    hintsReplayed += await replayRollbacks(pool, replica.name, rollbackWindowMs);
-    const replay = await replayHints(pool, replica.name, rollbackWindowMs);
+    const replay = await replayHints(pool, replica.name, graceMs);
     hintsReplayed += replay.keys;
     replicasRepaired += replay.repaired;
   }
@@ -91,9 +95,11 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
     const scanned = replicas[position.node]!;
     const page = await pool.call(scanned, (client) => client.scan(position.cursor, 'COUNT', options.batch));
     if (!page.ok) {
-      // A replica that cannot be scanned now is skipped for this pass; the others' scans still cover its keys.
+      // A replica that cannot be scanned now stops the run where it is: the next run resumes its scan from the same
+      // cursor, and the pass is complete only once every replica has been scanned through.
       unreachable.add(scanned.name);
-      position = advance(position, '0', replicas.length);
+      await savePosition(pool, position);
+      break;
     } else {
       const [nextCursor, keys] = page.value;
       const userKeys = keys.filter((key) => userKeyOf(key) !== undefined);
@@ -101,21 +107,22 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
       const diverged = await divergentKeys(pool, userKeys, unreachable);
       keysDiverged += diverged.length;
       for (const redisKey of diverged) {
-        const report = await repairRedisKey(pool, redisKey, rollbackWindowMs);
+        const report = await repairRedisKey(pool, redisKey, graceMs);
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
       }
       position = advance(position, nextCursor, replicas.length);
     }
     await savePosition(pool, position);
     if (position.pass > startedAt.pass) {
-      passComplete = true;
+      // Complete only if no replica failed a comparison on the way: its keys were then not all compared.
+      passComplete = unreachable.size === 0;
       if (options.singlePass !== false) break;
     }
   } while (!outOfTime());
 
   return {
     passComplete,
-    stoppedBecause: passComplete ? 'pass-complete' : 'time-budget',
+    stoppedBecause: passComplete ? 'pass-complete' : unreachable.size > 0 ? 'unreachable' : 'time-budget',
     startedAt,
     stoppedAt: position,
     hintsReplayed,
@@ -130,7 +137,7 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
 /** The keys of a batch whose versions differ between the replicas that answered (missing counts as different). */
 async function divergentKeys(pool: ReplicaSet, redisKeys: readonly string[], unreachable: Set<string>): Promise<string[]> {
   if (redisKeys.length === 0) return [];
-  const perReplica = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => versionsOf(client, redisKeys))));
+  const perReplica = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => entryIdsOf(client, redisKeys))));
   const answers = perReplica.flatMap((result, i) => {
     if (result.ok) return [result.value];
     unreachable.add(pool.replicas[i]!.name);

@@ -16,14 +16,13 @@ import { userKeyOf } from '../replica/storageLayout';
  *
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
  * @param redisKey the key as stored (see `storageKey`), as hints and anti-entropy hold it.
- * @param undoTtlMs how long the repair writes keep undo records (the rollback window), so that if the entry
- *   repaired belongs to a write being rolled back, the rollback can restore what repair replaced.
+ * @param graceMs the tombstone grace, for the repair writes (see `applyEntry`).
  */
-export async function repairRedisKey(pool: ReplicaSet, redisKey: string, undoTtlMs: number): Promise<KeyRepairReport> {
+export async function repairRedisKey(pool: ReplicaSet, redisKey: string, graceMs: number): Promise<KeyRepairReport> {
   const key = userKeyOf(redisKey) ?? redisKey;
   const round = await readFanOut(pool, (client) => readEntry(client, redisKey), () => false);
   const plan = planRepair(round.replies);
-  const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, undoTtlMs);
+  const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, graceMs);
   const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;
   const unreachable = round.reports.filter((r) => r.outcome === 'error' || r.outcome === 'timeout').map((r) => r.node);
   return { key, ...(newest ? { newestVersion: newest.version } : {}), repairs, unreachable };

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { APPLY_IF_NEWER_LUA, ROLLBACK_IF_CURRENT_LUA, VERSIONS_OF_LUA } from './luaScripts';
+import { APPLY_IF_NEWER_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
 export interface ReplicaAddress {
@@ -31,11 +31,11 @@ export interface ConnectionSettings {
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
   /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
-  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, undoTtlMs: string): Promise<[number, string]>;
-  /** See `ROLLBACK_IF_CURRENT_LUA`; use `rollbackEntry` from `replicaCommands`. */
-  rollbackIfCurrent(key: string, rolledBackKey: string, version: string, undoPrefix: string, rememberMs: string): Promise<number>;
-  /** See `VERSIONS_OF_LUA`; use `versionsOf` from `replicaCommands`. */
+  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, graceMs: string): Promise<[number, string]>;
+  /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
+  /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
+  clearReplayedHints(hintsKey: string, ...keysAndScores: string[]): Promise<number>;
 }
 
 /**
@@ -75,8 +75,8 @@ export function connectReplica(
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
   client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
-  client.defineCommand('rollbackIfCurrent', { numberOfKeys: 2, lua: ROLLBACK_IF_CURRENT_LUA });
   // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
+  client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });
   return client;
 }

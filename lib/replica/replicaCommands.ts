@@ -1,15 +1,17 @@
 import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './connection';
 import { isWrongTypeReply } from './failures';
-import type { RollbackReply } from '../core/results';
 import type { StoredEntry } from '../core/storedEntry';
-import { FIELDS, rolledBackKey, UNDO_PREFIX } from './storageLayout';
+import { FIELDS } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */
 export type ApplyReply =
+  /** Stored: the replica now holds this entry. */
   | { readonly kind: 'applied' }
-  | { readonly kind: 'newer'; readonly heldVersion: Version }
-  | { readonly kind: 'rolled-back' };
+  /** The replica already held this very entry (a retried or repeated write): it holds it, as if applied. */
+  | { readonly kind: 'same' }
+  /** Refused: the replica holds a newer entry, at `heldVersion`. */
+  | { readonly kind: 'newer'; readonly heldVersion: Version };
 
 /**
  * Reads one key's entry from one replica with a single `HMGET`; a plain string left by the seed coordinator is read
@@ -34,49 +36,34 @@ export async function readEntry(client: ReplicaClient, redisKey: string): Promis
 }
 
 /**
- * Applies an entry to one replica if it is newer than what the replica holds (atomically, in Lua).
+ * Applies an entry to one replica if it is newer than what the replica holds (atomically, in Lua; equal versions
+ * are ordered by their rank, see `luaScripts.ts`).
  *
- * @param undoTtlMs keep what the entry replaces for this long so the write can be rolled back; 0 for repair, which
- *   is never rolled back.
+ * @param graceMs the tombstone grace: how long after its expiry a value with a TTL is kept (reading as deleted).
  */
-export async function applyEntry(
-  client: ReplicaClient,
-  redisKey: string,
-  entry: StoredEntry,
-  undoTtlMs: number,
-): Promise<ApplyReply> {
+export async function applyEntry(client: ReplicaClient, redisKey: string, entry: StoredEntry, graceMs: number): Promise<ApplyReply> {
   const kind = entry.value === null ? 't' : 'v';
   const [applied, held] = await client.applyIfNewer(
     redisKey,
     entry.version,
     entry.value ?? '',
     entry.expiresAt === undefined ? kind : kind + String(entry.expiresAt),
-    undoTtlMs === 0 ? '0' : String(undoTtlMs),
+    String(graceMs),
   );
-  if (applied === 1) return { kind: 'applied' };
-  return held === '' ? { kind: 'rolled-back' } : { kind: 'newer', heldVersion: held };
+  if (applied === 1) return APPLIED;
+  if (applied === 2) return SAME;
+  return { kind: 'newer', heldVersion: held };
 }
 
-/**
- * Undoes the write `version` on one replica if the replica still holds it, restoring what it replaced, and makes
- * sure that version can never be applied there again.
- */
-export async function rollbackEntry(
-  client: ReplicaClient,
-  redisKey: string,
-  version: Version,
-  rememberMs: number,
-): Promise<RollbackReply> {
-  const reply = await client.rollbackIfCurrent(redisKey, rolledBackKey(redisKey), version, UNDO_PREFIX, String(rememberMs));
-  return reply === 1 ? 'restored' : reply === 0 ? 'not-held' : 'dropped';
-}
+const APPLIED: ApplyReply = { kind: 'applied' };
+const SAME: ApplyReply = { kind: 'same' };
 
 /**
- * Reads the versions one replica holds for many keys in one round trip (undefined where it holds nothing), so
- * anti-entropy can compare replicas without moving values.
+ * Reads what identifies the entry one replica holds for many keys (`version:rank`, undefined where it holds
+ * nothing) in one round trip, so anti-entropy can compare replicas, ties included, without moving values.
  */
-export async function versionsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(Version | undefined)[]> {
+export async function entryIdsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(string | undefined)[]> {
   if (redisKeys.length === 0) return [];
-  const versions = await client.versionsOf(redisKeys.length, ...redisKeys);
-  return versions.map((version) => (version === '' ? undefined : version));
+  const ids = await client.versionsOf(redisKeys.length, ...redisKeys);
+  return ids.map((id) => (id === '' ? undefined : id));
 }

@@ -17,7 +17,9 @@ import type { WriteResult } from '../core/results';
  * reports 2 acknowledgements, the third arriving microseconds later (it shows as `pending` in the answer's outcomes
  * and as `applied` in `settled`). Waiting for the rest of that round of I/O would report 3 but cost ~30 µs a write.
  *
- * @throws {QuorumNotReachedError} when fewer than `quorum` replicas can acknowledge.
+ * A replica that holds a newer version refuses (`newer`) and does not count: the caller re-issues the write above it.
+ *
+ * @throws {WriteQuorumMissed} (a {@link QuorumNotReachedError}) when fewer than `quorum` replicas can acknowledge.
  */
 export function writeQuorum<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
@@ -38,12 +40,13 @@ export function writeQuorum<Client = ReplicaClient>(
       decided = true;
       const snapshot = reports.slice();
       if (acknowledged >= quorum) {
-        resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled });
+        resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled, attempts: 1 });
       } else {
-        reject(new QuorumNotReachedError(version, acknowledged, quorum, snapshot, [], failures.slice()));
+        reject(new WriteQuorumMissed(version, acknowledged, quorum, snapshot, failures.slice(), settledWithFailures));
       }
     };
 
+    const settledWithFailures = (): Promise<SettledWrite> => settled.then((reports) => ({ reports, failures: failures.slice() }));
     const settled = Promise.all(
       replicas.map(async (replica, index) => {
         const result = await pool.call(replica, apply);
@@ -64,10 +67,34 @@ function toReport(node: string, version: Version, result: ReplicaCallResult<Appl
   const reply = result.value;
   switch (reply.kind) {
     case 'applied':
+    case 'same':
       return { node, outcome: 'applied', ms: result.ms, version };
     case 'newer':
       return { node, outcome: 'newer', ms: result.ms, version: reply.heldVersion };
-    case 'rolled-back':
-      return { node, outcome: 'error', ms: result.ms, error: 'this version was rolled back' };
+  }
+}
+
+/** Every replica's final outcome of one write attempt, and why those that failed did. */
+export interface SettledWrite {
+  readonly reports: readonly ReplicaReport[];
+  readonly failures: readonly (ReplicaFailureKind | undefined)[];
+}
+
+/**
+ * The {@link QuorumNotReachedError} of one write attempt, with a way to wait for the replicas still pending when it
+ * was decided: the coordinator needs their final outcomes to know whether the write may still land (and to re-issue
+ * it above a newer version a late reply reports).
+ */
+export class WriteQuorumMissed extends QuorumNotReachedError {
+  constructor(
+    version: Version,
+    acknowledged: number,
+    required: number,
+    replicas: readonly ReplicaReport[],
+    failures: readonly (ReplicaFailureKind | undefined)[],
+    /** Resolves once every replica has answered or timed out (within the node timeout); never rejects. */
+    readonly settled: () => Promise<SettledWrite>,
+  ) {
+    super(version, acknowledged, required, replicas, false, failures);
   }
 }

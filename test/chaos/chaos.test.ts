@@ -201,7 +201,7 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
       const history = workload.recorder.history();
       const result = checkHistory(history, { ttlSlackMs: TTL_SLACK_MS, maxStatesPerKey: 2_000_000 });
       const failing = result.keys.find((key) => key.verdict !== 'linearizable');
-      const picture = failing === undefined ? '' : await writeHistoryPicture(failing, { name: `chaos-${index}` });
+      const picture = failing === undefined ? '' : writeHistoryPicture(failing, { fileName: `chaos-${index}-${failing.key}.html` });
       if (failing !== undefined) console.log(`${describeCheck(result)}\npicture of ${failing.key}: ${picture}`);
       summaries.push({
         fault: fault.name,

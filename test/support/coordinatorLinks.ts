@@ -46,15 +46,20 @@ export class CoordinatorLinks {
       throw failure.reason;
     }
     const proxiedUrls = targets.map((target, i) => {
-      // Same scheme, credentials and database as the replica's URL; only the address changes.
+      // Same scheme, credentials and database as the replica's URL; only the address changes. The replica keeps its
+      // own name (`#host:port`), so hints recorded through one coordinator's proxies are found by every other one.
       const proxied = new URL(target.href);
       proxied.host = `${proxies[i]!.host}:${proxies[i]!.port}`;
+      proxied.hash = `${target.hostname}:${target.port === '' ? '6379' : target.port}`;
       return proxied.href;
     });
     return new CoordinatorLinks(proxies, proxiedUrls);
   }
 
-  /** The value for the coordinator's `REDIS_NODES`: the proxies' URLs, in the order of the replicas. */
+  /**
+   * The value for the coordinator's `REDIS_NODES`: the proxies' URLs, in the order of the replicas, each naming its
+   * replica by the replica's own `host:port` (`#…`).
+   */
   get redisNodes(): string {
     return this.proxiedUrls.join(',');
   }

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { Coordinator, type HybridLogicalClock, loadConfig, ReplicaPool } from '../../lib';
+import { Coordinator, type HybridLogicalClock, loadConfig, type RepairDispatcher, ReplicaPool } from '../../lib';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { flushAll } from './redisCluster';
 
@@ -7,14 +7,24 @@ import { flushAll } from './redisCluster';
 export const TEST_NODE_TIMEOUT_MS = 200;
 
 /**
+ * A coordinator configured from `env` (with the tests' node timeout unless `env` sets one), as one Lambda container
+ * would be; close it when done. For a clock with a skew, pass `clock`; for a repair function, `dispatcher`.
+ */
+export function createCoordinator(env: Record<string, string>, clock?: HybridLogicalClock, dispatcher?: RepairDispatcher): Coordinator {
+  const config = loadConfig({ NODE_TIMEOUT_MS: String(TEST_NODE_TIMEOUT_MS), ...env });
+  return new Coordinator(config, new ReplicaPool(config), clock, dispatcher);
+}
+
+/**
  * Gives each test fresh coordinators on the file's cluster (as separate Lambda containers would be), and after each
  * test closes them and puts the cluster back: paused nodes resumed, killed nodes restarted, data flushed.
  *
- * @returns `newCoordinator(env?, clock?)`: `env` overrides settings such as `READ_REPAIR` or `ROLLBACK`.
+ * @returns `newCoordinator(env?, clock?, dispatcher?)`: `env` overrides settings such as `READ_REPAIR` or
+ *   `REDIS_NODES` (e.g. a coordinator's own proxies), `clock` gives it a skewed clock.
  */
 export function useCoordinators(
   cluster: () => LocalRedisCluster,
-): (env?: Record<string, string>, clock?: HybridLogicalClock) => Coordinator {
+): (env?: Record<string, string>, clock?: HybridLogicalClock, dispatcher?: RepairDispatcher) => Coordinator {
   const opened: Coordinator[] = [];
   afterEach(async () => {
     for (const node of cluster().nodes) node.resume();
@@ -22,13 +32,8 @@ export function useCoordinators(
     await Promise.all(opened.splice(0).map((coordinator) => coordinator.close()));
     await flushAll(cluster());
   });
-  return (env = {}, clock) => {
-    const config = loadConfig({
-      REDIS_NODES: cluster().redisNodes,
-      NODE_TIMEOUT_MS: String(TEST_NODE_TIMEOUT_MS),
-      ...env,
-    });
-    const coordinator = new Coordinator(config, new ReplicaPool(config), clock);
+  return (env = {}, clock, dispatcher) => {
+    const coordinator = createCoordinator({ REDIS_NODES: cluster().redisNodes, ...env }, clock, dispatcher);
     opened.push(coordinator);
     return coordinator;
   };

@@ -1,3 +1,4 @@
+import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { userKeyOf } from '../../lib/replica/storageLayout';
 import { directClient } from './redisCluster';
@@ -37,7 +38,7 @@ export function divergentKeys(perNode: readonly Map<string, string>[]): string[]
 }
 
 /**
- * Every user key each node holds, as `version|kind|value|expiresAt` (`seed|…` for a plain string left by the seed),
+ * Every user key each node holds, as `version|kind|value|expiresAt` (a plain string left by the seed at the seed version),
  * read directly from the nodes: two replicas agree on a key only if they hold the very same entry, so equal versions
  * with different values count as divergence.
  *
@@ -54,7 +55,8 @@ export async function entriesByNode(cluster: LocalRedisCluster, only?: readonly 
           const type = await client.type(key);
           if (type === 'none') continue;
           if (type !== 'hash') {
-            entries.set(key, `seed|v|${await client.get(key)}|`);
+            // A plain string left by the seed is the seed version's entry: the same as its upgraded hash form.
+            entries.set(key, `${SEED_VERSION}|v|${await client.get(key)}|`);
             continue;
           }
           const fields = await client.hgetall(key);

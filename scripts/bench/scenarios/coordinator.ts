@@ -27,8 +27,6 @@ export const QUORUM_READ = 'coordinator quorum read';
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
 /** Variant: an entry's HMGET sent to all nodes directly, to split a read's cost. */
 export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
-/** Variant: `Coordinator.set` without undo records, to show what rollback costs. */
-export const QUORUM_WRITE_NO_ROLLBACK = 'coordinator quorum write, ROLLBACK=off';
 /** Requests in flight: one (latency) and 64 (throughput). */
 export const CONCURRENCIES = [1, 64] as const;
 
@@ -42,15 +40,14 @@ export function groupName(operation: 'set' | 'get', concurrency: number): string
  * client library, same options, same concurrency), and against a bare ioredis fan-out to all three nodes (what the
  * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
  * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies). Two more
- * write variants split the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
- * without coordinator logic), and the coordinator with `ROLLBACK=off` (the cost of keeping undo records); one more
- * read variant races the coordinator's own `HMGET` of an entry over the bare fan-out.
+ * write variant splits the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
+ * without coordinator logic); one more read variant races the coordinator's own `HMGET` of an entry over the bare
+ * fan-out.
  */
 export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, cluster, work } = context;
   const config = loadConfig(coordinatorEnv(context));
   const coordinator = new Coordinator(config);
-  const noRollback = new Coordinator(loadConfig({ ...coordinatorEnv(context), ROLLBACK: 'off' }));
   // The same Lua script and arguments the coordinator sends, without any of its logic: what the protocol and the
   // servers cost on their own.
   const scripted = new ReplicaPool(config);
@@ -74,12 +71,11 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
           operation: (i) => {
             const entry = { version: clock.next(), value: work.value };
             return quorumOf(scripted.replicas.map((replica) => replica.client), 2, (client) =>
-              applyEntry(client as ReplicaClient, `script-${work.key(i)}`, entry, config.rollbackWindowMs),
+              applyEntry(client as ReplicaClient, `script-${work.key(i)}`, entry, config.tombstoneGraceMs),
             );
           },
         },
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
-        { name: QUORUM_WRITE_NO_ROLLBACK, operation: (i) => noRollback.set(work.key(i), work.value) },
       ];
       context.log(`coordinator: set at ${concurrency} in flight`);
       rows.push(...rowsFrom('coordinator', groupName('set', concurrency), await compareInterleaved(writes, options), RAW));
@@ -102,7 +98,6 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
     return { rows };
   } finally {
     await coordinator.close();
-    await noRollback.close();
     await scripted.close();
     raw.disconnect();
     for (const client of fanOut) client.disconnect();
