@@ -46,7 +46,7 @@ export interface ReadOptions {
 }
 
 /** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
-const MAX_WRITE_ATTEMPTS = 3;
+const MAX_WRITE_ATTEMPTS = 5;
 
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
