@@ -1,3 +1,4 @@
+import { compareEntries } from '../../lib/core/storedEntry';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type { ReplicaClient, StoredEntry, Version } from '../../lib';
 import type { ReplicaFailureKind } from '../../lib/core/replicaOutcome';
@@ -81,15 +82,19 @@ export class FakeReplica implements ReplicaHandle {
     },
     applyIfNewer: async (redisKey: string, version: Version, value: string, kindAndExpiry: string): Promise<[number, string]> => {
       this.commands.push('applyIfNewer');
-      const held = this.entries.get(redisKey);
-      if (held !== undefined && held.version >= version) return [0, held.version];
+      const held = this.entries.get(redisKey) ?? null;
       const expiresAt = kindAndExpiry.slice(1);
-      this.entries.set(redisKey, {
+      const entry: StoredEntry = {
         version,
         value: kindAndExpiry.startsWith('t') ? null : value,
         ...(expiresAt === '' ? {} : { expiresAt: Number(expiresAt) }),
-      });
-      return [1, held?.version ?? ''];
+      };
+      // The script's contract: 1 applied, 2 already held this very entry, 0 holds a newer one (ties by rank).
+      const order = compareEntries(entry, held);
+      if (order === 0) return [2, version];
+      if (order < 0) return [0, held!.version];
+      this.entries.set(redisKey, entry);
+      return [1, ''];
     },
   };
 }

@@ -1,30 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { ReadQuorumNotReachedError, type ReplicaClient } from '../../../lib';
+import { ReadQuorumNotReachedError, type ReplicaClient, type StoredEntry } from '../../../lib';
 import { quorumRead } from '../../../lib/read/quorumRead';
-import { readEntry } from '../../../lib/replica/replicaCommands';
+import { applyEntry, readEntry } from '../../../lib/replica/replicaCommands';
 import { advance, FakeReplicaSet, useFakeReplicaTime, valueAt, versionAt, watch } from '../../support/fakeReplicaSet';
 
 useFakeReplicaTime();
 
 const read = (client: ReplicaClient) => readEntry(client, 'k');
+const writeBack = (client: ReplicaClient, entry: StoredEntry) => applyEntry(client, 'k', entry, 0);
+/** Quorum reads of a trio: `required` replies, a write quorum of 2. */
+const settings = (required: number) => ({ required, writeQuorum: 2, read, writeBack });
 
 describe('Function: quorumRead', () => {
-  it('answers once the required replicas have replied, with the newest entry among them', async () => {
+  it('answers at once when the required replies agree: a write quorum holds the entry', async () => {
     // Prepare
     const replicas = new FakeReplicaSet();
-    replicas.replica(0).holds('k', valueAt(1, 'old')).always({ afterMs: 3 });
+    replicas.replica(0).holds('k', valueAt(2, 'new')).always({ afterMs: 3 });
     replicas.replica(1).holds('k', valueAt(2, 'new')).always({ afterMs: 7 });
     replicas.replica(2).holds('k', valueAt(9, 'newest, but slow')).always({ afterMs: 80 });
 
     // Act
-    const answer = watch(quorumRead(replicas, 2, read));
+    const answer = watch(quorumRead(replicas, settings(2)));
     await advance(80);
 
     // Assess
     expect(answer.at).toBe(7);
     expect(answer.result?.entry?.value).toBe('new');
-    expect(answer.result?.answeredBy).toBe('b');
+    expect(answer.result?.writeBacks).toEqual([]);
     expect(answer.result?.round.reports.map((r) => r.outcome)).toEqual(['found', 'found', 'pending']);
+  });
+
+  it('writes the newest entry back to a lagging reply before answering, so a write quorum holds what it returns', async () => {
+    // Prepare: a and b disagree; c (slow) is not waited for.
+    const replicas = new FakeReplicaSet();
+    replicas.replica(0).holds('k', valueAt(1, 'old')).always({ afterMs: 3 });
+    replicas.replica(1).holds('k', valueAt(2, 'new')).always({ afterMs: 7 });
+    replicas.replica(2).holds('k', valueAt(1, 'old')).always({ afterMs: 80 });
+
+    // Act
+    const answer = watch(quorumRead(replicas, settings(2)));
+    await advance(80);
+
+    // Assess: one more round trip (to a, 3 ms), then the answer; a now holds the entry answered.
+    expect(answer.at).toBe(10);
+    expect(answer.result?.entry?.value).toBe('new');
+    expect(answer.result?.answeredBy).toBe('b');
+    expect(answer.result?.writeBacks.map((r) => [r.node, r.outcome])).toEqual([['a', 'repaired']]);
+    expect(replicas.replica(0).entry('k')).toEqual(valueAt(2, 'new'));
+  });
+
+  it('reads again when the write-back meets a newer entry (a write racing the read), and answers that one', async () => {
+    // Prepare: a's reply is old, but by the write-back it holds a newer entry.
+    const replicas = new FakeReplicaSet();
+    replicas.replica(0).holds('k', valueAt(1, 'old')).always({ afterMs: 3 });
+    replicas.replica(1).holds('k', valueAt(2, 'new')).always({ afterMs: 7 });
+    replicas.replica(2).holds('k', valueAt(3, 'newer')).always({ afterMs: 80 });
+
+    // Act
+    const answer = watch(quorumRead(replicas, settings(2)));
+    await advance(8);
+    replicas.replica(0).holds('k', valueAt(3, 'newer'));
+    await advance(200);
+
+    // Assess
+    expect(answer.result?.entry?.value).toBe('newer');
   });
 
   it('counts a replica that holds nothing as a reply, and a tombstone as the newest entry when it is', async () => {
@@ -35,13 +74,15 @@ describe('Function: quorumRead', () => {
     replicas.replica(2).holds('k', valueAt(4)).always({ afterMs: 50 });
 
     // Act
-    const answer = watch(quorumRead(replicas, 2, read));
-    await advance(2);
+    const answer = watch(quorumRead(replicas, settings(2)));
+    await advance(2 + 1);
 
     // Assess
     expect(answer.result?.entry).toEqual({ value: null, version: versionAt(5) });
     expect(answer.result?.round.reports.map((r) => r.outcome)).toEqual(['missing', 'found', 'pending']);
     expect(answer.result?.round.reports[1]?.deleted).toBe(true);
+    // The tombstone is written back to the replica that held nothing before the answer.
+    expect(replicas.replica(0).entry('k')).toEqual({ value: null, version: versionAt(5) });
   });
 
   it('fails fast, as soon as too many replicas have failed for the quorum to be reachable', async () => {
@@ -52,7 +93,7 @@ describe('Function: quorumRead', () => {
     replicas.replica(2).holds('k', valueAt(1)).always({ afterMs: 100 });
 
     // Act
-    const answer = watch(quorumRead(replicas, 2, read));
+    const answer = watch(quorumRead(replicas, settings(2)));
     await advance(4);
 
     // Assess
@@ -71,14 +112,15 @@ describe('Function: quorumRead', () => {
     replicas.replica(2).holds('k', valueAt(3, 'slowest')).always({ afterMs: 45 });
 
     // Act
-    const answer = watch(quorumRead(replicas, 3, read));
+    const answer = watch(quorumRead(replicas, settings(3)));
     await advance(44);
     const early = answer.settled;
-    await advance(1);
+    await advance(1 + 2);
 
-    // Assess
+    // Assess: then it writes the newest entry back to the two that lag (1 and 2 ms) before answering.
     expect(early).toBe(false);
     expect(answer.result?.entry?.value).toBe('slowest');
+    expect(answer.at).toBe(47);
   });
 
   it('fails at level all on the first failure', async () => {
@@ -89,7 +131,7 @@ describe('Function: quorumRead', () => {
     replicas.replica(2).holds('k', valueAt(1)).always({ afterMs: 60 });
 
     // Act
-    const answer = watch(quorumRead(replicas, 3, read));
+    const answer = watch(quorumRead(replicas, settings(3)));
     await advance(10);
 
     // Assess

@@ -66,8 +66,8 @@ describe('Class: ReadRepair', () => {
     return replicas;
   }
 
-  function settings(replicas: FakeReplicaSet, mode: ReadRepairMode, handOff?: (key: string) => Promise<boolean>): ReadRepairSettings {
-    return { mode, pool: replicas, undoTtlMs: 0, ...(handOff === undefined ? {} : { handOff }) };
+  function settings(replicas: FakeReplicaSet, mode: ReadRepairMode): ReadRepairSettings {
+    return { mode, pool: replicas, graceMs: 0 };
   }
 
   /** One read through raceRead with read repair, as the coordinator does it. */
@@ -80,7 +80,7 @@ describe('Class: ReadRepair', () => {
     it('mode off: reports the replica found behind and writes nothing', async () => {
       // Prepare
       const replicas = emptyFirst([1, 2, 3]);
-      const readRepair = new ReadRepair(settings(replicas, 'off'), 'k', 'k');
+      const readRepair = new ReadRepair(settings(replicas, 'off'), 'k');
 
       // Act
       const answer = watch(readWithRepair(readRepair, replicas));
@@ -96,7 +96,7 @@ describe('Class: ReadRepair', () => {
       // Prepare
       const replicas = staleThird([5, 5, 5]);
       replicas.replica(2).then({ afterMs: 5 }, { afterMs: 20 });
-      const readRepair = new ReadRepair(settings(replicas, 'blocking'), 'k', 'k');
+      const readRepair = new ReadRepair(settings(replicas, 'blocking'), 'k');
 
       // Act
       const answer = watch(readWithRepair(readRepair, replicas));
@@ -112,98 +112,56 @@ describe('Class: ReadRepair', () => {
       expect(replicas.replica(2).entry('k')).toEqual(valueAt(2, 'new'));
     });
 
-    it('mode async: hands the key to the repair function and answers without writing', async () => {
+    it('mode async: answers at once and repairs right after, in-process, over the same connections', async () => {
       // Prepare
       const replicas = emptyFirst([1, 2, 3]);
-      const handedOff: string[] = [];
-      const readRepair = new ReadRepair(
-        settings(replicas, 'async', async (key) => handedOff.push(key) > 0),
-        'user key',
-        'k',
-      );
+      const readRepair = new ReadRepair(settings(replicas, 'async'), 'k');
 
       // Act
       const answer = watch(readWithRepair(readRepair, replicas));
       await advance(2);
+      const heldAtAnswer = replicas.replica(0).entry('k');
+      await advance(1);
 
       // Assess
       expect(answer.at).toBe(2);
-      expect(answer.result?.repair.repair).toBe('dispatched');
-      expect(handedOff).toEqual(['user key']);
-      expect(replicas.replica(0).commands).toEqual(['hmget']);
-    });
-
-    it('mode async: repairs in-process when the repair function could not take the key', async () => {
-      // Prepare
-      const replicas = emptyFirst([1, 2, 3]);
-      const readRepair = new ReadRepair(settings(replicas, 'async', async () => false), 'k', 'k');
-
-      // Act
-      const answer = watch(readWithRepair(readRepair, replicas));
-      await advance(2 + 1);
-
-      // Assess
-      expect(answer.result?.repair.repair).toBe('repaired');
-      expect(replicas.replica(0).entry('k')).toEqual(valueAt(2, 'new'));
-    });
-
-    it('mode async without a repair function repairs in-process before answering', async () => {
-      // Prepare
-      const replicas = emptyFirst([1, 2, 3]);
-      const readRepair = new ReadRepair(settings(replicas, 'async'), 'k', 'k');
-
-      // Act
-      const answer = watch(readWithRepair(readRepair, replicas));
-      await advance(2 + 1);
-
-      // Assess
-      expect(answer.at).toBe(3);
-      expect(answer.result?.repair.repair).toBe('repaired');
+      expect(answer.result?.repair.repair).toBe('scheduled');
+      expect(heldAtAnswer).toBeNull();
       expect(replicas.replica(0).entry('k')).toEqual(valueAt(2, 'new'));
     });
   });
 
   describe('after the answer (mode async)', () => {
-    it('hands off a replica that a reply after the answer shows behind, once every replica has replied', async () => {
+    it('repairs a replica that a reply after the answer shows behind, once every replica has replied', async () => {
       // Prepare
       const replicas = staleThird([1, 2, 40]);
-      const handedOff: number[] = [];
-      const readRepair = new ReadRepair(
-        settings(replicas, 'async', async () => handedOff.push(Date.now()) > 0),
-        'k',
-        'k',
-      );
+      const readRepair = new ReadRepair(settings(replicas, 'async'), 'k');
 
       // Act
       const answer = watch(readWithRepair(readRepair, replicas));
       await advance(2);
-      const atAnswer = [...handedOff];
-      await advance(40 + IMMEDIATE_MS);
+      const heldAtAnswer = replicas.replica(2).entry('k');
+      await advance(40 + IMMEDIATE_MS + 40);
 
       // Assess
       expect(answer.at).toBe(1);
       expect(answer.result?.repair.repair).toBe('none');
-      expect(atAnswer).toEqual([]);
-      expect(handedOff).toEqual([40 + IMMEDIATE_MS]);
+      expect(heldAtAnswer).toEqual(valueAt(1, 'old'));
+      expect(replicas.replica(2).entry('k')).toEqual(valueAt(2, 'new'));
     });
 
-    it('does not hand the key off twice when the answer already found the replica behind', async () => {
+    it('does not repair twice when the answer already found the replica behind', async () => {
       // Prepare
       const replicas = emptyFirst([1, 2, 30]);
-      const handedOff: string[] = [];
-      const readRepair = new ReadRepair(
-        settings(replicas, 'async', async (key) => handedOff.push(key) > 0),
-        'k',
-        'k',
-      );
+      const readRepair = new ReadRepair(settings(replicas, 'async'), 'k');
 
       // Act
       const answer = watch(readWithRepair(readRepair, replicas));
-      await advance(30 + IMMEDIATE_MS);
+      await advance(30 + IMMEDIATE_MS + 10);
 
-      // Assess
-      expect(answer.result?.repair.repair).toBe('dispatched');
-      expect(handedOff).toEqual(['k']);
+      // Assess: one repair write to the replica that held nothing, none more after the late replies.
+      expect(answer.result?.repair.repair).toBe('scheduled');
+      expect(replicas.replica(0).commands.filter((command) => command === 'applyIfNewer')).toHaveLength(1);
     });
   });
 });

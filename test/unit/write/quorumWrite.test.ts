@@ -32,7 +32,7 @@ describe('Function: writeQuorum', () => {
     expect(replicas.replica(2).entry('k')).toEqual(entry);
   });
 
-  it('counts a replica that already holds a newer version as an acknowledgement (it keeps the newer one)', async () => {
+  it('does not count a replica that holds a newer version: it refused the write and reports that version', async () => {
     // Prepare
     const replicas = new FakeReplicaSet();
     replicas.replica(0).holds('k', valueAt(20, 'newer')).always({ afterMs: 1 });
@@ -41,11 +41,13 @@ describe('Function: writeQuorum', () => {
 
     // Act
     const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
-    await advance(2);
+    await advance(30);
 
-    // Assess
-    expect(answer.result?.acknowledged).toBe(2);
-    expect(answer.result?.replicas[0]).toEqual({ node: 'a', outcome: 'newer', ms: 1, version: versionAt(20) });
+    // Assess: short of the quorum, with the newer version for the coordinator to go above.
+    expect(answer.error).toBeInstanceOf(QuorumNotReachedError);
+    const error = answer.error as QuorumNotReachedError;
+    expect(error.acknowledged).toBe(1);
+    expect(error.replicas[0]).toEqual({ node: 'a', outcome: 'newer', ms: 1, version: versionAt(20) });
     expect(replicas.replica(0).entry('k')?.value).toBe('newer');
   });
 
