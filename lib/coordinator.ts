@@ -85,7 +85,12 @@ export class Coordinator {
     // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
     // in the background, from the hints the others keep: no waiting for anti-entropy.
     pool.onReconnect(async (replica) => {
-      void this.replayHints(replica.name).catch(() => undefined);
+      void this.replayHints(replica.name).then(
+        (report) => {
+          if (report.keys > 0) logger.info('hints replayed on reconnect', { ...report });
+        },
+        () => undefined,
+      );
     });
   }
 

@@ -56,15 +56,20 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
         recovering: false,
         failuresSinceSuccess: 0,
       };
-      let connectedBefore = false;
+      // A replica is "back" when its connection becomes ready after having been down: after a disconnect, or on the
+      // first connect of a container that started while it was down (its first attempts failed).
+      let wasDown = false;
+      replica.client.on('close', () => {
+        wasDown = true;
+      });
       replica.client.on('ready', () => {
-        if (connectedBefore) {
-          // The replica is back (it restarted, or the network healed): trust it again once it has caught up.
+        if (wasDown) {
+          // The replica is back (it restarted, or the network healed): trust it again, and let it catch up.
           replica.breaker = newBreaker(breakerSettings);
           replica.failuresSinceSuccess = 0;
           void this.recover(replica);
         }
-        connectedBefore = true;
+        wasDown = false;
       });
       return replica;
     });
@@ -87,10 +92,11 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
 
   /**
    * Registers the catch-up to run when a replica's connection comes back (the replica restarted or the network
-   * healed): until it has run, requests skip the replica.
+   * healed); requests skip the replica until the handler's promise settles (the coordinator's returns at once and
+   * replays the replica's hints in the background).
    *
-   * Why: a replica that crashed may come back holding a write that was rolled back everywhere else while it was
-   * down; the catch-up undoes such writes before any read can see them.
+   * Why: a replica that was away missed writes; the coordinator that sees it come back is the first to know, so it
+   * replays the hints the other replicas keep for it, without waiting for anti-entropy.
    */
   onReconnect(handler: ReconnectHandler): void {
     this.reconnectHandler = handler;

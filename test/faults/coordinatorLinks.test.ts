@@ -26,13 +26,13 @@ describe('Class: CoordinatorLinks', () => {
   }
 
   describe('Method: open', () => {
-    it('gives REDIS_NODES with one proxy per replica, in the order of the replicas', async () => {
+    it('gives REDIS_NODES with one proxy per replica, in the order of the replicas, each named as its replica', async () => {
       // Act
       const links = await openLinks();
 
-      // Assess
+      // Assess: the name after # is the replica's own address, the same for every coordinator's links.
       const urls = links.redisNodes.split(',');
-      expect(urls).toEqual(links.proxies.map((proxy) => `redis://127.0.0.1:${proxy.port}`));
+      expect(urls).toEqual(links.proxies.map((proxy, i) => `redis://127.0.0.1:${proxy.port}#127.0.0.1:${cluster().nodes[i]!.port}`));
       expect(links.proxies.map((proxy) => proxy.targetPort)).toEqual(cluster().nodes.map((node) => node.port));
     });
   });

@@ -71,23 +71,40 @@ describe('Class: Coordinator', () => {
   });
 
   describe('Versioning', () => {
-    it('never lets an older (delayed) write overwrite a newer one', async () => {
-      // Prepare: a coordinator whose clock lags by a minute stands in for a write that was delayed in transit.
+    it('never lets a delayed copy of an older write overwrite a newer one', async () => {
+      // Prepare: the older write's command, arriving late at every replica (as a retry or a slow network would).
       const current = newCoordinator();
-      const delayed = newCoordinator({}, new HybridLogicalClock(42, () => Date.now() - 60_000));
+      const older = { version: new HybridLogicalClock(42).next(), value: 'older' };
       const newer = await current.set('balance', 'newer');
       await newer.settled;
+      const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
 
       // Act
-      const older = await delayed.set('balance', 'older');
-      const outcomes = await older.settled;
+      const replies = await Promise.all(pool.replicas.map((replica) => applyEntry(replica.client, 'balance', older, 0)));
 
       // Assess
-      expect(outcomes.map((replica) => replica.outcome)).toEqual(['newer', 'newer', 'newer']);
-      expect(outcomes.every((replica) => replica.version === newer.version)).toBe(true);
+      expect(replies).toEqual(Array(3).fill({ kind: 'newer', heldVersion: newer.version }));
       for (const node of cluster().nodes) {
         expect(await storedOnNode(node, 'balance')).toEqual({ value: 'newer', version: newer.version });
       }
+      await pool.close();
+    });
+
+    it('orders a later write from a container whose clock lags after what is there, by re-issuing it above', async () => {
+      // Prepare: a container whose clock lags by a minute.
+      const current = newCoordinator();
+      const lagging = newCoordinator({}, new HybridLogicalClock(42, () => Date.now() - 60_000));
+      const first = await current.set('balance', 'first');
+      await first.settled;
+
+      // Act
+      const later = await lagging.set('balance', 'later');
+      await later.settled;
+
+      // Assess: refused once (every replica held a newer version), then issued above it and acknowledged.
+      expect(later.attempts).toBe(2);
+      expect(later.version > first.version).toBe(true);
+      for (const node of cluster().nodes) expect((await storedOnNode(node, 'balance')).value).toBe('later');
     });
 
     it('applies the same write twice only once (a retry is harmless)', async () => {
@@ -103,7 +120,7 @@ describe('Class: Coordinator', () => {
 
       // Assess
       expect(first).toEqual({ kind: 'applied' });
-      expect(second).toEqual({ kind: 'newer', heldVersion: version });
+      expect(second).toEqual({ kind: 'same' });
       expect(await client.hgetall('retried')).toEqual({ value: 'v', version });
       client.disconnect();
       await pool.close();

@@ -75,23 +75,32 @@ describe('Deletes with tombstones, and TTL', () => {
     });
   });
 
-  it('expires a key written with a ttl at the same absolute time on every replica', async () => {
-    // Prepare
-    const coordinator = newCoordinator();
+  it('expires a key written with a ttl at the same absolute time on every replica, keeping it as a tombstone', async () => {
+    // Prepare: a one-second tombstone grace, so Redis removes the expired entry soon after.
+    const coordinator = newCoordinator({ TOMBSTONE_GRACE_S: '1' });
 
     // Act
     const written = await coordinator.set('session', 'token', { ttlSeconds: 1 });
     await written.settled;
-    const expiries = await expiryTimes('session');
+    const removals = await expiryTimes('session');
     const read = await coordinator.get('session');
-    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(expiries[0]!), { timeout: 3_000, interval: 20 });
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(read.expiresAt!), { timeout: 3_000, interval: 20 });
     const afterExpiry = await coordinator.get('session', { consistency: 'all' });
+    const keptAfterExpiry = await Promise.all(cluster().nodes.map((node) => storedOnNode(node, 'session')));
 
-    // Assess
-    expect(new Set(expiries).size).toBe(1);
-    expect(read.expiresAt).toBe(expiries[0]);
+    // Assess: the same expiry everywhere; past it the key reads as deleted while its entry (and version) stays for
+    // the grace, so nothing older can come back; then Redis removes it on every replica at the same instant.
     expect(read.value).toBe('token');
+    expect(read.expiresAt).toBe(written.expiresAt);
+    expect(new Set(removals).size).toBe(1);
+    expect(removals[0]).toBe(read.expiresAt! + 1_000);
     expect(afterExpiry.value).toBeNull();
+    expect(afterExpiry.version).toBe(written.version);
+    for (const entry of keptAfterExpiry) expect(entry.version).toBe(written.version);
+    await vi.waitFor(async () => expect(await Promise.all(cluster().nodes.map((node) => storedOnNode(node, 'session')))).toEqual([{}, {}, {}]), {
+      timeout: 3_000,
+      interval: 50,
+    });
   });
 
   it('carries the remaining TTL to a repaired replica instead of resetting it', async () => {
