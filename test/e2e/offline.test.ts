@@ -74,15 +74,22 @@ describe('End to end: serverless offline over HTTP', () => {
     await cluster().nodes[0]!.kill();
 
     try {
-      // Act
-      const written = await post('/set?trace=1', JSON.stringify({ key: 'down', value: 'still here' }));
-      const body = (await written.json()) as { success_nodes: number; nodes: { outcome: string }[] };
+      // Act: every write succeeds; once the container has noticed node 0 is gone (a write in flight when it died is
+      // still `pending` at the answer), its trace says `error`.
+      const body = await vi.waitFor(
+        async () => {
+          const written = await post('/set?trace=1', JSON.stringify({ key: 'down', value: 'still here' }));
+          expect(written.status).toBe(200);
+          const answer = (await written.json()) as { success_nodes: number; nodes: { outcome: string }[] };
+          expect(answer.nodes[0]?.outcome).toBe('error');
+          return answer;
+        },
+        { timeout: 5_000, interval: 50 },
+      );
       const read = await offline().fetch(`/get?key=down`);
 
       // Assess
-      expect(written.status).toBe(200);
       expect(body.success_nodes).toBe(2);
-      expect(body.nodes[0]?.outcome).toBe('error');
       expect(await read.json()).toMatchObject({ value: 'still here' });
     } finally {
       await cluster().nodes[0]!.start();
