@@ -144,6 +144,17 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
       heal: async () => links(1).healAll(),
     },
     {
+      name: 'kill two nodes for 1 s (no quorum: writes fail, may still take effect)',
+      quorumStaysReachable: false,
+      holdMs: 1_000,
+      inject: async () => {
+        await Promise.all([cluster().nodes[0]!.kill(), cluster().nodes[1]!.kill()]);
+      },
+      heal: async () => {
+        await Promise.all([cluster().nodes[0]!.start(), cluster().nodes[1]!.start()]);
+      },
+    },
+    {
       name: 'clock: a container 3 minutes ahead writes too',
       quorumStaysReachable: true,
       holdMs: 1_500,

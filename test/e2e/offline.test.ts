@@ -185,6 +185,8 @@ describe('End to end: serverless offline started as a user would (npx serverless
     // Prepare: node 2's data file from before the newest write, then node 2 restarted from it.
     const stale = cluster().nodes[2]!;
     expect((await call('POST', '/set', { key: 'drift', value: 'old' })).status).toBe(200);
+    // The answer comes at the quorum: wait until node 2 has it too before copying its data file.
+    await vi.waitFor(async () => expect(await storedOnNode(stale, 'drift')).toMatchObject({ value: 'old' }), { timeout: 5_000 });
     await stale.kill();
     const snapshot = await stale.snapshot();
     await stale.start();

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { closeSharedCoordinator } from '../../lib';
 import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
+import { loadOpenApi, responseChecker } from '../support/openApi';
 import { useRedisCluster } from '../support/redisCluster';
+
+const checkResponse = responseChecker(loadOpenApi());
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
@@ -179,6 +182,9 @@ describe('Handlers: set and get', () => {
       expect(parsed.status).toBe('FAIL');
       expect(parsed.success_nodes).toBeLessThanOrEqual(1);
       expect(parsed.error).toMatch(/quorum/);
+      // The survivor took it, so it may still take effect: the answer says so.
+      expect(parsed.rolled_back).toBe(false);
+      expect(checkResponse('set', 503, parsed)).toBe('');
     } finally {
       await cluster().nodes[0]!.start();
       await cluster().nodes[1]!.start();
