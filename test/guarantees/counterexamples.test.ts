@@ -258,11 +258,13 @@ describe('Guarantees: the counterexamples that once broke them', () => {
       }
     });
 
-    it('answers a failed write within about one node timeout', async () => {
-      // Prepare
-      const coordinator = newCoordinator();
+    it('answers a failed write within about one node timeout, also with a replica whose breaker is open', async () => {
+      // Prepare: node 0 hung long enough for its breaker to open (it is then skipped), then node 1 hangs too.
+      const coordinator = newCoordinator({ BREAKER_FAILURES: '2', BREAKER_HALF_OPEN_MS: '60000' });
       await coordinator.get('warm-up');
       cluster().nodes[0]!.pause();
+      for (let i = 0; i < 3; i += 1) await (await coordinator.set(`warm${i}`, 'v')).settled;
+      expect((await coordinator.set('probe', 'v')).replicas[0]!.outcome).toBe('skipped');
       cluster().nodes[1]!.pause();
 
       // Act
