@@ -2,9 +2,25 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
-import { useServerlessOffline } from '../support/serverlessOffline';
+import { useServerlessOffline, type RunningOffline } from '../support/serverlessOffline';
+import type { LocalRedisNode } from '../../scripts/localCluster';
 
 const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Writes `key` while `node` is down (so the write misses it), waits for the repair function's own log line for the
+ * hint hand-off (proof that the asynchronous invoke reached offline's Lambda endpoint), then starts `node` again.
+ */
+async function writeWhileDownAndAwaitHintHandOff(offline: RunningOffline, node: LocalRedisNode, key: string): Promise<void> {
+  await node.kill();
+  try {
+    const written = await offline.fetch('/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, value: 'v' }) });
+    expect(written.status).toBe(200);
+    await vi.waitFor(() => expect(offline.output()).toMatch(/"message":"repair".*"reason":"hints"/), { timeout: 10_000, interval: 50 });
+  } finally {
+    await node.start();
+  }
+}
 
 describe('End to end: serverless offline over HTTP', () => {
   const cluster = useRedisCluster({ count: 3 });
@@ -151,19 +167,8 @@ describe('End to end: self-healing through serverless offline', () => {
   });
 
   it('hands the hints for a replica that missed a write to the repair function with an asynchronous Lambda invoke', async () => {
-    // Prepare
-    await cluster().nodes[1]!.kill();
-
-    try {
-      // Act
-      const written = await call('POST', '/set', { key: 'hinted', value: 'v' });
-
-      // Assess: the repair function ran for the hints (its own log line), through offline's Lambda endpoint.
-      expect(written.status).toBe(200);
-      await vi.waitFor(() => expect(offline().output()).toMatch(/"message":"repair".*"reason":"hints"/), { timeout: 10_000, interval: 50 });
-    } finally {
-      await cluster().nodes[1]!.start();
-    }
+    // Act and assess: the repair function ran for the hints (its own log line), through offline's Lambda endpoint.
+    await writeWhileDownAndAwaitHintHandOff(offline(), cluster().nodes[1]!, 'hinted');
     // The coordinator that sees node 1 reconnect replays its hints; offline survived the repair function's failure.
     await vi.waitFor(async () => expect((await storedOnNode(cluster().nodes[1]!, 'hinted')).value).toBe('v'), { timeout: 5_000, interval: 50 });
     expect((await call('GET', '/health')).status).toBe(200);
@@ -216,20 +221,9 @@ describe('End to end: serverless offline started as a user would (npx serverless
   });
 
   it('reaches offline\'s own Lambda endpoint without LAMBDA_ENDPOINT: hints go to the repair function', async () => {
-    // Prepare
-    await cluster().nodes[0]!.kill();
-
-    try {
-      // Act
-      const written = await call('POST', '/set', { key: 'missed', value: 'v' });
-
-      // Assess: the repair function's own log line, for the hint hand-off (not "repair dispatch failed").
-      expect(written.status).toBe(200);
-      await vi.waitFor(() => expect(offline().output()).toMatch(/"message":"repair".*"reason":"hints"/), { timeout: 10_000, interval: 50 });
-      expect(offline().output()).not.toMatch(/repair dispatch failed/);
-    } finally {
-      await cluster().nodes[0]!.start();
-    }
+    // Act and assess: the repair function's own log line, for the hint hand-off (not "repair dispatch failed").
+    await writeWhileDownAndAwaitHintHandOff(offline(), cluster().nodes[0]!, 'missed');
+    expect(offline().output()).not.toMatch(/repair dispatch failed/);
   });
 
   it.each([
