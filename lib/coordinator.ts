@@ -57,7 +57,7 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
  * live in the layers it calls, each in its own folder of `lib/`:
  * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/quorumWrite.ts` (fan-out, quorum
- *   counting, fail-fast); on a missed quorum `write/rollback.ts`; for replicas that missed it
+ *   counting, fail-fast; a refused write is re-issued above the newer version here, in `write`); for replicas that missed it
  *   `repair/hintedHandoff.ts` and the repair dispatcher;
  * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
  *   `read/readFanOut.ts`, then `read/readRepairMode.ts` for what `READ_REPAIR` does with replicas found behind;

@@ -34,7 +34,7 @@ export { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from '.
 export type { Version } from './core/hybridLogicalClock';
 /** One replica's outcome in an operation, as traces and error responses show it. */
 export type { ReplicaOutcome, ReplicaReport } from './core/replicaOutcome';
-/** The results of writes, reads, repairs and rollbacks. */
+/** The results of writes, reads and repairs. */
 export type {
   HintReplayReport,
   KeyRepairReport,

@@ -53,9 +53,11 @@ export interface AntiEntropyOptions {
 const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
 
 /**
- * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the versions every replica
- * holds, and brings every replica to the newest version of each key that differs, tombstones included. It first
- * replays the rollbacks and hints stored for every replica.
+ * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the entries every replica
+ * holds (version and rank, so equal versions with different values count), and brings every replica to the newest
+ * entry of each key that differs, tombstones included. It first forgets the hints of replicas no longer configured and
+ * replays the hints stored for every replica. A replica that cannot be scanned or compared ends the run where it is
+ * (the next run resumes there): a pass is complete only when every replica was scanned through.
  *
  * Why: read repair only heals keys that are read, and hints can be lost; this is what refills a replica that
  * restarted empty and what makes tombstones reach every replica before they expire (so it must complete a pass
@@ -67,7 +69,7 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
  * its time budget is spent.
  *
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
- * @param rollbackWindowMs how long repair writes keep undo records and replayed rollbacks are remembered.
+ * @param graceMs the tombstone grace, for the repair writes (see `applyEntry`).
  */
 export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, graceMs: number): Promise<AntiEntropyReport> {
   const started = Date.now();

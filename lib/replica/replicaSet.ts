@@ -13,7 +13,7 @@ export type ReplicaCallResult<T> =
       readonly ok: false;
       /** The outcome a trace shows for this replica. */
       readonly outcome: 'error' | 'timeout' | 'skipped';
-      /** Why, as a typed value: what decisions (rollback, hints) look at. */
+      /** Why, as a typed value: what decisions (whether a failed write may have landed, hints) look at. */
       readonly failure: ReplicaFailureKind;
       /** A short, client-safe reason, as traces show it. */
       readonly error: string;
@@ -23,8 +23,8 @@ export type ReplicaCallResult<T> =
 /** Options of one call. */
 export interface CallOptions {
   /**
-   * Send even when the breaker is open: a rollback must follow its write onto the connection whatever the breaker
-   * says meanwhile.
+   * Send even when the breaker is open: background work (repair, hint replay, anti-entropy) must reach a replica
+   * whatever the breaker says.
    */
   readonly bypassBreaker?: boolean;
 }

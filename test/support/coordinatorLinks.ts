@@ -10,9 +10,8 @@ export type ReplicaEndpoint = string | { readonly url: string };
  * Give the coordinator {@link CoordinatorLinks.redisNodes} as its `REDIS_NODES`. Replicas are addressed by their index
  * in the list the links were opened with.
  *
- * Note: the coordinator names a replica after its `host:port`, so through links each coordinator knows a replica by
- * its own proxy's port. Records keyed by replica name (hints, rollback hints) left by one coordinator are therefore
- * not found by a coordinator that uses other links.
+ * The URLs name each replica by its own `host:port` (`#…`, see `REDIS_NODES` in the README), so every coordinator knows
+ * a replica by the same name whichever proxy it goes through, and hints recorded by one are found by the others.
  *
  * @example
  * ```ts

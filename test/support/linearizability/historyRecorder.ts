@@ -26,7 +26,7 @@ export interface PutTtl {
 export interface PendingWrite {
   /** The store acknowledged the write. */
   ok(): Operation;
-  /** The store said the write certainly never takes effect (rolled back). */
+  /** The store said the write certainly never takes effect (`rolled_back: true`). */
   failed(): Operation;
   /** No definite answer: the write may take effect at any time from its invocation on, or never. */
   unknown(): Operation;
