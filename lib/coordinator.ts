@@ -29,6 +29,7 @@ import { checkHealth, type StoreHealth } from './replica/health';
 import { applyEntry, readEntry } from './replica/replicaCommands';
 import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { storageKey } from './replica/storageLayout';
+import { StoreClock } from './replica/storeClock';
 import { writeQuorum, WriteQuorumMissed } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
@@ -69,6 +70,8 @@ export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
   private readonly lastHintDispatch = new Map<string, number>();
   private readonly readRepairSettings: ReadRepairSettings;
+  private readonly storeClock: StoreClock;
+  private readonly storeClockReady: Promise<void>;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -82,6 +85,9 @@ export class Coordinator {
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
     this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs };
+    // TTLs are judged on the replicas' clock, measured once in the background (see StoreClock).
+    this.storeClock = new StoreClock(() => clock.wallTime());
+    this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
     // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
     // in the background, from the hints the others keep: no waiting for anti-entropy.
     pool.onReconnect(async (replica) => {
@@ -101,7 +107,7 @@ export class Coordinator {
    *   still take effect.
    */
   set(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
-    const expiresAt = options.ttlSeconds === undefined ? undefined : this.clock.wallTime() + options.ttlSeconds * 1000;
+    const expiresAt = options.ttlSeconds === undefined ? undefined : this.storeClock.now() + options.ttlSeconds * 1000;
     return this.write('set', key, value, expiresAt, options.consistency);
   }
 
@@ -113,7 +119,7 @@ export class Coordinator {
    * @throws {QuorumNotReachedError} when too few replicas acknowledged (see {@link set}).
    */
   delete(key: string, options: Pick<WriteOptions, 'consistency'> = {}): Promise<WriteResult> {
-    return this.write('delete', key, null, this.clock.wallTime() + this.config.tombstoneGraceMs, options.consistency);
+    return this.write('delete', key, null, this.storeClock.now() + this.config.tombstoneGraceMs, options.consistency);
   }
 
   /**
@@ -151,7 +157,7 @@ export class Coordinator {
       writeBacks.length > 0
         ? { plan: planRepair(result.round.replies), repair: repairOutcome(writeBacks), repairs: writeBacks }
         : await readRepair.atAnswer(result.round);
-    const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.clock.wallTime());
+    const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.storeClock.now());
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
       logger.debug('read key', { key });
@@ -178,6 +184,14 @@ export class Coordinator {
    */
   replayHints(target: string): Promise<HintReplayReport> {
     return replayHints(this.pool.unguarded, target, this.config.tombstoneGraceMs);
+  }
+
+  /**
+   * Resolves once this container has measured the replicas' clock (what TTLs are judged by), or given up; requests
+   * never wait for it. For tests and scripts that start with skewed clocks.
+   */
+  whenClockCalibrated(): Promise<void> {
+    return this.storeClockReady;
   }
 
   /** Each replica's reachability and breaker state, and whether a write quorum is reachable now. */

@@ -14,7 +14,7 @@ const NODE_TIMEOUT_MS = 200;
 /** "About one node timeout", twice for a write re-issued above a newer version, plus slack for two shared cores. */
 const LATENCY_BOUND_MS = 2 * NODE_TIMEOUT_MS + 300;
 const KEYS_PER_PHASE = 16;
-/** How far TTL expiry may be judged off: the containers' clocks disagree by up to 100 ms, plus scheduling. */
+/** How far TTL expiry may be judged off: half a round trip of each container's clock measurement, plus scheduling. */
 const TTL_SLACK_MS = 150;
 
 /** One fault: how to cause it, how long it lasts, how it heals, and whether every request should still succeed. */
@@ -59,6 +59,7 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
         { REDIS_NODES: member.links.redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) },
         new HybridLogicalClock(undefined, () => Date.now() + member.skewMs),
       );
+      await member.coordinator.whenClockCalibrated();
     }
   });
 
@@ -173,8 +174,7 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
         name: member.name,
         coordinator: member.coordinator!,
         skewMs: member.skewMs,
-        // TTL expiry is judged by each container's clock: with one container minutes ahead, none writes TTLs.
-        ttlWrites: fault.extraCoordinator === undefined,
+        ttlWrites: true,
       }));
       let extra: Coordinator | undefined;
       if (fault.extraCoordinator !== undefined) {
@@ -183,8 +183,9 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
           { REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) },
           new HybridLogicalClock(undefined, () => Date.now() + skewMs),
         );
-        // It judges TTLs by a clock minutes ahead, so it writes none.
-        participants.push({ name, coordinator: extra, skewMs, ttlWrites: false });
+        // It writes TTLs too: expiry is judged on the replicas' clock, which it measures before it starts.
+        await extra.whenClockCalibrated();
+        participants.push({ name, coordinator: extra, skewMs, ttlWrites: true });
       }
       const workload = new ChaosWorkload(participants, keys);
 

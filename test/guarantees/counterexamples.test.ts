@@ -125,6 +125,30 @@ describe('Guarantees: the counterexamples that once broke them', () => {
     });
   });
 
+  describe('3b. TTLs under clocks that disagree', () => {
+    it('judges TTLs on the replicas\' clock, also in a container whose clock is minutes ahead', async () => {
+      // Prepare: one container 5 minutes ahead, one correct.
+      const ahead = newCoordinator({}, skewedClock(5 * 60_000));
+      const correct = newCoordinator();
+      await Promise.all([ahead.whenClockCalibrated(), correct.whenClockCalibrated()]);
+
+      // Act: each writes a key with a TTL; both read both.
+      const shortLived = await ahead.set('short', 'one second', { ttlSeconds: 1 });
+      const shortLivesFor = shortLived.expiresAt! - Date.now();
+      await correct.set('long', 'one minute', { ttlSeconds: 60 });
+      const aheadReadsLong = await ahead.get('long', { consistency: 'quorum' });
+      await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(shortLived.expiresAt!), { timeout: 3_000, interval: 20 });
+      const correctReadsShort = await correct.get('short', { consistency: 'quorum' });
+
+      // Assess: the expiry written by the fast container is a second from now, not five minutes; it does not see
+      // the other's minute-long TTL as long expired; and the short-lived key is gone on time for everyone.
+      expect(shortLivesFor).toBeGreaterThan(800);
+      expect(shortLivesFor).toBeLessThanOrEqual(1_050);
+      expect(aheadReadsLong.value).toBe('one minute');
+      expect(correctReadsShort.value).toBeNull();
+    });
+  });
+
   describe('4. what a failed write says', () => {
     it('answers rolled_back false for a write that may still take effect, and never deletes it later', async () => {
       // Prepare

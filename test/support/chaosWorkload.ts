@@ -5,9 +5,9 @@ import { HistoryRecorder } from './linearizability/historyRecorder';
 export interface WorkloadCoordinator {
   readonly name: string;
   readonly coordinator: Coordinator;
-  /** How far this container's clock is off (ms, positive: ahead); TTL'd writes record their expiry on that clock. */
+  /** How far this container's clock is off (ms, positive: ahead), for the record. */
   readonly skewMs: number;
-  /** Whether its clients write values with a TTL (a container whose clock is minutes off would judge them wrong). */
+  /** Whether its clients write values with a TTL. */
   readonly ttlWrites: boolean;
 }
 
@@ -96,8 +96,9 @@ export class ChaosWorkload {
     const value = `${client}#${(this.sequence += 1)}`;
     const ttlSeconds = withTtl ? this.mix.ttlSeconds : undefined;
     const started = performance.now();
-    // The expiry is what the writing container computes, on its own (skewed) clock.
-    const pending = this.recorder.invoke(client, 'put', key, value, ttlSeconds === undefined ? undefined : { expiresAt: Date.now() + member.skewMs + ttlSeconds * 1000 });
+    // The expiry the writing container computes on the replicas' clock (it measures their offset: see StoreClock),
+    // which on this machine is the test's clock, whatever the container's own clock says.
+    const pending = this.recorder.invoke(client, 'put', key, value, ttlSeconds === undefined ? undefined : { ttlMs: ttlSeconds * 1000 });
     try {
       await member.coordinator.set(key, value, { consistency: 'quorum', ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
       pending.ok();
