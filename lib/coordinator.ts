@@ -240,7 +240,9 @@ export class Coordinator {
           logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: result.replicas });
           logger.debug('write key', { key });
         }
-        if (result.replicas.some((report) => isWriteMissed(report.outcome))) void this.handOffMissed(redisKey, result.replicas);
+        // The hints are stored before answering (Redis, bounded by the node timeout), so they outlive a container
+        // frozen right after the answer; the hand-off to the repair function (an AWS call) is not waited for.
+        if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.handOffMissed(redisKey, result.replicas);
         // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
         void result.settled.then((reports) => {
           this.observe(reports);
@@ -278,16 +280,20 @@ export class Coordinator {
     const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
     const stored = await recordHints(this.pool, redisKey, missed, holders).catch(() => 0);
     logger.info('hints recorded', { missed, storedOn: stored });
-    if (this.dispatcher === undefined) return;
+    const dispatcher = this.dispatcher;
+    if (dispatcher === undefined) return;
     const now = Date.now();
     const due = missed.filter((target) => now - (this.lastHintDispatch.get(target) ?? 0) >= HINT_DISPATCH_INTERVAL_MS);
     if (due.length === 0) return;
     for (const target of due) this.lastHintDispatch.set(target, now);
-    if (await this.dispatcher.dispatch({ hintsFor: due, reason: 'hints' })) return;
-    // Replayed here instead, in the background: a replica that is still down answers at once (or within the node
-    // timeout) and keeps its hints for the next attempt.
-    logger.warn('hint hand-off failed; replaying in-process', { hintsFor: due });
-    for (const target of due) void this.replayHints(target).catch(() => undefined);
+    // Not awaited: no request waits on an AWS API.
+    void dispatcher.dispatch({ hintsFor: due, reason: 'hints' }).then((handed) => {
+      if (handed) return;
+      // Replayed here instead, in the background: a replica that is still down answers at once (or within the node
+      // timeout) and keeps its hints for the next attempt.
+      logger.warn('hint hand-off failed; replaying in-process', { hintsFor: due });
+      for (const target of due) void this.replayHints(target).catch(() => undefined);
+    });
   }
 
   /** Keeps the clock ahead of every version seen on a replica. */
