@@ -3,12 +3,14 @@ import type { ReplicaSet } from './replicaSet';
 
 /** How long to wait before trying again when no replica answered `TIME`. */
 const RETRY_MS = 1_000;
+/** Round trips per measurement; the shortest is used. */
+const SAMPLES = 3;
 /** Attempts before giving up (the offset then stays 0: the container's own clock). */
 const MAX_ATTEMPTS = 30;
 
 /**
  * The replicas' clock as this container sees it: its own wall clock plus an offset measured once against a replica's
- * `TIME`, halfway through the round trip (Cristian's algorithm).
+ * `TIME`, halfway through the shortest of a few round trips (Cristian's algorithm).
  *
  * Why: TTLs are absolute instants that every container must judge alike. Computed from each container's own clock,
  * a container whose clock ran minutes ahead would write keys that live minutes too long and read keys as expired
@@ -42,12 +44,22 @@ export class StoreClock {
   async calibrate(pool: ReplicaSet<ReplicaClient>): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.measured; attempt += 1) {
       for (const replica of pool.replicas) {
-        const before = this.wallClock();
-        const reply = await pool.call(replica, (client) => client.time());
-        const after = this.wallClock();
-        if (!reply.ok) continue;
-        const [seconds, micros] = reply.value;
-        this.offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((before + after) / 2);
+        const samples: { offsetMs: number; roundTripMs: number }[] = [];
+        // Several samples, keeping the one with the shortest round trip: the first may include connecting, which
+        // makes the round trip lopsided and the estimate off by half of it.
+        for (let i = 0; i < SAMPLES; i += 1) {
+          const before = this.wallClock();
+          const reply = await pool.call(replica, (client) => client.time());
+          const after = this.wallClock();
+          if (!reply.ok) break;
+          const [seconds, micros] = reply.value;
+          const replicaMs = Number(seconds) * 1000 + Number(micros) / 1000;
+          samples.push({ offsetMs: replicaMs - (before + after) / 2, roundTripMs: after - before });
+        }
+        if (samples.length < SAMPLES) continue;
+        const best = samples.reduce((a, b) => (b.roundTripMs < a.roundTripMs ? b : a));
+        // Within what a round trip can tell apart, the clocks agree: keep the container's own.
+        this.offsetMs = Math.abs(best.offsetMs) <= best.roundTripMs / 2 + 1 ? 0 : Math.round(best.offsetMs);
         this.measured = true;
         return;
       }
