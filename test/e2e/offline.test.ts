@@ -12,6 +12,16 @@ const ROOT = join(__dirname, '..', '..');
  * hint hand-off (proof that the asynchronous invoke reached offline's Lambda endpoint), then starts `node` again.
  */
 async function writeWhileDownAndAwaitHintHandOff(offline: RunningOffline, node: LocalRedisNode, key: string): Promise<void> {
+  // First, the set function's container must be connected to every replica again (after earlier faults), so that the
+  // one killed here is the only one missing.
+  await vi.waitFor(
+    async () => {
+      const probe = await offline.fetch('/set?trace=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'probe', value: 'p' }) });
+      const body = (await probe.json()) as { nodes?: { outcome: string }[] };
+      expect(body.nodes?.every((n) => n.outcome === 'applied' || n.outcome === 'pending')).toBe(true);
+    },
+    { timeout: 10_000, interval: 100 },
+  );
   await node.kill();
   try {
     const written = await offline.fetch('/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, value: 'v' }) });

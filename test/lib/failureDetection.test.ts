@@ -34,6 +34,8 @@ describe('Failure detection: a circuit breaker per replica', () => {
     // timeout. The pause is in force once its reply arrives (unlike a DEBUG SLEEP sent on another connection, which
     // may or may not have started when the write arrives); a PING sent after it answers once the node serves again.
     const coordinator = newCoordinator({ BREAKER_FAILURES: '3', BREAKER_HALF_OPEN_MS: '60000' });
+    // Connected first: a command still queued while its connection is being made is not yet timed.
+    await (await coordinator.set('warm-up', 'v')).settled;
     const pauser = directClient(cluster().nodes[0]!);
     const writeWhileNode0Sleeps = async (): Promise<string> => {
       await pauser.call('CLIENT', 'PAUSE', '300', 'ALL');
