@@ -292,6 +292,27 @@ describe('End to end: serverless invoke local', () => {
     expect((await storedOnNode(cluster().nodes[2]!, 'lonely')).value).toBe('v');
   });
 
+  it('fails the repair function while a replica whose hints it replays is down, so that Lambda retries it', async () => {
+    // Prepare
+    const down = `127.0.0.1:${cluster().nodes[1]!.port}`;
+    await cluster().nodes[1]!.kill();
+
+    try {
+      // Act
+      const result = spawnSync(
+        join(ROOT, 'node_modules', '.bin', 'serverless'),
+        ['invoke', 'local', '-f', 'repair', '--data', JSON.stringify({ hintsFor: [down], reason: 'hints' })],
+        { cwd: ROOT, env: { ...process.env, REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: '200' }, timeout: 90_000, encoding: 'utf8' },
+      );
+
+      // Assess
+      expect(result.status).not.toBe(0);
+      expect(`${result.stdout}${result.stderr}`).toMatch(new RegExp(`repair incomplete: unreachable replicas ${down.replace(/\./g, '\\.')}`));
+    } finally {
+      await cluster().nodes[1]!.start();
+    }
+  });
+
   it('runs an anti-entropy pass by hand and refills a replica that restarted empty', async () => {
     // Prepare
     for (const node of cluster().nodes.slice(0, 2)) {
