@@ -90,7 +90,7 @@ export class Coordinator {
     this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
     // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
     // in the background, from the hints the others keep: no waiting for anti-entropy.
-    pool.onReconnect(async (replica) => {
+    pool.onReconnect((replica) => {
       void this.replayHints(replica.name).then(
         (report) => {
           if (report.keys > 0) logger.info('hints replayed on reconnect', { ...report });

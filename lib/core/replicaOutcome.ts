@@ -58,8 +58,7 @@ export function isWriteMissed(outcome: ReplicaOutcome): boolean {
  * - `timeout`: no reply within the node timeout; the command may still run on the replica.
  * - `connection-down`: not sent, because the connection was known to be down; the replica cannot hold its effect.
  * - `breaker-open`: not sent, because the replica's circuit breaker is open (or its probe is out).
- * - `recovering`: not sent, because the replica reconnected and is catching up before it is used.
  * - `command-error`: a Redis error reply, or a connection that broke while the command was in flight (so it may
  *   have run).
  */
-export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'recovering' | 'command-error';
+export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'command-error';

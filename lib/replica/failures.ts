@@ -14,7 +14,6 @@ const MESSAGES: Readonly<Record<Exclude<ReplicaFailureKind, 'command-error'>, st
   timeout: 'timed out',
   'connection-down': 'connection down',
   'breaker-open': 'circuit open: replica skipped',
-  recovering: 'reconnected: catching up before use',
 };
 
 /**

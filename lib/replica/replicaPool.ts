@@ -21,12 +21,10 @@ import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
 export interface Replica extends GuardedReplica {
   readonly name: string;
   readonly client: ReplicaClient;
-  /** True between a reconnection and the end of the catch-up that runs before the replica is used again. */
-  recovering: boolean;
 }
 
-/** Work to do on a replica whose connection came back, before requests use it again. */
-export type ReconnectHandler = (replica: Replica) => Promise<void>;
+/** Work to start when a replica's connection comes back (it runs in the background; requests do not wait). */
+export type ReconnectHandler = (replica: Replica) => void;
 
 /** What a pool is built from: the replicas' addresses, how to connect, and its breakers' settings. */
 export type ReplicaPoolSettings = ConnectionSettings & { readonly replicas: readonly ReplicaAddress[] } & Partial<BreakerSettings>;
@@ -53,7 +51,6 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
         name: address.name,
         client: connectReplica(address, config, credentials),
         breaker: newBreaker(breakerSettings),
-        recovering: false,
         failuresSinceSuccess: 0,
       };
       // A replica is "back" when its connection becomes ready after having been down: after a disconnect, or on the
@@ -67,7 +64,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
           // The replica is back (it restarted, or the network healed): trust it again, and let it catch up.
           replica.breaker = newBreaker(breakerSettings);
           replica.failuresSinceSuccess = 0;
-          void this.recover(replica);
+          this.recover(replica);
         }
         wasDown = false;
       });
@@ -92,8 +89,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
 
   /**
    * Registers the catch-up to run when a replica's connection comes back (the replica restarted or the network
-   * healed); requests skip the replica until the handler's promise settles (the coordinator's returns at once and
-   * replays the replica's hints in the background).
+   * healed). Requests use the replica at once; the coordinator's handler replays its hints in the background.
    *
    * Why: a replica that was away missed writes; the coordinator that sees it come back is the first to know, so it
    * replays the hints the other replicas keep for it, without waiting for anti-entropy.
@@ -102,15 +98,11 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     this.reconnectHandler = handler;
   }
 
-  private async recover(replica: Replica): Promise<void> {
-    if (this.reconnectHandler === undefined) return;
-    replica.recovering = true;
+  private recover(replica: Replica): void {
     try {
-      await this.reconnectHandler(replica);
+      this.reconnectHandler?.(replica);
     } catch {
       // The catch-up is best effort; anti-entropy replays the same records.
-    } finally {
-      replica.recovering = false;
     }
   }
 
@@ -129,7 +121,6 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     const started = performance.now();
     const bypass = options.bypassBreaker === true || this.bypassAllBreakers;
     const state = replica.breaker.state;
-    if (!bypass && replica.recovering) return SKIPPED_RECOVERING;
     if (!bypass && (state === CircuitState.HalfOpen || state === CircuitState.Isolated)) return SKIPPED_BREAKER_OPEN;
     const send = (): Promise<T> => {
       const status = replica.client.status;
@@ -168,11 +159,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
 }
 
 /** The result of a call that was not sent (shared: results are never mutated). */
-function skipped(kind: 'breaker-open' | 'recovering') {
+function skipped(kind: 'breaker-open') {
   return { ok: false, outcome: 'skipped', failure: kind, error: failureMessage(kind), ms: 0 } as const;
 }
 const SKIPPED_BREAKER_OPEN = skipped('breaker-open');
-const SKIPPED_RECOVERING = skipped('recovering');
 
 function elapsedSince(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;

@@ -22,7 +22,7 @@ import type { CallOptions, ReplicaCallResult, ReplicaHandle, ReplicaSet } from '
 export interface Behaviour {
   /** Milliseconds before the call settles (on the fake clock). @default 0 */
   readonly afterMs?: number;
-  /** Fail the call this way instead of running it; `breaker-open` and `recovering` are skipped at once. */
+  /** Fail the call this way instead of running it; `breaker-open` is skipped at once. */
   readonly fails?: ReplicaFailureKind;
 }
 
@@ -117,7 +117,7 @@ export class FakeReplicaSet implements ReplicaSet<ReplicaClient> {
     const replica = handle as FakeReplica;
     replica.calls += 1;
     const { afterMs = 0, fails } = replica.nextBehaviour();
-    if (fails === 'breaker-open' || fails === 'recovering') {
+    if (fails === 'breaker-open') {
       return { ok: false, outcome: 'skipped', failure: fails, error: failureMessage(fails), ms: 0 };
     }
     if (afterMs > 0) await new Promise((resolve) => setTimeout(resolve, afterMs));
