@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
+import { clearHints } from '../../lib/repair/hintedHandoff';
 import { hintsKey } from '../../lib/replica/storageLayout';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
@@ -63,6 +64,29 @@ describe('Hinted hand-off', () => {
     expect(await storedOnNode(cluster().nodes[2]!, 'a')).toEqual({ value: 'missed-it', version: written.version });
     expect(await hintsOn(0, down)).toEqual([]);
     expect(await hintsOn(1, down)).toEqual([]);
+  });
+
+  it('forgets a replayed hint, but keeps one recorded again after the replay read it', async () => {
+    // Prepare: two keys hinted for node 2 at time 1000; then 'rehinted' is hinted again (a newer write missed it too).
+    const target = `127.0.0.1:${cluster().nodes[2]!.port}`;
+    for (const index of [0, 1]) {
+      const client = directClient(cluster().nodes[index]!);
+      await client.zadd(hintsKey(target), 1_000, 'replayed', 1_000, 'rehinted');
+      await client.zadd(hintsKey(target), 2_000, 'rehinted');
+      client.disconnect();
+    }
+    const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+
+    // Act: a replay that read both hints at time 1000 clears them.
+    await clearHints(pool, target, [
+      { redisKey: 'replayed', recordedAt: 1_000 },
+      { redisKey: 'rehinted', recordedAt: 1_000 },
+    ]);
+
+    // Assess
+    expect(await hintsOn(0, target)).toEqual(['rehinted']);
+    expect(await hintsOn(1, target)).toEqual(['rehinted']);
+    await pool.close();
   });
 
   it('keeps the hints while the replica is still down', async () => {
