@@ -1,6 +1,8 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidRequestError, PayloadTooLargeError } from '../http/errors';
+import type { OperationId } from './routes';
 import { MAX_TTL_SECONDS, MAX_UTF8_BYTES_KEYWORD, type JsonSchema, type RouteSchemas } from './schemas';
+import { SizeLimits } from './sizeLimits';
 
 /** The parts of a request a route schema describes, each as a plain object (a missing part is `{}`). */
 export interface RequestParts {
@@ -11,50 +13,52 @@ export interface RequestParts {
 
 type Part = keyof RequestParts;
 
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** Checks `x-maxUtf8Bytes`: well-formed Unicode, at most N bytes once encoded as UTF-8. */
-function checkUtf8Bytes(limit: number, data: string): boolean {
-  if (LONE_SURROGATE.test(data)) {
-    checkUtf8Bytes.errors = [{ keyword: MAX_UTF8_BYTES_KEYWORD, params: { reason: 'surrogate', limit } }];
-    return false;
-  }
-  const bytes = Buffer.byteLength(data, 'utf8');
-  if (bytes > limit) {
-    checkUtf8Bytes.errors = [{ keyword: MAX_UTF8_BYTES_KEYWORD, params: { reason: 'bytes', limit, bytes } }];
-    return false;
-  }
-  return true;
-}
-checkUtf8Bytes.errors = [] as Partial<ErrorObject>[];
-
 /**
- * One shared Ajv: schemas are compiled once per container, at cold start. `allErrors` so that every unknown field
- * is named, not just the first. The schemas are not checked against the JSON Schema meta-schema here (that check
- * compiles the meta-schema first and costs ~15 ms of every cold start); a test checks them instead
- * (`test/contract/openapi.test.ts`).
+ * One route's validators as the build compiled them (`compiledContracts.ts`): the shape of each request part it
+ * takes, without the size bounds, which follow the configuration.
  */
-const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
-ajv.addKeyword({ keyword: MAX_UTF8_BYTES_KEYWORD, type: 'string', schemaType: 'number', errors: true, validate: checkUtf8Bytes });
+export interface CompiledContract {
+  readonly operationId: OperationId;
+  readonly path?: ValidateFunction;
+  readonly query: ValidateFunction;
+  readonly body?: ValidateFunction;
+}
+
+interface PartValidator {
+  readonly shape: ValidateFunction;
+  readonly sizes: SizeLimits;
+  readonly schema: JsonSchema;
+}
 
 /**
  * Validates requests against one route's declared schemas and turns the first problem into an error that says what
  * is wrong and which field: `InvalidRequestError` (400), or `PayloadTooLargeError` (413) for a value over
  * `MAX_VALUE_BYTES`.
  *
- * Why Ajv directly rather than `@middy/validator`: that middleware reports every failure as one 400 "Event object
- * failed validation" with Ajv's raw errors as the cause; the contract needs 413 for size, field-naming messages and
- * the seed's wording, so the mapping from Ajv errors is ours either way.
+ * Nothing is compiled at cold start: the shape of each part (types, required and unknown fields, enums, ranges) is
+ * checked by code Ajv generated at build time (`generated/shapeValidators.js`), and the size bounds, which follow the
+ * configured limits, by `SizeLimits`. Their errors are merged in the order Ajv reports them for the whole schema
+ * (`allErrors`), so messages are what the full schema gives (a test compares them on generated inputs).
+ *
+ * Why not `@middy/validator`: that middleware reports every failure as one 400 "Event object failed validation"
+ * with Ajv's raw errors as the cause; the contract needs 413 for size, field-naming messages and the seed's wording.
  */
 export class RequestValidator {
-  private readonly validators: { readonly [P in Part]?: ValidateFunction };
+  private readonly validators: { readonly [P in Part]?: PartValidator };
 
-  constructor(private readonly schemas: RouteSchemas) {
-    this.validators = {
-      path: schemas.path === undefined ? undefined : ajv.compile(schemas.path),
-      query: ajv.compile(schemas.query),
-      body: schemas.body === undefined ? undefined : ajv.compile(schemas.body),
+  /**
+   * @param contract the route's validators compiled at build time.
+   * @param schemas the route's schemas with the configured limits (`requestSchemas(config)[operationId]`).
+   */
+  constructor(contract: CompiledContract, private readonly schemas: RouteSchemas) {
+    const validatorOf = (part: Part): PartValidator | undefined => {
+      const schema = schemas[part];
+      if (schema === undefined) return undefined;
+      const shape = contract[part];
+      if (shape === undefined) throw new Error(`no compiled validator for ${contract.operationId} ${part}: run npm run generate:validators`);
+      return { shape, sizes: new SizeLimits(schema), schema };
     };
+    this.validators = { path: validatorOf('path'), query: validatorOf('query'), body: validatorOf('body') };
   }
 
   /**
@@ -63,14 +67,40 @@ export class RequestValidator {
    */
   validate(parts: RequestParts): void {
     for (const part of ['path', 'query', 'body'] as const) {
-      const validator = this.validators[part];
-      if (validator === undefined) continue;
-      const data = parts[part];
-      if (!validator(data)) throw toRequestError(part, data, validator.errors ?? [], this.schemas[part]!);
+      const errors = this.errorsOf(part, parts[part]);
+      if (errors.length > 0) throw toRequestError(part, parts[part], errors, this.schemas[part]!);
     }
+  }
+
+  /**
+   * Every problem with one part of a request, in the order Ajv reports them for the full schema (empty when it is
+   * valid): what `validate` turns into its message, and what a test compares with the full schema's errors.
+   */
+  errorsOf(part: Part, data: unknown): ErrorObject[] {
+    const validator = this.validators[part];
+    if (validator === undefined) return [];
+    const shaped = validator.shape(data);
+    const sizeErrors = validator.sizes.errorsOf(data);
+    if (shaped && sizeErrors === undefined) return [];
+    return mergeInSchemaOrder(validator.schema, shaped ? [] : (validator.shape.errors ?? []), sizeErrors);
   }
 }
 
+/**
+ * Ajv (with `allErrors`) reports an object's own errors (type, required, unknown fields) first, then each declared
+ * property's in the schema's order, a string's size bounds after its other keywords: the size errors go where the
+ * full schema would have put them.
+ */
+function mergeInSchemaOrder(schema: JsonSchema, shapeErrors: readonly ErrorObject[], sizeErrors: Map<string, ErrorObject[]> | undefined): ErrorObject[] {
+  if (sizeErrors === undefined) return [...shapeErrors];
+  const merged = shapeErrors.filter((error) => error.instancePath === '');
+  for (const property of Object.keys((schema.properties ?? {}) as object)) {
+    const path = `/${property.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    merged.push(...shapeErrors.filter((error) => error.instancePath === path || error.instancePath.startsWith(`${path}/`)));
+    merged.push(...(sizeErrors.get(property) ?? []));
+  }
+  return merged;
+}
 function toRequestError(part: Part, data: unknown, errors: readonly ErrorObject[], schema: JsonSchema): Error {
   const fields = (data ?? {}) as Record<string, unknown>;
   const tooLarge = errors.find((error) => part === 'body' && fieldOf(error) === 'value' && isSizeError(error));

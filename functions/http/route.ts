@@ -1,6 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { connectAtColdStart, sharedConfig, sharedCoordinator, type Coordinator } from '../../lib';
-import type { OperationId } from '../contract/routes';
+import type { CompiledContract } from '../contract/requestValidator';
 import { maxBodyBytes, requestSchemas } from '../contract/schemas';
 import { closeConnectionsWhenLocal } from '../middleware/closeConnectionsWhenLocal';
 import { httpErrorResponse } from '../middleware/httpErrorResponse';
@@ -28,16 +28,16 @@ export type RouteAnswer = (event: HttpEvent, coordinator: Coordinator) => Promis
  * 5. `answer`, with the container's coordinator.
  *
  * @example
- * export const handler = route('getKey', async (event, coordinator) => {
+ * export const handler = route(contracts.getKey, async (event, coordinator) => {
  *   const { key, options } = pathKeyRequest(event);
  *   return readResponse(event, await coordinator.get(key, options));
  * });
  */
-export function route(operationId: OperationId, answer: RouteAnswer): MiddyfiedHandler<HttpEvent, HttpResult> {
+export function route(contract: CompiledContract, answer: RouteAnswer): MiddyfiedHandler<HttpEvent, HttpResult> {
   const config = sharedConfig();
   connectAtColdStart();
-  const schemas = requestSchemas(config)[operationId];
+  const schemas = requestSchemas(config)[contract.operationId];
   const handler = middy<HttpEvent, HttpResult>().use(closeConnectionsWhenLocal()).use(httpErrorResponse());
   if (schemas.body !== undefined) handler.use(jsonBody({ maxBodyBytes: maxBodyBytes(config) }));
-  return handler.use(validateRequest(schemas)).handler(async (event) => answer(event, await sharedCoordinator()));
+  return handler.use(validateRequest(contract, schemas)).handler(async (event) => answer(event, await sharedCoordinator()));
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { InvalidRequestError } from '../http/errors';
-import { RequestValidator } from '../contract/requestValidator';
+import { RequestValidator, type CompiledContract } from '../contract/requestValidator';
 import type { RouteSchemas } from '../contract/schemas';
 import type { HttpEvent, HttpResult } from '../http/events';
 import type { ParsedBodyEvent } from './jsonBody';
@@ -11,8 +11,8 @@ import type { ParsedBodyEvent } from './jsonBody';
  *
  * A query parameter given more than once (`?key=a&key=b`) is refused: API Gateway would silently keep the last one.
  */
-export function validateRequest(schemas: RouteSchemas): MiddlewareObj<HttpEvent, HttpResult> {
-  const validator = new RequestValidator(schemas);
+export function validateRequest(contract: CompiledContract, schemas: RouteSchemas): MiddlewareObj<HttpEvent, HttpResult> {
+  const validator = new RequestValidator(contract, schemas);
   return {
     before: (request) => {
       const event = request.event as unknown as ParsedBodyEvent;
