@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BenchResults, Row } from './results';
+import { HUNG_CONCURRENCY } from './scenarios/hungNode';
 
 /** A panel of the chart: a title and the rows whose percentile curves it draws. */
 interface Panel {
@@ -31,7 +32,7 @@ function panels(rows: readonly Row[]): Panel[] {
       ],
     },
     {
-      title: 'One node hung (SIGSTOP), 16 in flight, by phase',
+      title: `One node hung (SIGSTOP), ${HUNG_CONCURRENCY} in flight, by phase`,
       series: pick((r) => r.scenario === 'hung-node' && ['before', 'during', 'after'].includes(r.name), (r) => `${r.group.replace('hung node: ', '')}: ${r.name}`),
     },
   ].filter((panel) => panel.series.length > 0);

@@ -60,6 +60,11 @@ export interface VariantResult {
   readonly opsPerSec: number;
   readonly errors: number;
   readonly latency: LatencyHistogram;
+  /**
+   * CPU time of this process (user + system, `process.cpuUsage`) per successful operation, in µs: what the
+   * coordinator's own code costs, since the Redis servers are other processes.
+   */
+  readonly cpuUsPerOp?: number;
   readonly firstError?: string;
 }
 
@@ -67,7 +72,8 @@ export interface VariantResult {
  * Measures several variants at the same concurrency, interleaved: each gets an unrecorded warm-up, then
  * `durationMs` of recorded time split into `rounds` slices that alternate between the variants (in a rotating
  * order). On a shared, noisy machine this exposes every variant to the same disturbances, which is what makes
- * their ratios meaningful. Failed operations are counted, not recorded as latencies.
+ * their ratios meaningful. Failed operations are counted, not recorded as latencies. The process's CPU time is
+ * summed over each variant's slices (the histogram's recording included, alike for every variant).
  */
 export async function compareInterleaved(
   variants: readonly Variant[],
@@ -75,15 +81,18 @@ export async function compareInterleaved(
 ): Promise<VariantResult[]> {
   const { concurrency, warmupMs, durationMs, rounds } = options;
   for (const variant of variants) await closedLoop(variant.operation, concurrency, warmupMs);
-  const totals = variants.map(() => ({ ops: 0, errors: 0, elapsedMs: 0, latency: new LatencyHistogram(), firstError: undefined as string | undefined }));
+  const totals = variants.map(() => ({ ops: 0, errors: 0, elapsedMs: 0, cpuUs: 0, latency: new LatencyHistogram(), firstError: undefined as string | undefined }));
   const slice = durationMs / rounds;
   for (let round = 0; round < rounds; round += 1) {
     for (let k = 0; k < variants.length; k += 1) {
       const index = (round + k) % variants.length;
       const total = totals[index]!;
+      const cpuBefore = process.cpuUsage();
       const stats = await closedLoop(variants[index]!.operation, concurrency, slice, (_at, ms, ok) => {
         if (ok) total.latency.recordMs(ms);
       });
+      const cpu = process.cpuUsage(cpuBefore);
+      total.cpuUs += cpu.user + cpu.system;
       total.ops += stats.ops - stats.errors;
       total.errors += stats.errors;
       total.elapsedMs += stats.elapsedMs;
@@ -98,6 +107,7 @@ export async function compareInterleaved(
       opsPerSec: (total.ops / total.elapsedMs) * 1_000,
       errors: total.errors,
       latency: total.latency,
+      ...(total.ops > 0 ? { cpuUsPerOp: total.cpuUs / total.ops } : {}),
       ...(total.firstError === undefined ? {} : { firstError: total.firstError }),
     };
   });

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { BenchResults, Row } from './results';
 import { ms } from './targets';
 
-const HEADERS = ['group', 'variant', 'in flight', 'ops/s', 'p50', 'p99', 'p99.9', 'ops/s ratio', 'p50 ratio', 'p99 ratio', 'errors'];
+const HEADERS = ['group', 'variant', 'in flight', 'ops/s', 'p50', 'p99', 'p99.9', 'CPU/op', 'ops/s ratio', 'p50 ratio', 'p99 ratio', 'p99.9 ratio', 'errors'];
 
 function cells(row: Row, all: readonly Row[]): string[] {
   const isBaseline = all.some((other) => other.group === row.group && other.baseline === row.name);
@@ -16,9 +16,11 @@ function cells(row: Row, all: readonly Row[]): string[] {
     ms(row.latency.p50Ms),
     ms(row.latency.p99Ms),
     ms(row.latency.p999Ms),
+    row.cpuUsPerOp === undefined ? '' : `${row.cpuUsPerOp.toFixed(1)} µs`,
     r === undefined ? (isBaseline ? 'baseline' : '') : `${r.ops.toFixed(2)}x`,
     r === undefined ? '' : `${r.p50.toFixed(2)}x`,
     r === undefined ? '' : `${r.p99.toFixed(2)}x`,
+    r === undefined ? '' : `${r.p999.toFixed(2)}x`,
     String(row.errors),
   ];
 }
@@ -53,7 +55,19 @@ export function markdownReport(results: BenchResults): string {
   return lines.join('\n');
 }
 
-const COLD_HEADERS = ['function', 'bundle JS', 'source map', 'zip', 'require p50 (source maps)', 'max', 'require p50 (plain)', 'process p50', 'empty node p50'];
+const COLD_HEADERS = [
+  'function',
+  'bundle JS',
+  'source map',
+  'zip',
+  'require p50 (source maps)',
+  'max',
+  'require p50 (plain)',
+  'first answer p50',
+  'empty handler p50',
+  'process p50',
+  'empty node p50',
+];
 
 function coldCells(cold: BenchResults['coldStart'][number]): string[] {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
@@ -65,6 +79,8 @@ function coldCells(cold: BenchResults['coldStart'][number]): string[] {
     ms(cold.requireMs.p50),
     ms(cold.requireMs.max),
     ms(cold.requireMsPlain.p50),
+    ms(cold.firstInvocationMs.p50),
+    ms(cold.firstInvocationMs.emptyHandlerP50),
     ms(cold.processMs.p50),
     ms(cold.processMs.emptyNodeP50),
   ];

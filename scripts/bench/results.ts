@@ -12,10 +12,12 @@ export interface Row {
   readonly opsPerSec: number;
   readonly errors: number;
   readonly latency: LatencySummary;
+  /** This process's CPU time per successful operation, in µs, where the scenario measured it. */
+  readonly cpuUsPerOp?: number;
   readonly curve: readonly CurvePoint[];
   /** The row of the same group this one is compared with, and the ratios (this / baseline). */
   readonly baseline?: string;
-  readonly ratios?: { readonly ops: number; readonly p50: number; readonly p99: number; readonly p999: number };
+  readonly ratios?: { readonly ops: number; readonly p50: number; readonly p99: number; readonly p999: number; readonly cpu?: number };
   readonly note?: string;
 }
 
@@ -31,6 +33,11 @@ export interface ColdStart {
   readonly requireMsPlain: { readonly p50: number; readonly max: number };
   /** Spawn to exit of the fresh process that requires the bundle, and of an empty `node -e ""`, for scale. */
   readonly processMs: { readonly p50: number; readonly emptyNodeP50: number };
+  /**
+   * From a fresh process's start to the answer of its handler's first invocation (`--enable-source-maps`), and the
+   * same for an empty handler bundled the same way.
+   */
+  readonly firstInvocationMs: { readonly p50: number; readonly max: number; readonly emptyHandlerP50: number };
 }
 
 /** A target from issue 6 and how this run did against it. */
@@ -76,6 +83,7 @@ export function rowsFrom(
       opsPerSec: result.opsPerSec,
       errors: result.errors,
       latency,
+      ...(result.cpuUsPerOp === undefined ? {} : { cpuUsPerOp: result.cpuUsPerOp }),
       curve: result.latency.curve(),
       ...(baseline === undefined || base === undefined || result === baseline
         ? {}
@@ -86,6 +94,7 @@ export function rowsFrom(
               p50: latency.p50Ms / base.p50Ms,
               p99: latency.p99Ms / base.p99Ms,
               p999: latency.p999Ms / base.p999Ms,
+              ...(result.cpuUsPerOp === undefined || baseline.cpuUsPerOp === undefined ? {} : { cpu: result.cpuUsPerOp / baseline.cpuUsPerOp }),
             },
           }),
       ...(note === undefined ? {} : { note }),

@@ -1,7 +1,7 @@
 import { findRow, type BenchResults, type Row, type TargetVerdict } from './results';
-import { FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
+import { FAN_OUT_HMGET, FAN_OUT_SCRIPT, FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
 import { DIRECT, HANDLER } from './scenarios/handler';
-import { httpGroup, SEED } from './scenarios/http';
+import { httpGroup, HTTP_GET, HTTP_SET, SEED, TRIVIAL } from './scenarios/http';
 import { hungGroup } from './scenarios/hungNode';
 
 /** Netflix Dynomite, 3 replicas, quorum reads and writes, 50 clients, on this kind of machine (issue 6). */
@@ -9,8 +9,21 @@ export const DYNOMITE = { setOps: 25_900, getOps: 23_200 } as const;
 const BUNDLE_LIMIT_BYTES = 300 * 1024;
 const LOAD_LIMIT_MS = 50;
 const MIDDLEWARE_LIMIT_MS = 0.05;
+const CPU_LIMIT = 1.3;
+const FIRST_INVOCATION_LIMIT = 1.5;
+const HTTP_OPS_LIMIT = 0.8;
+const HTTP_P90_LIMIT = 1.3;
 
-/** Judges this run against every target of issue 6; a target whose scenario did not run is reported as not measured. */
+/**
+ * The bare fan-outs that send exactly the Redis commands the coordinator sends for a write and for a read: what its
+ * CPU per operation is compared with.
+ */
+export const SAME_COMMANDS = { write: FAN_OUT_SCRIPT, read: FAN_OUT_HMGET } as const;
+
+/**
+ * Judges this run against every target (issues 6 and 12); a target whose scenario did not run is reported as not
+ * measured.
+ */
 export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): TargetVerdict[] {
   const { rows } = results;
   const verdicts: TargetVerdict[] = [];
@@ -73,12 +86,40 @@ export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): Target
     );
   }
 
-  const httpSet16 = findRow(rows, httpGroup('set'), '16 connections');
-  const httpGet16 = findRow(rows, httpGroup('get'), '16 connections');
-  const httpGet1 = findRow(rows, httpGroup('get'), '1 connection');
-  add('http-set-16', `HTTP POST /set at 16 connections > seed's ${SEED.set16} req/s`, httpSet16 && `${Math.round(httpSet16.opsPerSec)} req/s`, httpSet16 && httpSet16.opsPerSec > SEED.set16);
-  add('http-get-16', `HTTP GET /get at 16 connections > seed's ${SEED.get16} req/s`, httpGet16 && `${Math.round(httpGet16.opsPerSec)} req/s`, httpGet16 && httpGet16.opsPerSec > SEED.get16);
-  add('http-get-p90', 'HTTP GET /get at 1 connection: p90 < 5 ms', httpGet1 && ms(httpGet1.latency.p90Ms), httpGet1 && httpGet1.latency.p90Ms < 5);
+  for (const [variant, operation] of [[QUORUM_WRITE, 'write'], [FIRST_READ, 'read']] as const) {
+    const group = groupName(operation === 'write' ? 'set' : 'get', 1);
+    const coordinator = findRow(rows, group, variant);
+    const bare = findRow(rows, group, SAME_COMMANDS[operation]);
+    const cpu = coordinator?.cpuUsPerOp !== undefined && bare?.cpuUsPerOp !== undefined ? coordinator.cpuUsPerOp / bare.cpuUsPerOp : undefined;
+    add(
+      `cpu-${operation}`,
+      `1 in flight: coordinator CPU per ${operation} <= ${CPU_LIMIT}x the bare fan-out of the same commands`,
+      cpu === undefined ? undefined : `${cpu.toFixed(2)}x (${coordinator!.cpuUsPerOp!.toFixed(1)} µs vs ${bare!.cpuUsPerOp!.toFixed(1)} µs)`,
+      cpu !== undefined && cpu <= CPU_LIMIT,
+    );
+  }
+
+  for (const [operation, variant, seedOps] of [['set', HTTP_SET, SEED.set16], ['get', HTTP_GET, SEED.get16]] as const) {
+    const at16 = findRow(rows, httpGroup(16), variant);
+    const at1 = findRow(rows, httpGroup(1), variant);
+    const trivial1 = findRow(rows, httpGroup(1), TRIVIAL);
+    const trivial16 = findRow(rows, httpGroup(16), TRIVIAL);
+    const ops = ratio(at16, 'ops');
+    add(
+      `http-${operation}-16`,
+      `HTTP ${variant} at 16 connections: req/s >= ${HTTP_OPS_LIMIT}x the trivial handler's in the same offline`,
+      ops === undefined ? undefined : `${ops.toFixed(2)}x (${Math.round(at16!.opsPerSec)} vs ${Math.round(trivial16!.opsPerSec)} req/s)`,
+      ops !== undefined && ops >= HTTP_OPS_LIMIT,
+    );
+    const p90 = at1 && trivial1 ? at1.latency.p90Ms / trivial1.latency.p90Ms : undefined;
+    add(
+      `http-${operation}-p90`,
+      `HTTP ${variant} at 1 connection: p90 <= ${HTTP_P90_LIMIT}x the trivial handler's`,
+      p90 === undefined ? undefined : `${p90.toFixed(2)}x (${ms(at1!.latency.p90Ms)} vs ${ms(trivial1!.latency.p90Ms)})`,
+      p90 !== undefined && p90 <= HTTP_P90_LIMIT,
+    );
+    add(`http-${operation}-seed`, `HTTP ${variant} at 16 connections > seed's ${seedOps} req/s`, at16 && `${Math.round(at16.opsPerSec)} req/s`, at16 && at16.opsPerSec > seedOps);
+  }
 
   for (const operation of ['set', 'get'] as const) {
     const before = findRow(rows, hungGroup(operation), 'before');
@@ -99,6 +140,13 @@ export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): Target
       `${cold.fn} bundle loads in <= 50 ms (p50 of ${cold.requireMs.runs} fresh processes, --enable-source-maps)`,
       `${cold.requireMs.p50.toFixed(1)} ms (max ${cold.requireMs.max.toFixed(1)} ms)`,
       cold.requireMs.p50 <= LOAD_LIMIT_MS,
+    );
+    const first = cold.firstInvocationMs.p50 / cold.firstInvocationMs.emptyHandlerP50;
+    add(
+      `first-invocation-${cold.fn}`,
+      `${cold.fn}: fresh process to first answered invocation <= ${FIRST_INVOCATION_LIMIT}x an empty handler's (p50 of ${cold.requireMs.runs})`,
+      `${first.toFixed(2)}x (${ms(cold.firstInvocationMs.p50)} vs ${ms(cold.firstInvocationMs.emptyHandlerP50)})`,
+      first <= FIRST_INVOCATION_LIMIT,
     );
   }
   return verdicts;

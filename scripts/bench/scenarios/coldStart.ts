@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import type { HttpEvent } from '../../../functions/http/events';
+import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
+import { deployedBundleOptions } from '../bundleOptions';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import type { ColdStart } from '../results';
 import { readZip } from '../zip';
@@ -12,29 +16,52 @@ const UNPACKED = join(ROOT, 'bench-results', 'tmp', 'cold-start');
 export const FUNCTIONS = ['set', 'get'] as const;
 
 // Runs in a fresh node process: time to require the bundle (the module scope runs, which includes loading the
-// config and creating the coordinator, as at a Lambda cold start), then exit without waiting for connections.
+// config and creating the coordinator, as at a Lambda cold start), then, with an event given, the first invocation
+// of its handler. Times are performance.now(): milliseconds since the process started.
 const PROBE = `
 const started = performance.now();
-require(process.argv[1]);
-const ms = performance.now() - started;
-process.stdout.write(JSON.stringify({ ms }));
-process.exit(0);
+const bundle = require(process.argv[1]);
+const loaded = performance.now();
+const report = (extra) => { process.stdout.write(JSON.stringify({ ms: loaded - started, ...extra })); process.exit(0); };
+if (process.env.BENCH_EVENT === undefined) report({});
+const context = JSON.parse(process.env.BENCH_CONTEXT);
+context.getRemainingTimeInMillis = () => 10000;
+Promise.resolve(bundle.handler(JSON.parse(process.env.BENCH_EVENT), context)).then(
+  (response) => report({ answeredMs: performance.now(), status: response.statusCode }),
+  (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
+);
 `;
+
+/** The first request each function's cold start answers: a write for `set`, a read of that key for `get`. */
+function firstEvent(fn: (typeof FUNCTIONS)[number] | 'empty', key: string, value: string): HttpEvent {
+  if (fn === 'set') return httpEvent({ method: 'POST', path: '/set', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, value }) });
+  if (fn === 'get') return httpEvent({ method: 'GET', path: '/get', query: { key } });
+  return httpEvent();
+}
 
 /**
  * Scenario 5: cold start. Packages the service with `serverless package` (the real deployment artifacts), reads each
- * function's zip, and times `require` of its bundle in fresh `node` processes, with `--enable-source-maps` as
- * `serverless.yml` configures Lambda, and without.
+ * function's zip, and in fresh `node` processes, with `--enable-source-maps` as `serverless.yml` configures
+ * Lambda: times `require` of its bundle (and without source maps), and the time from the process's start to the
+ * answer of its handler's first invocation against this run's Redis trio. The same first invocation of an empty
+ * handler, bundled with the same esbuild options, is the yardstick: what Node and the runtime cost anyway.
  */
 export async function coldStartScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings } = context;
   context.log('cold start: serverless package');
   await run(SERVERLESS_BIN, ['package'], { ...process.env, ...coordinatorEnv(context) });
   await rm(UNPACKED, { recursive: true, force: true });
-  const env = { ...process.env, ...coordinatorEnv(context) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...coordinatorEnv(context), BENCH_CONTEXT: JSON.stringify(lambdaContext()) };
   delete env.NODE_OPTIONS;
   const emptyNode: number[] = [];
   for (let n = 0; n < settings.coldStartRuns; n += 1) emptyNode.push((await timedNode(['-e', ''], env)).wallMs);
+
+  const emptyBundle = join(UNPACKED, 'empty', 'emptyHandler.js');
+  await build({ ...deployedBundleOptions(), entryPoints: [join(__dirname, '..', 'emptyHandler.ts')], outfile: emptyBundle, logLevel: 'error' });
+  const emptyFirst: number[] = [];
+  for (let n = 0; n < settings.coldStartRuns; n += 1) {
+    emptyFirst.push((await timedNode(['--enable-source-maps', '-e', PROBE, emptyBundle], { ...env, BENCH_EVENT: JSON.stringify(firstEvent('empty', '', '')) })).answeredMs);
+  }
 
   const results: ColdStart[] = [];
   for (const fn of FUNCTIONS) {
@@ -49,15 +76,20 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
       await writeFile(target, entry.read());
     }
     const bundle = join(UNPACKED, fn, js.name);
-    context.log(`cold start: loading ${fn} ${settings.coldStartRuns} times`);
+    context.log(`cold start: loading ${fn} ${settings.coldStartRuns} times, and invoking it once in ${settings.coldStartRuns} fresh processes`);
     const withMaps: number[] = [];
     const plain: number[] = [];
     const wall: number[] = [];
+    const first: number[] = [];
     for (let n = 0; n < settings.coldStartRuns; n += 1) {
       const mapped = await timedNode(['--enable-source-maps', '-e', PROBE, bundle], env);
       withMaps.push(mapped.requireMs);
       wall.push(mapped.wallMs);
       plain.push((await timedNode(['-e', PROBE, bundle], env)).requireMs);
+      const key = `cold-${n}`;
+      const invoked = await timedNode(['--enable-source-maps', '-e', PROBE, bundle], { ...env, BENCH_EVENT: JSON.stringify(firstEvent(fn, key, context.work.value)) });
+      if (invoked.status !== 200 && !(fn === 'get' && invoked.status === 404)) throw new Error(`the first ${fn} invocation answered HTTP ${invoked.status}`);
+      first.push(invoked.answeredMs);
     }
     results.push({
       fn,
@@ -67,16 +99,19 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
       requireMs: { p50: median(withMaps), max: Math.max(...withMaps), runs: withMaps.length },
       requireMsPlain: { p50: median(plain), max: Math.max(...plain) },
       processMs: { p50: median(wall), emptyNodeP50: median(emptyNode) },
+      firstInvocationMs: { p50: median(first), max: Math.max(...first), emptyHandlerP50: median(emptyFirst) },
     });
   }
   return { rows: [], coldStart: results };
 }
 
-async function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ requireMs: number; wallMs: number }> {
+async function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ requireMs: number; wallMs: number; answeredMs: number; status?: number }> {
   const started = performance.now();
   const output = await run(process.execPath, args, env);
   const wallMs = performance.now() - started;
-  return { requireMs: output.trim() === '' ? Number.NaN : (JSON.parse(output) as { ms: number }).ms, wallMs };
+  if (output.trim() === '') return { requireMs: Number.NaN, wallMs, answeredMs: Number.NaN };
+  const probe = JSON.parse(output) as { ms: number; answeredMs?: number; status?: number };
+  return { requireMs: probe.ms, wallMs, answeredMs: probe.answeredMs ?? Number.NaN, ...(probe.status === undefined ? {} : { status: probe.status }) };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { HttpEvent, HttpResult } from '../../../functions/http/events';
 import type { Coordinator } from '../../../lib';
+import { deployedBundleOptions } from '../bundleOptions';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved } from '../loop';
 import { rowsFrom, type Row } from '../results';
@@ -74,19 +75,15 @@ export async function handlerScenario(context: ScenarioContext): Promise<Scenari
 }
 
 /**
- * Bundles the handlers with the esbuild options of `serverless.yml` (CommonJS, minified, node20, AWS SDK external)
+ * Bundles the handlers with the esbuild options of `serverless.yml` (`deployedBundleOptions`; no source map file)
  * and loads the bundle with the handlers' environment in place (they read it at import time).
  */
 async function loadHandlerBundle(env: Record<string, string>): Promise<HandlerBundle> {
   await build({
+    ...deployedBundleOptions(),
     entryPoints: [join(__dirname, '..', 'handlerBundleEntry.ts')],
     outfile: BUNDLE,
-    bundle: true,
-    minify: true,
-    format: 'cjs',
-    target: 'node20',
-    platform: 'node',
-    external: ['@aws-sdk/*'],
+    sourcemap: false,
     logLevel: 'error',
   });
   Object.assign(process.env, env);

@@ -12,15 +12,24 @@ export const HTTP_CONNECTIONS = [1, 16] as const;
 /** The seed coordinator's measured HTTP figures, the targets the README's table compares with. */
 export const SEED = { set16: 779, get16: 586, set1: 1015, get1: 279, getP90Ms1: 11.7 } as const;
 
-/** The results table's group for an HTTP operation. */
-export function httpGroup(operation: 'set' | 'get'): string {
-  return `HTTP ${operation === 'set' ? 'POST /set' : 'GET /get'}`;
+/** Variant: a trivial handler served by the same offline process: the service's 404 route, which touches no Redis. */
+export const TRIVIAL = 'trivial handler (404 route)';
+/** Variant names of the two data routes. */
+export const HTTP_SET = 'POST /set';
+export const HTTP_GET = 'GET /get';
+
+/** The results table's group for HTTP at a number of connections. */
+export function httpGroup(connections: number): string {
+  return `HTTP, ${connections} connection${connections === 1 ? '' : 's'}`;
 }
 
 /**
  * Scenario 3: HTTP through `serverless offline` (started on free ports for this run) with autocannon at 1 and 16
- * connections, for `POST /set` and `GET /get`. Every response latency is recorded into our own histogram (autocannon
- * rounds to whole milliseconds); anything but HTTP 200 counts as an error.
+ * connections: `POST /set`, `GET /get`, and a trivial handler served by the same offline process (the 404 route,
+ * which answers without Redis), interleaved in rounds like the in-process comparisons. The trivial handler is the
+ * baseline: what the emulator costs on its own, so the ratios are quorum-kv's cost, not serverless offline's. Every
+ * response latency is recorded into our own histogram (autocannon rounds to whole milliseconds); any status but the
+ * expected one counts as an error.
  */
 export async function httpScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, work } = context;
@@ -34,33 +43,50 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
   const offline = await startServerlessOffline(coordinatorEnv(context));
   try {
     const bodies = work.keys.map((key) => JSON.stringify({ key, value: work.value }));
-    const requests = {
-      set: (i: number) => ({
-        method: 'POST' as const,
-        path: '/set',
-        headers: { 'content-type': 'application/json', 'x-api-key': offline.apiKey },
-        body: bodies[i % bodies.length]!,
-      }),
-      get: (i: number) => ({
-        method: 'GET' as const,
-        path: `/get?key=${encodeURIComponent(work.key(i))}`,
-        headers: { 'x-api-key': offline.apiKey },
-      }),
-    };
-    const rows: Row[] = [];
-    for (const operation of ['set', 'get'] as const) {
-      const results: VariantResult[] = [];
-      for (const connections of HTTP_CONNECTIONS) {
-        context.log(`http: ${operation} at ${connections} connection(s)`);
-        await load(offline.baseUrl, connections, settings.warmupMs, requests[operation]);
-        results.push(await load(offline.baseUrl, connections, settings.durationMs, requests[operation]));
-      }
-      const seedOps = operation === 'set' ? SEED.set16 : SEED.get16;
-      rows.push(
-        ...rowsFrom('http', httpGroup(operation), results, undefined, {
-          [`${HTTP_CONNECTIONS[1]} connections`]: `seed (Flask): ${seedOps} req/s at 16 connections`,
+    const variants: HttpVariant[] = [
+      { name: TRIVIAL, status: 404, request: () => ({ method: 'GET', path: '/bench/trivial', headers: { 'x-api-key': offline.apiKey } }) },
+      {
+        name: HTTP_SET,
+        status: 200,
+        request: (i) => ({
+          method: 'POST',
+          path: '/set',
+          headers: { 'content-type': 'application/json', 'x-api-key': offline.apiKey },
+          body: bodies[i % bodies.length]!,
         }),
-      );
+      },
+      { name: HTTP_GET, status: 200, request: (i) => ({ method: 'GET', path: `/get?key=${encodeURIComponent(work.key(i))}`, headers: { 'x-api-key': offline.apiKey } }) },
+    ];
+    const rows: Row[] = [];
+    for (const connections of HTTP_CONNECTIONS) {
+      context.log(`http: ${variants.map((variant) => variant.name).join(', ')} at ${connections} connection(s)`);
+      const totals = variants.map(() => ({ ok: 0, errors: 0, elapsedMs: 0, latency: new LatencyHistogram(), firstError: undefined as string | undefined }));
+      for (const variant of variants) await load(offline.baseUrl, connections, settings.warmupMs, variant, new LatencyHistogram());
+      const slice = settings.durationMs / settings.rounds;
+      for (let round = 0; round < settings.rounds; round += 1) {
+        for (let k = 0; k < variants.length; k += 1) {
+          const index = (round + k) % variants.length;
+          const total = totals[index]!;
+          const run = await load(offline.baseUrl, connections, slice, variants[index]!, total.latency);
+          total.ok += run.ok;
+          total.errors += run.errors;
+          total.elapsedMs += run.elapsedMs;
+          total.firstError ??= run.firstError;
+        }
+      }
+      const results: VariantResult[] = variants.map((variant, index) => {
+        const total = totals[index]!;
+        return {
+          name: variant.name,
+          concurrency: connections,
+          opsPerSec: (total.ok / total.elapsedMs) * 1_000,
+          errors: total.errors,
+          latency: total.latency,
+          ...(total.firstError === undefined ? {} : { firstError: total.firstError }),
+        };
+      });
+      const seed: Record<string, string> = connections === 16 ? { [HTTP_SET]: `seed (Flask): ${SEED.set16} req/s`, [HTTP_GET]: `seed (Flask): ${SEED.get16} req/s` } : {};
+      rows.push(...rowsFrom('http', httpGroup(connections), results, TRIVIAL, seed));
     }
     return { rows };
   } finally {
@@ -68,14 +94,21 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
   }
 }
 
-/** One autocannon run; its latencies go to a histogram, its 200s count as operations. */
+/** One HTTP request kind under load, and the status that counts as success. */
+interface HttpVariant {
+  readonly name: string;
+  readonly status: number;
+  readonly request: (i: number) => autocannon.Request;
+}
+
+/** One autocannon run; its latencies go to `latency`, its responses with the expected status count as operations. */
 async function load(
   baseUrl: string,
   connections: number,
   durationMs: number,
-  request: (i: number) => autocannon.Request,
-): Promise<VariantResult> {
-  const latency = new LatencyHistogram();
+  variant: HttpVariant,
+  latency: LatencyHistogram,
+): Promise<{ ok: number; errors: number; elapsedMs: number; firstError?: string }> {
   let issued = 0;
   let ok = 0;
   let errors = 0;
@@ -87,17 +120,17 @@ async function load(
   });
   const instance = autocannon(
     {
-    url: baseUrl,
-    connections,
-    pipelining: 1,
-    duration: durationMs / 1_000,
-    timeout: 10,
-    requests: [{ setupRequest: (req) => ({ ...req, ...request(issued++) }) }],
+      url: baseUrl,
+      connections,
+      pipelining: 1,
+      duration: durationMs / 1_000,
+      timeout: 10,
+      requests: [{ setupRequest: (req) => ({ ...req, ...variant.request(issued++) }) }],
     },
     (error, result) => finish(error, result),
   );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    if (statusCode === 200) {
+    if (statusCode === variant.status) {
       ok += 1;
       latency.recordMs(responseTime);
     } else {
@@ -108,12 +141,5 @@ async function load(
   const result = await done;
   const elapsedMs = performance.now() - started;
   errors += result.errors + result.timeouts;
-  return {
-    name: connections === 1 ? '1 connection' : `${connections} connections`,
-    concurrency: connections,
-    opsPerSec: (ok / elapsedMs) * 1_000,
-    errors,
-    latency,
-    ...(firstError === undefined ? {} : { firstError }),
-  };
+  return { ok, errors, elapsedMs, ...(firstError === undefined ? {} : { firstError }) };
 }

@@ -6,7 +6,7 @@ import { rowsFrom, type Row } from '../results';
 import { populate } from '../workload';
 
 /** Requests in flight while a node hangs. */
-export const HUNG_CONCURRENCY = 16;
+export const HUNG_CONCURRENCY = 64;
 /** The phases of the hung-node run, each measured on its own. */
 export const PHASES = ['before', 'fault starts', 'during', 'recovering', 'after'] as const;
 type Phase = (typeof PHASES)[number];
@@ -17,7 +17,7 @@ export function hungGroup(operation: 'set' | 'get'): string {
 }
 
 /**
- * Scenario 4: one coordinator under steady load (16 in flight, half writes, half reads) while one of the three nodes
+ * Scenario 4: one coordinator under steady load (64 in flight, half writes, half reads) while one of the three nodes
  * is frozen with SIGSTOP and later woken with SIGCONT. Latencies are split by when each operation started:
  * `before` the fault, its first `faultSettleMs` (`fault starts`: the time a circuit breaker needs to open),
  * `during` (the rest of the fault), the first `faultSettleMs` after SIGCONT (`recovering`), and `after`.
