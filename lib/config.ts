@@ -12,6 +12,13 @@ export interface CoordinatorConfig {
   readonly writeQuorum: number;
   /** Upper bound for any single call to one replica, in milliseconds. */
   readonly nodeTimeoutMs: number;
+  /**
+   * Whether commands issued in the same event-loop turn to one replica share one write (`REDIS_AUTO_PIPELINING`,
+   * ioredis' `enableAutoPipelining`). Off by default: a Lambda container serves one request at a time, so there is
+   * nothing to batch, and each command would pay for a deferred flush and a pipeline object (measured: about half
+   * the CPU time and latency of a read or write at 1 in flight, and no gain at 64 in flight on 2 cores).
+   */
+  readonly autoPipelining: boolean;
   /** Level used when a read does not choose one (`READ_CONSISTENCY`). */
   readonly readConsistency: ConsistencyLevel;
   /** Level used when a write does not choose one (`WRITE_CONSISTENCY`). */
@@ -99,6 +106,7 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     replicas,
     writeQuorum,
     nodeTimeoutMs,
+    autoPipelining: parseChoice(env, 'REDIS_AUTO_PIPELINING', ['true', 'false'] as const, 'false') === 'true',
     readConsistency: parseLevel(env, 'READ_CONSISTENCY', 'one'),
     writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
     readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),

@@ -24,6 +24,8 @@ export interface RedisCredentials {
 export interface ConnectionSettings {
   /** Upper bound for any single command to one replica, in milliseconds (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
+  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`); off when not given. */
+  readonly autoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
 }
@@ -47,7 +49,7 @@ export interface ReplicaClient extends Redis {
  */
 export function connectReplica(
   address: ReplicaAddress,
-  { nodeTimeoutMs, tlsCa }: ConnectionSettings,
+  { nodeTimeoutMs, tlsCa, autoPipelining = false }: ConnectionSettings,
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
@@ -60,8 +62,8 @@ export function connectReplica(
     // Keep reconnecting in the background, at least every 250 ms, so a restarted node is back in use quickly (a
     // refused connection costs next to nothing).
     retryStrategy: (attempt) => Math.min(attempt * 25, 250),
-    // Commands issued in the same tick share one write to the socket.
-    enableAutoPipelining: true,
+    // Commands issued in the same tick share one write to the socket (see `autoPipelining`).
+    enableAutoPipelining: autoPipelining,
     keepAlive: 10_000,
     lazyConnect: false,
     // TLS always verifies the server's certificate and host name; REDIS_TLS_CA only changes which CAs are trusted.

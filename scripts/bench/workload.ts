@@ -1,3 +1,4 @@
+import { loadConfig } from '../../lib';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** The keys and value every scenario uses, so a read always finds a key that was written. */
@@ -15,11 +16,11 @@ export function workload(keyCount: number, valueBytes: number): Workload {
 }
 
 /**
- * A plain ioredis client with the options the coordinator's replica pool uses (auto-pipelining, no retries), so
- * baselines differ from the coordinator only in what the coordinator adds.
+ * A plain ioredis client with the options the coordinator's replica pool uses by default (no auto-pipelining, no
+ * retries), so baselines differ from the coordinator only in what the coordinator adds.
  */
 export function plainClient(url: string): Redis {
-  const options: RedisOptions = { enableAutoPipelining: true, maxRetriesPerRequest: 0, lazyConnect: false };
+  const options: RedisOptions = { enableAutoPipelining: loadConfig({}).autoPipelining, maxRetriesPerRequest: 0, lazyConnect: false };
   const client = new Redis(url, options);
   client.on('error', () => {});
   return client;

@@ -100,6 +100,17 @@ describe('Function: loadConfig, limits and Redis security', () => {
     expect(config.credentialsSource).toBeUndefined();
   });
 
+  it('leaves auto-pipelining off unless REDIS_AUTO_PIPELINING=true, and refuses other values', () => {
+    // Act
+    const byDefault = loadConfig({});
+    const on = loadConfig({ REDIS_AUTO_PIPELINING: 'true' });
+
+    // Assess
+    expect(byDefault.autoPipelining).toBe(false);
+    expect(on.autoPipelining).toBe(true);
+    expect(() => loadConfig({ REDIS_AUTO_PIPELINING: 'yes' })).toThrow(/REDIS_AUTO_PIPELINING/);
+  });
+
   it('accepts MAX_VALUE_BYTES up to the Lambda payload limit', () => {
     // Act
     const config = loadConfig({ MAX_VALUE_BYTES: '6291456', MAX_KEY_BYTES: '1024' });
