@@ -30,7 +30,7 @@ export interface ShownResult {
  * shows its answer; returns what the page shows.
  */
 export async function runOperation(page: Page, operation: ConsoleOperation): Promise<ShownResult> {
-  const last = await page.$$eval('#history button', (buttons) => Math.max(0, ...buttons.map((b) => Number((b as HTMLElement).dataset.opId))));
+  const last = await page.$$eval('#history button', (buttons) => Math.max(0, ...buttons.map((b) => Number(b.getAttribute('data-op-id')))));
   await page.check(`input[name=kind][value=${operation.kind}]`);
   await page.fill('#key', operation.key);
   if (operation.kind === 'set') {
@@ -45,19 +45,22 @@ export async function runOperation(page: Page, operation: ConsoleOperation): Pro
 
 /** What the result line says now. */
 export async function shownResult(page: Page): Promise<ShownResult> {
-  return page.$eval('#result', (element) => {
-    const data = (element as HTMLElement).dataset;
-    return { opId: Number(data.opId), status: data.status ?? '', level: data.level ?? '', words: element.textContent ?? '' };
-  });
+  return page.$eval('#result', (element) => ({
+    opId: Number(element.getAttribute('data-op-id')),
+    status: element.getAttribute('data-status') ?? '',
+    level: element.getAttribute('data-level') ?? '',
+    words: element.textContent ?? '',
+  }));
 }
 
 /** The timeline's lanes as drawn, in order. */
 export function drawnLanes(page: Page): Promise<DrawnLane[]> {
   return page.$$eval('#timeline svg g.lane', (groups) =>
-    groups.map((group) => {
-      const data = (group as SVGGElement).dataset;
-      return { node: data.node ?? '', outcome: data.outcome ?? '', first: data.first === 'true' };
-    }),
+    groups.map((group) => ({
+      node: group.getAttribute('data-node') ?? '',
+      outcome: group.getAttribute('data-outcome') ?? '',
+      first: group.getAttribute('data-first') === 'true',
+    })),
   );
 }
 
@@ -65,5 +68,5 @@ export function drawnLanes(page: Page): Promise<DrawnLane[]> {
 export async function drawnMarker(page: Page, name: 'quorum-marker' | 'answered-marker'): Promise<{ x: number; ms: number } | null> {
   const line = page.locator(`#timeline svg line.${name}`);
   if ((await line.count()) === 0) return null;
-  return line.evaluate((element) => ({ x: Number(element.getAttribute('x1')), ms: Number((element as SVGLineElement).dataset.ms) }));
+  return line.evaluate((element) => ({ x: Number(element.getAttribute('x1')), ms: Number(element.getAttribute('data-ms')) }));
 }
