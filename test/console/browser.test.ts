@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useChromium } from '../support/chromium';
-import { drawnLanes, drawnMarker, runOperation, shownResult } from '../support/consolePage';
+import { clickListed, drawnLanes, drawnMarker, runOperation, shownResult } from '../support/consolePage';
 import { useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 
@@ -116,7 +116,7 @@ describe('Console: the page in headless Chromium, against serverless offline and
     const listed = await page.$$eval('#history button', (buttons) => buttons.map((b) => b.textContent));
 
     // Act: back to the write.
-    await page.locator('#history button', { hasText: 'set "city"' }).click();
+    await clickListed(page, 'set "city"');
     const redrawn = await shownResult(page);
 
     // Assess
@@ -139,8 +139,12 @@ describe('Console: the page in headless Chromium, against serverless offline and
     // Act
     const invalid = await runOperation(page, { kind: 'set', key: 'k', value: 'v', ttl: 'soon' });
     await page.fill('#api-key', 'not-the-key-00000000000000');
-    const refused = await runOperation(page, { kind: 'get', key: 'k' });
-    await page.fill('#api-key', offline().apiKey);
+    let refused;
+    try {
+      refused = await runOperation(page, { kind: 'get', key: 'k' });
+    } finally {
+      await page.fill('#api-key', offline().apiKey);
+    }
 
     // Assess
     expect(invalid).toMatchObject({ status: '400', level: 'error' });
@@ -151,6 +155,7 @@ describe('Console: the page in headless Chromium, against serverless offline and
 
   it('marks a paused replica down in the health view, pending in a write and timed out in a read that waits for it', async () => {
     // Prepare
+    await page.fill('#api-key', offline().apiKey);
     const paused = cluster().nodes[2]!;
     paused.pause();
     try {

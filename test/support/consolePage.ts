@@ -28,17 +28,23 @@ export interface ShownResult {
 /**
  * Fills the console's form, runs the operation and waits (for the page's own signal, never for time) until the page
  * shows its answer; returns what the page shows.
+ *
+ * The radio button and the Run button get their click as a DOM event rather than at screen coordinates: the health
+ * view above the form re-renders every few seconds, and a line of it wrapping differently would move the form under a
+ * coordinate click. The page's handlers run exactly as for a user's click.
  */
 export async function runOperation(page: Page, operation: ConsoleOperation): Promise<ShownResult> {
   const last = await page.$$eval('#history button', (buttons) => Math.max(0, ...buttons.map((b) => Number(b.getAttribute('data-op-id')))));
-  await page.check(`input[name=kind][value=${operation.kind}]`);
+  const kind = page.locator(`input[name=kind][value=${operation.kind}]`);
+  await kind.dispatchEvent('click');
+  if (!(await kind.isChecked())) throw new Error(`the ${operation.kind} radio button did not get checked`);
   await page.fill('#key', operation.key);
   if (operation.kind === 'set') {
     await page.fill('#value', operation.value ?? '');
     await page.fill('#ttl', operation.ttl ?? '');
   }
   await page.selectOption('#consistency', operation.consistency ?? '');
-  await page.click('#run');
+  await page.locator('#run').dispatchEvent('click');
   await page.locator(`#result[data-op-id="${last + 1}"]`).waitFor();
   return shownResult(page);
 }
@@ -69,4 +75,9 @@ export async function drawnMarker(page: Page, name: 'quorum-marker' | 'answered-
   const line = page.locator(`#timeline svg line.${name}`);
   if ((await line.count()) === 0) return null;
   return line.evaluate((element) => ({ x: Number(element.getAttribute('x1')), ms: Number(element.getAttribute('data-ms')) }));
+}
+
+/** Clicks an operation in the list of last operations (as a DOM event, see {@link runOperation}). */
+export async function clickListed(page: Page, text: string): Promise<void> {
+  await page.locator('#history button', { hasText: text }).dispatchEvent('click');
 }
