@@ -126,6 +126,20 @@ module.exports = {
       { path: '^(functions|scripts)/' },
       { path: '^lib/', pathNot: '^lib/index\\.ts$' },
     ),
+    forbid(
+      'console-function-stays-light',
+      'functions/console.ts serves a constant page: it must not import lib/ (the coordinator, ioredis, the AWS SDK) or ' +
+        'any npm package but type declarations, so its bundle stays a few kilobytes with no Redis connection at cold start.',
+      { path: '^functions/console(\\.ts$|/)' },
+      { path: '^(lib/|functions/(?!console)|node_modules/(?!@types/))' },
+    ),
+    forbid(
+      'console-page-is-browser-code',
+      'console/ is the page\'s browser script: it may import only its own files (no lib/, functions/, Node built-ins ' +
+        'or packages), so the page stays small and self-contained.',
+      { path: '^console/' },
+      { pathNot: '^console/' },
+    ),
     {
       name: 'not-to-unresolvable',
       severity: 'error',

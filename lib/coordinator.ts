@@ -1,7 +1,7 @@
 import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
-import { QuorumNotReachedError } from './core/errors';
+import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
 import { isWriteAcknowledged, isWriteMissed, type ReplicaFailureKind, type ReplicaReport } from './core/replicaOutcome';
 import type {
@@ -130,6 +130,7 @@ export class Coordinator {
    * @throws {ReadQuorumNotReachedError} when too few replicas answered a `quorum` or `all` read.
    */
   async get(key: string, options: ReadOptions = {}): Promise<ReadOutcome> {
+    const startedAt = performance.now();
     const consistency = options.consistency ?? this.config.readConsistency;
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
@@ -137,18 +138,22 @@ export class Coordinator {
     const readRepair = new ReadRepair(this.readRepairSettings, redisKey);
     let result: ReadResult;
     let writeBacks: readonly RepairReport[] = [];
-    if (consistency === 'one') {
-      result = await raceRead(this.pool, read, readRepair.fanOut);
-    } else {
-      const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
-      const graceMs = this.config.tombstoneGraceMs;
-      const certified = await quorumRead(
-        this.pool,
-        { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs) },
-        readRepair.fanOut,
-      );
-      result = certified;
-      writeBacks = certified.writeBacks;
+    try {
+      if (consistency === 'one') {
+        result = await raceRead(this.pool, read, readRepair.fanOut);
+      } else {
+        const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
+        const graceMs = this.config.tombstoneGraceMs;
+        const certified = await quorumRead(
+          this.pool,
+          { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs) },
+          readRepair.fanOut,
+        );
+        result = certified;
+        writeBacks = certified.writeBacks;
+      }
+    } catch (error) {
+      throw withReadTiming(error, startedAt);
     }
 
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
@@ -157,7 +162,7 @@ export class Coordinator {
       writeBacks.length > 0
         ? { plan: planRepair(result.round.replies), repair: repairOutcome(writeBacks), repairs: writeBacks }
         : await readRepair.atAnswer(result.round);
-    const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.storeClock.now());
+    const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.storeClock.now(), startedAt);
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
       logger.debug('read key', { key });
@@ -226,6 +231,7 @@ export class Coordinator {
     expiresAt: number | undefined,
     level: ConsistencyLevel | undefined,
   ): Promise<WriteResult> {
+    const startedAt = performance.now();
     const consistency = level ?? this.config.writeConsistency;
     const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
     const redisKey = storageKey(key);
@@ -249,7 +255,13 @@ export class Coordinator {
           const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
           if (late.length > 0) void this.handOffMissed(redisKey, reports, late.map((r) => r.node));
         });
-        return { ...result, attempts: attempt, ...(expiresAt === undefined || value === null ? {} : { expiresAt }) };
+        return {
+          ...result,
+          attempts: attempt,
+          startedAt,
+          answeredAt: performance.now(),
+          ...(expiresAt === undefined || value === null ? {} : { expiresAt }),
+        };
       } catch (error) {
         if (!(error instanceof WriteQuorumMissed)) throw error;
         missedAttempts.push(error);
@@ -263,7 +275,8 @@ export class Coordinator {
         const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHold(report, failures[i])));
         for (const { reports } of settled) this.observe(reports);
         logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: error.replicas });
-        throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures);
+        const timing = { startedAt, answeredAt: performance.now() };
+        throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures, timing, attempt);
       }
     }
   }
@@ -342,7 +355,21 @@ function mayHold(report: ReplicaReport, failure: ReplicaFailureKind | undefined)
   return failure === undefined || failure === 'timeout' || failure === 'command-error';
 }
 
-/** Shapes a read's answer: live value or nothing, and each replica's outcome with stale and repaired ones marked. */
+/**
+ * The read errors a client sees, given the read's timing for traces (the fan-outs that throw them do not know when
+ * the operation started); any other error unchanged.
+ */
+function withReadTiming(error: unknown, startedAt: number): unknown {
+  const timing = { startedAt, answeredAt: performance.now() };
+  if (error instanceof ReadQuorumNotReachedError) return new ReadQuorumNotReachedError(error.answered, error.required, error.replicas, timing);
+  if (error instanceof ReplicasUnavailableError) return new ReplicasUnavailableError(error.replicas, timing);
+  return error;
+}
+
+/**
+ * Shapes a read's answer: live value or nothing, each replica's outcome with stale and repaired ones marked, and
+ * when it started, reached its quorum (levels quorum and all) and answered (now).
+ */
 function toReadOutcome(
   result: ReadResult,
   consistency: ConsistencyLevel,
@@ -350,6 +377,7 @@ function toReadOutcome(
   repairs: readonly RepairReport[],
   repair: ReadRepairOutcome,
   now: number,
+  startedAt: number,
 ): ReadOutcome {
   const replicas = plan === undefined ? result.round.reports : markBehind(result.round.reports, plan, repairs);
   const entry = result.entry;
@@ -361,5 +389,9 @@ function toReadOutcome(
     consistency,
     replicas,
     repair,
+    answeredBy: consistency === 'one' ? result.answeredBy : undefined,
+    startedAt,
+    quorumAt: consistency === 'one' ? undefined : result.round.decidedAt,
+    answeredAt: performance.now(),
   };
 }

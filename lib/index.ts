@@ -34,6 +34,8 @@ export { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from '.
 export type { Version } from './core/hybridLogicalClock';
 /** One replica's outcome in an operation, as traces and error responses show it. */
 export type { ReplicaOutcome, ReplicaReport } from './core/replicaOutcome';
+/** When an operation started, reached its quorum and answered (what `?trace=1` draws as a timeline). */
+export type { OperationTiming } from './core/operationTiming';
 /** The results of writes, reads and repairs. */
 export type {
   HintReplayReport,

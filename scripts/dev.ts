@@ -5,6 +5,7 @@
  *
  * Like a deployed stage, the local API requires an API key (`x-api-key`): QKV_API_KEY if set, otherwise a random one
  * printed at start. `npm run dev -- --open` turns the check off (serverless offline's --noAuth), for quick curls.
+ * It also prints the console page's URL (`/console`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,13 +36,15 @@ async function main(): Promise<void> {
 
   const open = process.argv.includes('--open');
   const apiKey = process.env.QKV_API_KEY ?? `dev-${randomBytes(16).toString('hex')}`;
+  const httpPort = process.env.HTTP_PORT ?? '3000';
   if (open) {
     console.log('[dev] --open: the API accepts requests without an API key (never the case on a deployed stage)');
   } else {
     console.log(`[dev] API key: ${apiKey}`);
-    console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${process.env.HTTP_PORT ?? '3000'}/get?key=city'`);
+    console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${httpPort}/get?key=city'`);
     console.log('[dev]   (set QKV_API_KEY to choose it, or run `npm run dev -- --open` to turn the check off)');
   }
+  console.log(`[dev] console: http://localhost:${httpPort}/console${open ? '' : ' (type the API key above into its API key field)'}`);
 
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {
     cwd: root,

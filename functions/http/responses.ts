@@ -1,4 +1,4 @@
-import type { ReadOutcome, ReplicaReport, StoreHealth, WriteResult } from '../../lib';
+import type { OperationTiming, ReadOutcome, ReplicaReport, StoreHealth, WriteResult } from '../../lib';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
 
 /** One replica's entry in a trace (`nodes`): always `node`, `outcome`, `ms` and `version`, plus the reason if any. */
@@ -8,46 +8,98 @@ export interface TraceEntry {
   readonly ms: number;
   /** The version the replica holds, took or reported; null where it has none (`missing`, `pending`, `error`, …). */
   readonly version: string | null;
+  /**
+   * When the command was sent to the replica, in ms since the operation started (it answered at `sent_ms + ms`);
+   * null when it was never sent (`skipped`).
+   */
+  readonly sent_ms?: number | null;
   /** True when what the replica holds is a tombstone. */
   readonly deleted?: boolean;
   /** A short reason, for `error` and `timeout`. */
   readonly error?: string;
+  /** On a first-response read (level `one`): true on the replica whose reply was answered; absent elsewhere. */
+  readonly first?: true;
+}
+
+/** The top-level timing fields of a trace: `elapsed_ms` and, when the quorum was reached, `quorum_ms`. */
+export interface TraceTiming {
+  /** When the coordinator answered, in ms since the operation started. */
+  readonly elapsed_ms: number;
+  /** When the quorum was reached (a write's W-th acknowledgement, a quorum read's R-th reply), in ms since the start. */
+  readonly quorum_ms?: number;
+}
+
+/** Milliseconds from `startedAt` to `at` (both on `performance.now()`'s clock), to the microsecond, as `ms` is. */
+function sinceStart(at: number, startedAt: number): number {
+  return Math.round((at - startedAt) * 1000) / 1000;
 }
 
 /**
  * Every replica's outcome as a trace shows it: the same keys for every entry (`version` null where there is none),
- * so a client can rely on one shape.
+ * so a client can rely on one shape. With the operation's start, each entry also says when its command was sent
+ * (`sent_ms`); `firstNode` marks the replica a first-response read answered with (`first: true`).
  */
-export function traceEntries(reports: readonly ReplicaReport[]): TraceEntry[] {
-  return reports.map(({ node, outcome, ms, version, deleted, error }) => ({
+export function traceEntries(reports: readonly ReplicaReport[], startedAt?: number, firstNode?: string): TraceEntry[] {
+  return reports.map(({ node, outcome, ms, version, deleted, error, sentAt }) => ({
     node,
     outcome,
     ms,
     version: version ?? null,
+    ...(startedAt === undefined ? {} : { sent_ms: sentAt === undefined ? null : sinceStart(sentAt, startedAt) }),
     ...(deleted === undefined ? {} : { deleted }),
     ...(error === undefined ? {} : { error }),
+    ...(firstNode !== undefined && node === firstNode ? { first: true as const } : {}),
   }));
+}
+
+/** `elapsed_ms` and, when the quorum was reached, `quorum_ms`, both in ms since the operation started. */
+export function traceTiming(timing: OperationTiming): TraceTiming {
+  return {
+    elapsed_ms: sinceStart(timing.answeredAt, timing.startedAt),
+    ...(timing.quorumAt === undefined ? {} : { quorum_ms: sinceStart(timing.quorumAt, timing.startedAt) }),
+  };
+}
+
+/**
+ * The trace of a failed operation (a 503): its timing, when the coordinator timed it (it always does; an error from
+ * a bare fan-out has none), and every replica's outcome.
+ */
+export function failureTrace(
+  replicas: readonly ReplicaReport[],
+  timing: OperationTiming | undefined,
+): Partial<TraceTiming> & { readonly nodes: TraceEntry[] } {
+  return { ...(timing === undefined ? {} : traceTiming(timing)), nodes: traceEntries(replicas, timing?.startedAt) };
 }
 
 /**
  * 200 `{"status":"OK","success_nodes":n,"version":"..."}` for a committed write (the seed's shape plus the version),
- * with every replica's outcome under `nodes` when the request asked for a trace.
+ * with every replica's outcome under `nodes`, the timing and the number of attempts when the request asked for a
+ * trace.
  */
 export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult {
   return jsonResponse(200, {
     status: 'OK',
     success_nodes: result.acknowledged,
     version: result.version,
-    ...(wantsTrace(event) ? { nodes: traceEntries(result.replicas) } : {}),
+    ...(wantsTrace(event)
+      ? { ...traceTiming(result), attempts: result.attempts, nodes: traceEntries(result.replicas, result.startedAt) }
+      : {}),
   });
 }
 
 /**
  * 200 `{"status":"OK","value":"..."}` or 404 `{"status":"NOT_FOUND"}` (the seed's shapes), plus the version,
- * expiry, and with a trace every replica's outcome and what read repair did.
+ * expiry, and with a trace every replica's outcome, the timing and what read repair did.
  */
 export function readResponse(event: HttpEvent, outcome: ReadOutcome): HttpResult {
-  const trace = wantsTrace(event) ? { consistency: outcome.consistency, repair: outcome.repair, nodes: traceEntries(outcome.replicas) } : {};
+  const trace = wantsTrace(event)
+    ? {
+        consistency: outcome.consistency,
+        repair: outcome.repair,
+        ...traceTiming(outcome),
+        nodes: traceEntries(outcome.replicas, outcome.startedAt, outcome.answeredBy),
+      }
+    : {};
   if (outcome.value === null) return jsonResponse(404, { status: 'NOT_FOUND', ...trace });
   return jsonResponse(200, {
     status: 'OK',

@@ -8,7 +8,7 @@ import {
 } from '../../lib';
 import { HttpError } from '../http/errors';
 import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http/events';
-import { traceEntries } from '../http/responses';
+import { failureTrace } from '../http/responses';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.
@@ -21,6 +21,9 @@ import { traceEntries } from '../http/responses';
  * The store's answers keep the seed's shapes:
  * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}` (the seed answered 500)
  * - `ReadQuorumNotReachedError`, `ReplicasUnavailableError` → 503 `{"status":"FAIL","error":...}`
+ *
+ * With `?trace=1` both FAIL shapes carry the trace a success would (`nodes` with `sent_ms`, `elapsed_ms`, and a
+ * write's `attempts`), so a client can see which replicas failed and when.
  *
  * Anything else is a bug → 500 `{"status":"ERROR","error":"internal error","requestId":...}`: the error is logged
  * with the request id, its message and stack are never sent.
@@ -45,13 +48,13 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           error: error.message,
           version: error.version,
           rolled_back: error.rolledBack,
-          ...(trace ? { nodes: traceEntries(error.replicas) } : {}),
+          ...(trace ? { ...failureTrace(error.replicas, error.timing), attempts: error.attempts } : {}),
         });
       } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {
         request.response = jsonResponse(503, {
           status: 'FAIL',
           error: error.message,
-          ...(trace ? { nodes: traceEntries(error.replicas) } : {}),
+          ...(trace ? failureTrace(error.replicas, error.timing) : {}),
         });
       } else {
         logger.error('unhandled error', { error: error as Error, requestId, awsRequestId: request.context?.awsRequestId });

@@ -1,3 +1,4 @@
+import type { OperationTiming } from './operationTiming';
 import type { ReplicaFailureKind, ReplicaReport } from './replicaOutcome';
 
 /**
@@ -87,6 +88,10 @@ export class QuorumNotReachedError extends QuorumKvError {
      * `rolledBack` needs to know, such as whether the write was sent at all. Not part of any response.
      */
     public readonly failures: readonly (ReplicaFailureKind | undefined)[] = [],
+    /** When the write started and the coordinator gave up, for traces; set by the coordinator. */
+    public readonly timing?: OperationTiming,
+    /** How many times the write was issued (more than 1 when it was re-issued above a newer version). */
+    public readonly attempts: number = 1,
   ) {
     super(
       `write quorum not reached: ${acknowledged} of ${required} required replicas acknowledged; ` +
@@ -107,6 +112,8 @@ export class ReadQuorumNotReachedError extends QuorumKvError {
     public readonly required: number,
     /** Each replica's outcome when the read gave up, in replica order. */
     public readonly replicas: readonly ReplicaReport[],
+    /** When the read started and gave up, for traces; set by the coordinator. */
+    public readonly timing?: OperationTiming,
   ) {
     super(`read quorum not reached: ${answered} of ${required} required replicas answered`);
     this.name = 'ReadQuorumNotReachedError';
@@ -120,6 +127,8 @@ export class ReplicasUnavailableError extends QuorumKvError {
   constructor(
     /** Each replica's outcome, all of them failures. */
     public readonly replicas: readonly ReplicaReport[],
+    /** When the read started and gave up, for traces; set by the coordinator. */
+    public readonly timing?: OperationTiming,
   ) {
     super(`no replica answered the read: ${replicas.map((r) => `${r.node} ${r.outcome}`).join(', ')}`);
     this.name = 'ReplicasUnavailableError';

@@ -38,6 +38,12 @@ export interface ReplicaReport {
   readonly deleted?: boolean;
   /** A short, client-safe reason for `error` and `timeout`. */
   readonly error?: string;
+  /**
+   * When the command was sent to this replica, on `performance.now()`'s clock (see `OperationTiming`); it answered
+   * `ms` later, unless `pending`. Undefined when it was never sent (`skipped`). Every replica of one fan-out round is
+   * sent in the same synchronous loop, so they share the round's send time.
+   */
+  readonly sentAt?: number;
 }
 
 /**

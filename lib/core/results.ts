@@ -1,5 +1,6 @@
 import type { ConsistencyLevel } from './consistency';
 import type { Version } from './hybridLogicalClock';
+import type { OperationTiming } from './operationTiming';
 import type { ReplicaReport } from './replicaOutcome';
 
 /**
@@ -8,8 +9,12 @@ import type { ReplicaReport } from './replicaOutcome';
  * them live in `lib/write`, `lib/read` and `lib/repair`.
  */
 
-/** A committed write: how many replicas acknowledged before the answer, and what each one did. */
-export interface WriteResult {
+/**
+ * A committed write: how many replicas acknowledged before the answer, what each one did, and when (its quorum was
+ * reached at the W-th acknowledgement of its last attempt).
+ */
+export interface WriteResult extends OperationTiming {
+  readonly quorumAt: number;
   /** The version the write was stamped with (the same on every replica). */
   readonly version: Version;
   /** Replicas that acknowledged by the time the coordinator answered (at least the quorum). */
@@ -33,8 +38,8 @@ export interface WriteResult {
  */
 export type ReadRepairOutcome = 'none' | 'repaired' | 'scheduled' | 'failed' | 'off';
 
-/** The answer to a read, with what every replica said and what was done to heal disagreements. */
-export interface ReadOutcome {
+/** The answer to a read, with what every replica said, what was done to heal disagreements, and when. */
+export interface ReadOutcome extends OperationTiming {
   /** The live value, or null when the key does not exist (never written, deleted or expired). */
   readonly value: string | null;
   /** The version of the entry answered (also for a deletion). */
@@ -47,6 +52,8 @@ export interface ReadOutcome {
   readonly replicas: readonly ReplicaReport[];
   /** What read repair did about the replicas found behind. */
   readonly repair: ReadRepairOutcome;
+  /** The replica whose reply was answered, for a first-response read (level `one`) that found an entry. */
+  readonly answeredBy?: string | undefined;
 }
 
 /** What one repair write did on one replica. */

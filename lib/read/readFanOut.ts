@@ -23,6 +23,11 @@ export interface ReadProgress {
 export interface ReadRound extends ReadProgress {
   /** Each replica's outcome at answer time; slower replicas show as `pending`. */
   readonly reports: readonly ReplicaReport[];
+  /**
+   * When the policy decided (`performance.now()`, see `OperationTiming`): for a quorum read that got its replies,
+   * the R-th reply; for a first-response read, the first entry (or the last reply, when none had the key).
+   */
+  readonly decidedAt: number;
 }
 
 /** The answer to a read (first-response or quorum) and the replies it was based on. */
@@ -34,9 +39,6 @@ export interface ReadResult {
   /** The replies and per-replica outcomes available when the coordinator answered. */
   readonly round: ReadRound;
 }
-
-/** A replica that has not answered yet (shared: reports are never mutated, only replaced). */
-const PENDING = { outcome: 'pending', ms: 0 } as const;
 
 /** How a fan-out ends. */
 export interface FanOutOptions {
@@ -71,6 +73,9 @@ export function readFanOut<Client = ReplicaClient>(
   const replies: ReplicaRead[] = [];
   let failed = 0;
   let pending = count;
+  let decidedAt = 0;
+  // Every command is sent in the loop below, within microseconds: one timestamp serves them all.
+  const sentAt = performance.now();
 
   return new Promise<ReadRound>((resolve) => {
     let decided = false;
@@ -80,34 +85,38 @@ export function readFanOut<Client = ReplicaClient>(
     const answer = (): void => {
       answered = true;
       const snapshot = new Array<ReplicaReport>(count);
-      for (let i = 0; i < count; i += 1) snapshot[i] = reports[i] ?? { node: replicas[i]!.name, ...PENDING };
-      resolve({ replies: onSettled === undefined ? replies : replies.slice(), failed, pending, reports: snapshot });
+      for (let i = 0; i < count; i += 1) snapshot[i] = reports[i] ?? { node: replicas[i]!.name, outcome: 'pending', ms: 0, sentAt };
+      resolve({ replies: onSettled === undefined ? replies : replies.slice(), failed, pending, reports: snapshot, decidedAt });
     };
     for (let index = 0; index < count; index += 1) {
       const replica = replicas[index]!;
       void pool.call(replica, read).then((result) => {
         if (answered && onSettled === undefined) return;
         if (!result.ok) {
-          reports[index] = { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error };
+          reports[index] =
+            result.outcome === 'skipped'
+              ? { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error }
+              : { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
           failed += 1;
         } else {
           const entry = result.value;
           reports[index] =
             entry === null
-              ? { node: replica.name, outcome: 'missing', ms: result.ms }
+              ? { node: replica.name, outcome: 'missing', ms: result.ms, sentAt }
               : entry.value === null
-                ? { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, deleted: true }
-                : { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version };
+                ? { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, deleted: true, sentAt }
+                : { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, sentAt };
           replies.push({ replica, entry });
         }
         pending -= 1;
         if (!decided && (pending === 0 || isDecided({ replies, failed, pending }))) {
           decided = true;
+          decidedAt = performance.now();
           if (drain) setImmediate(answer);
           else answer();
         }
         if (pending === 0 && onSettled !== undefined) {
-          const settle = (): void => onSettled({ replies, failed, pending, reports: reports as ReplicaReport[] });
+          const settle = (): void => onSettled({ replies, failed, pending, reports: reports as ReplicaReport[], decidedAt });
           if (answered) settle();
           else setImmediate(settle);
         }

@@ -28,7 +28,9 @@ export function writeQuorum<Client = ReplicaClient>(
   apply: (client: Client) => Promise<ApplyReply>,
 ): Promise<WriteResult> {
   const replicas = pool.replicas;
-  const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0 }));
+  // Every command is sent in the loop below, within microseconds: one timestamp serves them all.
+  const sentAt = performance.now();
+  const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0, sentAt }));
   const failures = new Array<ReplicaFailureKind | undefined>(replicas.length);
   const tolerableFailures = replicas.length - quorum;
   let acknowledged = 0;
@@ -40,7 +42,9 @@ export function writeQuorum<Client = ReplicaClient>(
       decided = true;
       const snapshot = reports.slice();
       if (acknowledged >= quorum) {
-        resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled, attempts: 1 });
+        // Alone, the fan-out is the whole operation; the coordinator replaces startedAt and answeredAt with its own.
+        const quorumAt = performance.now();
+        resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled, attempts: 1, startedAt: sentAt, quorumAt, answeredAt: quorumAt });
       } else {
         reject(new WriteQuorumMissed(version, acknowledged, quorum, snapshot, failures.slice(), settledWithFailures));
       }
@@ -50,7 +54,7 @@ export function writeQuorum<Client = ReplicaClient>(
     const settled = Promise.all(
       replicas.map(async (replica, index) => {
         const result = await pool.call(replica, apply);
-        const report = toReport(replica.name, version, result);
+        const report = toReport(replica.name, version, result, sentAt);
         reports[index] = report;
         if (!result.ok) failures[index] = result.failure;
         if (isWriteAcknowledged(report.outcome)) acknowledged += 1;
@@ -62,15 +66,19 @@ export function writeQuorum<Client = ReplicaClient>(
   });
 }
 
-function toReport(node: string, version: Version, result: ReplicaCallResult<ApplyReply>): ReplicaReport {
-  if (!result.ok) return { node, outcome: result.outcome, ms: result.ms, error: result.error };
+function toReport(node: string, version: Version, result: ReplicaCallResult<ApplyReply>, sentAt: number): ReplicaReport {
+  if (!result.ok) {
+    return result.outcome === 'skipped'
+      ? { node, outcome: result.outcome, ms: result.ms, error: result.error }
+      : { node, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
+  }
   const reply = result.value;
   switch (reply.kind) {
     case 'applied':
     case 'same':
-      return { node, outcome: 'applied', ms: result.ms, version };
+      return { node, outcome: 'applied', ms: result.ms, version, sentAt };
     case 'newer':
-      return { node, outcome: 'newer', ms: result.ms, version: reply.heldVersion };
+      return { node, outcome: 'newer', ms: result.ms, version: reply.heldVersion, sentAt };
   }
 }
 

@@ -38,6 +38,10 @@ async function packageStage(stage: string, env: Record<string, string> = {}): Pr
 const ofType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
+/** The API's methods but the console page's (GET /console, public on every stage: see test/deployment/consolePackage.test.ts). */
+const apiMethods = (template: Template): [string, Resource][] =>
+  ofType(template, 'AWS::ApiGateway::Method').filter(([name]) => name !== 'ApiGatewayMethodConsoleGet');
+
 describe('Deployment: serverless.yml per stage', () => {
   const templates: Record<string, Template> = {};
 
@@ -49,7 +53,7 @@ describe('Deployment: serverless.yml per stage', () => {
 
   it.each(['dev', 'staging'])('requires an API key on every method of stage %s (any stage not listed), in a usage plan with throttling and quota', (stage) => {
     // Act
-    const methods = ofType(templates[stage]!, 'AWS::ApiGateway::Method');
+    const methods = apiMethods(templates[stage]!);
     const plans = ofType(templates[stage]!, 'AWS::ApiGateway::UsagePlan');
     const keys = ofType(templates[stage]!, 'AWS::ApiGateway::ApiKey');
 
@@ -74,12 +78,21 @@ describe('Deployment: serverless.yml per stage', () => {
 
   it('requires IAM (SigV4) on every method of stage prod, with no API key', () => {
     // Act
-    const methods = ofType(templates.prod!, 'AWS::ApiGateway::Method');
+    const methods = apiMethods(templates.prod!);
 
     // Assess
     expect(methods.length).toBe(12);
     for (const [, method] of methods) expect(method.Properties).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
     expect(ofType(templates.prod!, 'AWS::ApiGateway::ApiKey')).toHaveLength(0);
+  });
+
+  it.each(['dev', 'staging', 'prod'])('serves the console page on stage %s publicly: no API key, no IAM', (stage) => {
+    // Act
+    const consoleGet = templates[stage]!.Resources.ApiGatewayMethodConsoleGet!;
+
+    // Assess
+    expect(consoleGet.Properties).toMatchObject({ HttpMethod: 'GET', ApiKeyRequired: false, AuthorizationType: 'NONE' });
+    expect(JSON.stringify(consoleGet.Properties.Integration)).toMatch(/ConsoleLambdaFunction/);
   });
 
   it('routes every other method of each path to the 405 function, and every other path to the 404 function', () => {

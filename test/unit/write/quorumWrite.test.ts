@@ -47,7 +47,7 @@ describe('Function: writeQuorum', () => {
     expect(answer.error).toBeInstanceOf(QuorumNotReachedError);
     const error = answer.error as QuorumNotReachedError;
     expect(error.acknowledged).toBe(1);
-    expect(error.replicas[0]).toEqual({ node: 'a', outcome: 'newer', ms: 1, version: versionAt(20) });
+    expect(error.replicas[0]).toEqual({ node: 'a', outcome: 'newer', ms: 1, version: versionAt(20), sentAt: expect.any(Number) });
     expect(replicas.replica(0).entry('k')?.value).toBe('newer');
   });
 
