@@ -75,6 +75,24 @@ describe('Anti-entropy', () => {
     expect(divergentKeys(await versionsByNode(cluster()))).toEqual([]);
   });
 
+  it('reports how many keys each replica holds and how many it scanned, so a caller can show a pass\'s progress', async () => {
+    // Prepare
+    await writeMany(120);
+    const coordinator = newCoordinator();
+
+    // Act: one batch per run, as `qkv repair` calls it.
+    const runs = [await coordinator.antiEntropy({ budgetMs: 0, batch: 30, fromStart: true })];
+    while (!runs.at(-1)!.passComplete && runs.length < 100) runs.push(await coordinator.antiEntropy({ budgetMs: 0, batch: 30 }));
+
+    // Assess: every replica holds the 120 keys and the saved position (written by the first run), and a pass scans
+    // every one of them at least once (SCAN may return a key twice).
+    const names = cluster().nodes.map((node) => `127.0.0.1:${node.port}`);
+    expect(runs[0]!.replicaKeys).toEqual(names.map((node) => ({ node, keys: 120 })));
+    expect(runs[1]!.replicaKeys).toEqual(names.map((node) => ({ node, keys: 121 })));
+    expect(runs.reduce((sum, run) => sum + run.keysScanned, 0)).toBeGreaterThanOrEqual(3 * 120);
+    expect(runs.every((run) => run.keysScanned >= run.keysCompared)).toBe(true);
+  });
+
   it('is safe while writes continue: it never replaces a newer write', async () => {
     // Prepare
     await writeMany(200, 'hot');
