@@ -121,7 +121,7 @@ function timings(answer: StoreAnswer): string {
   if (finite(body.elapsed_ms) !== undefined) parts.push(`answered at ${formatMs(body.elapsed_ms!)} ms`);
   if (finite(body.quorum_ms) !== undefined) parts.push(`quorum at ${formatMs(body.quorum_ms!)} ms`);
   if (typeof body.attempts === 'number') parts.push(`${body.attempts} attempt${body.attempts === 1 ? '' : 's'}`);
-  parts.push(`round trip seen by qkv ${formatMs(answer.roundTripMs)} ms`);
+  if (Number.isFinite(answer.roundTripMs)) parts.push(`round trip seen by qkv ${formatMs(answer.roundTripMs)} ms`);
   return parts.join(' · ');
 }
 
