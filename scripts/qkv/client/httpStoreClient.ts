@@ -1,6 +1,6 @@
 import { EXIT, QkvError } from '../exitCodes';
 import type { AnswerBody, AntiEntropyPage, KvOperation, StoreAnswer, StoreClient } from './storeClient';
-import { networkError } from './transportErrors';
+import { innermostMessage, networkError } from './transportErrors';
 
 /** How to reach the service over HTTP. */
 export interface HttpTarget {
@@ -66,7 +66,7 @@ export class HttpStoreClient implements StoreClient {
       response = await fetch(`${this.base}${path}`, { method, headers, body, signal: AbortSignal.timeout(this.target.timeoutMs) });
       text = await response.text();
     } catch (error) {
-      throw networkError(error, this.base, this.target.timeoutMs) ?? new QkvError(EXIT.network, `cannot reach ${this.base}: ${(error as Error).message}`);
+      throw networkError(error, this.base, this.target.timeoutMs) ?? new QkvError(EXIT.network, `cannot reach ${this.base}: ${innermostMessage(error)}`);
     }
     const roundTripMs = performance.now() - started;
     return { status: response.status, body: parseBody(text, response.status), roundTripMs };

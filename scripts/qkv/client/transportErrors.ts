@@ -46,3 +46,13 @@ export function networkError(error: unknown, where: string, timeoutMs: number): 
   if (code !== undefined && NETWORK_CODES.has(code)) return new QkvError(EXIT.network, `cannot reach ${where}: ${code}`);
   return undefined;
 }
+
+/** The message of the deepest cause (fetch says only "fetch failed"; its cause says why, e.g. "bad port"). */
+export function innermostMessage(error: unknown): string {
+  let message = String((error as Error)?.message ?? error);
+  for (let current = (error as { cause?: unknown })?.cause, depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
+    if (typeof (current as Error).message === 'string') message = (current as Error).message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
+}
