@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { AntiEntropyPage } from '../client/storeClient';
 import { EXIT, type ExitCode } from '../exitCodes';
-import { advanceRepair, NO_PROGRESS, renderRepairReport, repairDetail, repairFraction, repairProgressLine, type RepairProgress } from '../render/repairProgress';
+import { advanceRepair, NO_PROGRESS, renderRepairReport, repairDetail, repairProgressLine, type RepairProgress } from '../render/repairProgress';
 import { printJson, println, type CommandContext } from './context';
 
 /** Options of `qkv repair`. */
@@ -13,6 +13,9 @@ export interface RepairOptions {
   /** No progress on stderr. */
   readonly quiet: boolean;
 }
+
+/** The bar's scale: thousandths of a pass. */
+const BAR_TOTAL = 1_000;
 
 /** How the progress of a pass is shown: a bar on a terminal, else one line per page; nothing when quiet. */
 interface ProgressView {
@@ -45,7 +48,7 @@ export async function runRepair(context: CommandContext, options: RepairOptions)
     view.stop();
   }
   const wallMs = performance.now() - started;
-  const { replicas: replicaKeys, scanned, node: _node, done: _done, ...totals } = progress;
+  const { replicas: replicaKeys, scanned, node: _node, done: _done, share: _share, ...totals } = progress;
   if (context.json) printJson(context, { status: progress.passComplete ? 'OK' : 'FAIL', ...totals, replicaKeys, scannedPerReplica: scanned, wallMs });
   else println(context.stdout, renderRepairReport(progress, wallMs));
   return progress.passComplete ? EXIT.ok : EXIT.unavailable;
@@ -68,16 +71,13 @@ function progressView(context: CommandContext, options: RepairOptions): Progress
   let started = false;
   return {
     update: (progress) => {
-      const fraction = repairFraction(progress);
-      // Without key counts (an older server) the bar counts replicas instead.
-      const total = Math.max(1, fraction?.total ?? progress.replicas.length);
-      const value = fraction?.done ?? (progress.done ? total : 0);
+      // In thousandths of the pass; without key counts (an older server) it moves only when the pass is done.
+      const value = progress.done ? BAR_TOTAL : Math.round((progress.share ?? 0) * BAR_TOTAL);
       if (!started) {
-        bar.start(total, value, { detail: repairDetail(progress) });
+        bar.start(BAR_TOTAL, value, { detail: repairDetail(progress) });
         started = true;
       } else {
-        bar.setTotal(total);
-        bar.update(progress.done ? total : value, { detail: repairDetail(progress) });
+        bar.update(value, { detail: repairDetail(progress) });
       }
     },
     stop: () => {

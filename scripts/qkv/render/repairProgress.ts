@@ -4,8 +4,9 @@ import { formatCount, formatMs, printable } from './text';
 
 /**
  * How far an anti-entropy pass run page by page (`qkv repair`) has got, summed over its runs. A pass walks the
- * replicas in order, each with SCAN: the keys of the replicas already scanned plus those scanned of the current one,
- * against every replica's DBSIZE, is how far it is.
+ * replicas in order, each with SCAN, so it is as far as the replicas scanned through plus the share of the current
+ * one scanned so far (its keys scanned against its DBSIZE). Replicas count equally: a replica being refilled by the
+ * pass itself grows while it runs, so counting keys over all replicas would make the bar go back.
  */
 export interface RepairProgress {
   /** Runs (one SCAN page each) so far. */
@@ -27,6 +28,8 @@ export interface RepairProgress {
   readonly unreachable: readonly string[];
   /** The runs' own time, summed. */
   readonly ms: number;
+  /** How much of the pass is done, 0–1, never going back; undefined when the server reports no key counts. */
+  readonly share?: number;
 }
 
 /** Progress before the first page. */
@@ -55,7 +58,7 @@ export function advanceRepair(progress: RepairProgress, page: AntiEntropyPage): 
   const scanned = Array.from({ length: Math.max(replicas.length, progress.scanned.length) }, (_, i) => progress.scanned[i] ?? 0);
   if (page.startedAt.node < scanned.length) scanned[page.startedAt.node]! += page.keysScanned ?? 0;
   const done = page.passComplete || page.stoppedBecause === 'unreachable';
-  return {
+  const next: RepairProgress = {
     pages: progress.pages + 1,
     replicas,
     scanned,
@@ -71,20 +74,24 @@ export function advanceRepair(progress: RepairProgress, page: AntiEntropyPage): 
     unreachable: [...new Set([...progress.unreachable, ...page.unreachable])],
     ms: progress.ms + page.ms,
   };
+  const share = passShare(next);
+  return share === undefined ? next : { ...next, share: Math.max(progress.share ?? 0, share) };
 }
 
-/**
- * The pass's size and how much of it is done, in keys, for a progress bar; undefined when the server reports no key
- * counts (then only pages can be counted). A completed pass is all done.
- */
-export function repairFraction(progress: RepairProgress): { done: number; total: number } | undefined {
+/** The replicas before the current one, plus the current one's keys scanned against its size (1 when complete). */
+function passShare(progress: RepairProgress): number | undefined {
   if (progress.replicas.length === 0) return undefined;
-  const sizes = progress.replicas.map((replica) => replica.keys ?? 0);
-  const total = sizes.reduce((sum, size) => sum + size, 0);
-  if (progress.passComplete) return { done: total, total };
-  const before = sizes.slice(0, progress.node).reduce((sum, size) => sum + size, 0);
-  const current = Math.min(sizes[progress.node] ?? 0, progress.scanned[progress.node] ?? 0);
-  return { done: Math.min(total, before + current), total };
+  if (progress.passComplete) return 1;
+  const current = currentReplicaKeys(progress);
+  const within = current === undefined || current.keys === 0 ? 0 : Math.min(1, current.scanned / current.keys);
+  return (progress.node + within) / progress.replicas.length;
+}
+
+/** The replica the pass is scanning: keys scanned of it so far, and how many it holds; undefined without counts. */
+export function currentReplicaKeys(progress: RepairProgress): { scanned: number; keys: number } | undefined {
+  const replica = progress.replicas[progress.node];
+  if (replica === undefined || replica.keys === null) return undefined;
+  return { scanned: Math.min(replica.keys, progress.scanned[progress.node] ?? 0), keys: replica.keys };
 }
 
 /** What a progress bar shows beside the bar: the replica being scanned, pages, and what was found. Pure. */
@@ -96,14 +103,18 @@ export function repairDetail(progress: RepairProgress): string {
       : `stopped: ${progress.unreachable.map(printable).join(', ') || 'a replica'} unreachable`
     : replica === undefined
       ? `replica ${progress.node + 1}`
-      : `replica ${progress.node + 1}/${progress.replicas.length} ${printable(replica.node)}`;
+      : `replica ${progress.node + 1}/${progress.replicas.length} ${printable(replica.node)}${keysOfCurrent(progress)}`;
   return `${where} · page ${formatCount(progress.pages)} · ${formatCount(progress.keysCompared)} compared · ${formatCount(progress.keysDiverged)} diverged · ${formatCount(progress.replicasRepaired)} repaired`;
+}
+
+function keysOfCurrent(progress: RepairProgress): string {
+  const current = currentReplicaKeys(progress);
+  return current === undefined ? '' : ` (${formatCount(current.scanned)}/${formatCount(current.keys)} keys)`;
 }
 
 /** One line per page where no progress bar can be drawn (output not a terminal): percentage and detail. Pure. */
 export function repairProgressLine(progress: RepairProgress): string {
-  const fraction = repairFraction(progress);
-  const share = fraction === undefined ? '' : `${fraction.total === 0 ? 100 : Math.floor((100 * fraction.done) / fraction.total)}% (${formatCount(fraction.done)}/${formatCount(fraction.total)} keys) · `;
+  const share = progress.share === undefined ? '' : `${Math.floor(100 * progress.share)}% · `;
   return `repair ${share}${repairDetail(progress)}`;
 }
 

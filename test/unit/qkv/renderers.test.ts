@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AntiEntropyPage, StoreAnswer } from '../../../scripts/qkv/client/storeClient';
 import { renderBenchFrame, renderBenchSummary } from '../../../scripts/qkv/render/bench';
 import { latencyBuckets, renderHistogram } from '../../../scripts/qkv/render/histogram';
-import { advanceRepair, NO_PROGRESS, renderRepairReport, repairFraction, repairProgressLine } from '../../../scripts/qkv/render/repairProgress';
+import { advanceRepair, currentReplicaKeys, NO_PROGRESS, renderRepairReport, repairProgressLine } from '../../../scripts/qkv/render/repairProgress';
 import { renderHealth, renderKvAnswer } from '../../../scripts/qkv/render/results';
 import { renderFields, renderTable } from '../../../scripts/qkv/render/table';
 import { displayWidth, formatMs, printable, quotedValue } from '../../../scripts/qkv/render/text';
@@ -152,21 +152,33 @@ describe('Module: repairProgress', () => {
     ...over,
   });
 
-  it('counts a pass in keys: the replicas already scanned, plus what was scanned of the current one', () => {
+  it('counts a pass as the replicas scanned through plus the share of the current one scanned so far', () => {
     // Act: two pages of replica 0, then its last page, then one page of replica 1.
     let progress = advanceRepair(NO_PROGRESS, page({}));
-    const afterOne = repairFraction(progress);
+    const afterOne = progress.share;
     progress = advanceRepair(progress, page({ startedAt: { node: 0, cursor: '12', pass: 4 }, stoppedAt: { node: 0, cursor: '7', pass: 4 } }));
     progress = advanceRepair(progress, page({ startedAt: { node: 0, cursor: '7', pass: 4 }, stoppedAt: { node: 1, cursor: '0', pass: 4 }, keysDiverged: 2, replicasRepaired: 2 }));
-    const afterReplica0 = repairFraction(progress);
+    const afterReplica0 = progress.share;
     progress = advanceRepair(progress, page({ startedAt: { node: 1, cursor: '0', pass: 4 }, stoppedAt: { node: 1, cursor: '3', pass: 4 }, keysScanned: 12 }));
 
     // Assess
-    expect(afterOne).toEqual({ done: 10, total: 90 });
-    expect(afterReplica0).toEqual({ done: 30, total: 90 });
-    expect(repairFraction(progress)).toEqual({ done: 42, total: 90 });
+    expect(afterOne).toBeCloseTo(10 / 30 / 3, 9);
+    expect(afterReplica0).toBeCloseTo(1 / 3, 9);
+    expect(progress.share).toBeCloseTo((1 + 12 / 30) / 3, 9);
+    expect(currentReplicaKeys(progress)).toEqual({ scanned: 12, keys: 30 });
     expect(progress).toMatchObject({ pages: 4, keysCompared: 40, keysDiverged: 2, replicasRepaired: 2, done: false, ms: 20 });
-    expect(repairProgressLine(progress)).toBe('repair 46% (42/90 keys) · replica 2/3 n1 · page 4 · 40 compared · 2 diverged · 2 repaired');
+    expect(repairProgressLine(progress)).toBe('repair 46% · replica 2/3 n1 (12/30 keys) · page 4 · 40 compared · 2 diverged · 2 repaired');
+  });
+
+  it('never goes back, even when the replica being scanned grows (the pass refilling it)', () => {
+    // Act: replica 1 is half scanned, then found ten times larger (repairs copied keys into it meanwhile).
+    const half = advanceRepair(NO_PROGRESS, page({ startedAt: { node: 1, cursor: '0', pass: 4 }, stoppedAt: { node: 1, cursor: '9', pass: 4 }, keysScanned: 15 }));
+    const grown = advanceRepair(half, page({ startedAt: { node: 1, cursor: '9', pass: 4 }, stoppedAt: { node: 1, cursor: '4', pass: 4 }, keysScanned: 15, replicaKeys: replicas([30, 300, 30]) }));
+
+    // Assess
+    expect(half.share).toBeCloseTo(1.5 / 3, 9);
+    expect(grown.share).toBe(half.share);
+    expect(currentReplicaKeys(grown)).toEqual({ scanned: 30, keys: 300 });
   });
 
   it('is done, and all of it, when a run completes the pass', () => {
@@ -175,7 +187,8 @@ describe('Module: repairProgress', () => {
 
     // Assess
     expect(progress.done).toBe(true);
-    expect(repairFraction(progress)).toEqual({ done: 90, total: 90 });
+    expect(progress.share).toBe(1);
+    expect(repairProgressLine(progress)).toMatch(/^repair 100% · pass complete · page 1 · /);
     expect(renderRepairReport(progress, 12)).toMatch(/^outcome +pass complete: every replica was scanned through$/m);
   });
 
@@ -197,7 +210,7 @@ describe('Module: repairProgress', () => {
     const progress = advanceRepair(NO_PROGRESS, old);
 
     // Assess
-    expect(repairFraction(progress)).toBeUndefined();
+    expect(progress.share).toBeUndefined();
     expect(repairProgressLine(progress)).toBe('repair replica 1 · page 1 · 10 compared · 0 diverged · 0 repaired');
   });
 });
