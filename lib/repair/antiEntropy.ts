@@ -29,6 +29,13 @@ export interface AntiEntropyReport {
   readonly hintsReplayed: number;
   /** Keys read from SCAN and compared by version across every replica. */
   readonly keysCompared: number;
+  /** Keys SCAN returned in this run, the coordinator's own (`!qkv:…`) included: with `replicaKeys`, how far a pass got. */
+  readonly keysScanned: number;
+  /**
+   * How many keys each replica held as the run started (DBSIZE, the coordinator's own keys included), in replica
+   * order, null for a replica that did not answer: the size of a pass, so a caller can show its progress.
+   */
+  readonly replicaKeys: readonly { readonly node: string; readonly keys: number | null }[];
   /** Keys whose replicas disagreed. */
   readonly keysDiverged: number;
   /** Replica copies brought to the newest version. */
@@ -76,8 +83,10 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
   const replicas = pool.replicas;
   const saved = await loadPosition(pool);
   const startedAt = options.fromStart === true ? { ...START, pass: saved.pass } : saved;
+  const replicaKeys = await keyCounts(pool);
   let position = startedAt;
   let keysCompared = 0;
+  let keysScanned = 0;
   let keysDiverged = 0;
   let replicasRepaired = 0;
   const unreachable = new Set<string>();
@@ -104,6 +113,7 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
       break;
     } else {
       const [nextCursor, keys] = page.value;
+      keysScanned += keys.length;
       const userKeys = keys.filter((key) => userKeyOf(key) !== undefined);
       keysCompared += userKeys.length;
       const diverged = await divergentKeys(pool, userKeys, unreachable);
@@ -129,6 +139,8 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
     stoppedAt: position,
     hintsReplayed,
     keysCompared,
+    keysScanned,
+    replicaKeys,
     keysDiverged,
     replicasRepaired,
     unreachable: [...unreachable],
@@ -152,6 +164,12 @@ function advance(position: AntiEntropyPosition, nextCursor: string, replicaCount
   if (nextCursor !== '0') return { ...position, cursor: nextCursor };
   const node = position.node + 1;
   return node >= replicaCount ? { node: 0, cursor: '0', pass: position.pass + 1 } : { node, cursor: '0', pass: position.pass };
+}
+
+/** Each replica's DBSIZE, in replica order (null where it did not answer). */
+async function keyCounts(pool: ReplicaSet): Promise<AntiEntropyReport['replicaKeys']> {
+  const sizes = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.dbsize())));
+  return sizes.map((size, i) => ({ node: pool.replicas[i]!.name, keys: size.ok ? size.value : null }));
 }
 
 /** The most recently saved position among the reachable replicas (a replica that restarted empty has none). */

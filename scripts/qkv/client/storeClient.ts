@@ -1,0 +1,100 @@
+import type { AntiEntropyReport, ConsistencyLevel, ReplicaOutcome } from '../../../lib';
+
+/**
+ * What `qkv` sends a quorum-kv service and what it gets back, whichever way it reaches it (HTTP or Lambda invoke).
+ * The wire types mirror the HTTP API (openapi.yaml) with every field the CLI does not strictly need optional, so that
+ * a server older or newer than the CLI still works (the trace's timing fields in particular, see the trace contract).
+ */
+
+/** A key-value operation as the CLI asks for it; the client always asks for the trace (`?trace=1`). */
+export type KvOperation =
+  | { readonly op: 'set'; readonly key: string; readonly value: string; readonly ttl?: number; readonly consistency?: ConsistencyLevel }
+  | { readonly op: 'get'; readonly key: string; readonly consistency?: ConsistencyLevel }
+  | { readonly op: 'del'; readonly key: string; readonly consistency?: ConsistencyLevel };
+
+/** The service's answer to one request: its HTTP status, its JSON body, and how long it took as the CLI saw it. */
+export interface StoreAnswer {
+  readonly status: number;
+  readonly body: AnswerBody;
+  /** Milliseconds from sending the request to reading the whole answer, measured by the CLI. */
+  readonly roundTripMs: number;
+}
+
+/** One replica's entry in a trace (`nodes`). The timing fields are optional: older servers do not send them. */
+export interface TraceNode {
+  readonly node: string;
+  readonly outcome: ReplicaOutcome;
+  /** From sending the command to this replica to its answer (0 while pending). */
+  readonly ms: number;
+  readonly version?: string | null;
+  readonly deleted?: boolean;
+  readonly error?: string;
+  /** When the command was sent, ms after the coordinator started the operation; null when never sent (skipped). */
+  readonly sent_ms?: number | null;
+  /** The replica whose reply a first-response read answered with. */
+  readonly first?: boolean;
+}
+
+/** The JSON body of any answer: the fields of every route's responses, all optional. */
+export interface AnswerBody {
+  readonly status?: string;
+  readonly value?: string;
+  readonly version?: string;
+  readonly expires_at?: string;
+  readonly success_nodes?: number;
+  readonly rolled_back?: boolean;
+  readonly error?: string;
+  /** API Gateway's (and offline's) own refusals: `{"message":"Forbidden"}`. */
+  readonly message?: string;
+  readonly requestId?: string;
+  readonly consistency?: ConsistencyLevel;
+  readonly repair?: string;
+  readonly nodes?: readonly TraceNode[];
+  readonly elapsed_ms?: number;
+  readonly quorum_ms?: number;
+  readonly attempts?: number;
+  /** `/health`. */
+  readonly writeQuorumReachable?: boolean;
+  readonly writeQuorum?: number;
+  readonly [field: string]: unknown;
+}
+
+/** One replica in `/health`. */
+export interface HealthNode {
+  readonly node: string;
+  readonly up: boolean;
+  readonly breaker: string;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+/** The `antiEntropy` function's event (see functions/antiEntropy.ts). */
+export interface AntiEntropyRequest {
+  readonly fromStart?: boolean;
+  readonly budgetMs?: number;
+  readonly batch?: number;
+}
+
+/**
+ * One anti-entropy run's report. `keysScanned` and `replicaKeys` are optional: a server from before they existed
+ * still works, with a progress bar that counts pages instead of keys.
+ */
+export type AntiEntropyPage = Omit<AntiEntropyReport, 'keysScanned' | 'replicaKeys'> & Partial<Pick<AntiEntropyReport, 'keysScanned' | 'replicaKeys'>>;
+
+/**
+ * A way to reach a quorum-kv service: over HTTP (`--url`) or by invoking its Lambda functions (`--lambda`).
+ * Implementations turn transport failures into `QkvError`s with the right exit code (network, auth); answers of the
+ * service itself, errors included, come back as a {@link StoreAnswer} for the command to judge.
+ */
+export interface StoreClient {
+  /** Where requests go, for messages: `http://127.0.0.1:3000` or `lambda quorum-kv-dev-* at http://127.0.0.1:3002`. */
+  readonly description: string;
+  /** Runs one key-value operation with its trace. */
+  run(operation: KvOperation): Promise<StoreAnswer>;
+  /** `GET /health`. */
+  health(): Promise<StoreAnswer>;
+  /** One run of the `antiEntropy` function; only through Lambda (there is no HTTP route for it). */
+  antiEntropy(request: AntiEntropyRequest): Promise<AntiEntropyPage>;
+  /** Releases connections, so the process can exit at once. */
+  close(): void;
+}
