@@ -116,11 +116,18 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
       keysScanned += keys.length;
       const userKeys = keys.filter((key) => userKeyOf(key) !== undefined);
       keysCompared += userKeys.length;
+      const failedBefore = unreachable.size;
       const diverged = await divergentKeys(pool, userKeys, unreachable);
       keysDiverged += diverged.length;
       for (const redisKey of diverged) {
         const report = await repairRedisKey(pool, redisKey, graceMs);
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
+      }
+      if (unreachable.size > failedBefore) {
+        // A replica could not compare this batch: its keys were not all compared with it, so the run stops before
+        // the batch rather than after it, and the next run compares the batch again.
+        await savePosition(pool, position);
+        break;
       }
       position = advance(position, nextCursor, replicas.length);
     }

@@ -96,6 +96,32 @@ describe('Anti-entropy', () => {
     expect(runs.every((run) => run.keysScanned >= run.keysCompared)).toBe(true);
   });
 
+  it('stops before a batch that a replica could not compare, and the next run compares that batch again', async () => {
+    // Prepare: a coordinator whose connections are up before node 2 hangs.
+    await writeMany(60);
+    const coordinator = newCoordinator();
+    await coordinator.get('key-0', { consistency: 'all' });
+    const hung = cluster().nodes[2]!;
+    hung.pause();
+    let stopped;
+    try {
+      // Act: node 0 scans its batch; node 2 cannot answer the comparison.
+      stopped = await coordinator.antiEntropy({ budgetMs: 0, batch: 30, fromStart: true });
+    } finally {
+      hung.resume();
+    }
+    const resumed = await coordinator.antiEntropy({ budgetMs: 0, batch: 30 });
+
+    // Assess
+    expect(stopped.unreachable).toEqual([`127.0.0.1:${hung.port}`]);
+    expect(stopped.stoppedBecause).toBe('unreachable');
+    expect(stopped.keysScanned).toBeGreaterThan(0);
+    expect(stopped.stoppedAt).toEqual(stopped.startedAt);
+    expect(resumed.startedAt).toEqual(stopped.startedAt);
+    expect(resumed.unreachable).toEqual([]);
+    expect(resumed.stoppedAt).not.toEqual(resumed.startedAt);
+  });
+
   it('is safe while writes continue: it never replaces a newer write', async () => {
     // Prepare
     await writeMany(200, 'hot');
