@@ -24,7 +24,7 @@ export interface RedisCredentials {
 export interface ConnectionSettings {
   /** Upper bound for any single command to one replica, in milliseconds (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
-  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`); off when not given. */
+  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`); on when not given. */
   readonly autoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
@@ -49,7 +49,7 @@ export interface ReplicaClient extends Redis {
  */
 export function connectReplica(
   address: ReplicaAddress,
-  { nodeTimeoutMs, tlsCa, autoPipelining = false }: ConnectionSettings,
+  { nodeTimeoutMs, tlsCa, autoPipelining = true }: ConnectionSettings,
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {

@@ -16,8 +16,8 @@ export function workload(keyCount: number, valueBytes: number): Workload {
 }
 
 /**
- * A plain ioredis client with the options the coordinator's replica pool uses by default (no auto-pipelining, no
- * retries), so baselines differ from the coordinator only in what the coordinator adds.
+ * A plain ioredis client with the options the coordinator's replica pool uses by default (auto-pipelining as
+ * `REDIS_AUTO_PIPELINING` says, no retries), so baselines differ from the coordinator only in what the coordinator adds.
  */
 export function plainClient(url: string): Redis {
   const options: RedisOptions = { enableAutoPipelining: loadConfig({}).autoPipelining, maxRetriesPerRequest: 0, lazyConnect: false };

@@ -100,14 +100,14 @@ describe('Function: loadConfig, limits and Redis security', () => {
     expect(config.credentialsSource).toBeUndefined();
   });
 
-  it('leaves auto-pipelining off unless REDIS_AUTO_PIPELINING=true, and refuses other values', () => {
+  it('keeps auto-pipelining on unless REDIS_AUTO_PIPELINING=false, and refuses other values', () => {
     // Act
     const byDefault = loadConfig({});
-    const on = loadConfig({ REDIS_AUTO_PIPELINING: 'true' });
+    const off = loadConfig({ REDIS_AUTO_PIPELINING: 'false' });
 
     // Assess
-    expect(byDefault.autoPipelining).toBe(false);
-    expect(on.autoPipelining).toBe(true);
+    expect(byDefault.autoPipelining).toBe(true);
+    expect(off.autoPipelining).toBe(false);
     expect(() => loadConfig({ REDIS_AUTO_PIPELINING: 'yes' })).toThrow(/REDIS_AUTO_PIPELINING/);
   });
 
