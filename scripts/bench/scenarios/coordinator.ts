@@ -12,6 +12,7 @@ import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../co
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { plainClient, populate } from '../workload';
+import { applyStringEntry, encodeStringEntry, readStringEntry, type StringFormatClient, withStringFormat } from './stringFormat';
 
 /** Variant: one command on one node with plain ioredis, the floor every other figure is compared with. */
 export const RAW = 'raw ioredis, 1 node';
@@ -27,6 +28,10 @@ export const QUORUM_READ = 'coordinator quorum read';
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
 /** Variant: an entry's HMGET sent to all nodes directly, to split a read's cost. */
 export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
+/** Variant: the candidate string format's apply script sent to all nodes directly (issue 12, see `stringFormat.ts`). */
+export const FAN_OUT_STRING_SCRIPT = 'bare fan-out, string apply script';
+/** Variant: a single GET of a string-format entry sent to all nodes directly (issue 12, see `stringFormat.ts`). */
+export const FAN_OUT_STRING_GET = 'bare fan-out, GET of a string entry';
 /** Requests in flight: one (latency) and 64 (throughput). */
 export const CONCURRENCIES = [1, 64] as const;
 
@@ -55,10 +60,15 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
   const raw = plainClient(cluster.nodes[0]!.url);
   const fanOut = cluster.nodes.map((node) => plainClient(node.url));
   const rawKey = (i: number): string => `raw-${work.key(i)}`;
+  // The candidate string format (issue 12) over the same connections as the scripted hash variants.
+  const stringClients = scripted.replicas.map((replica) => withStringFormat(replica.client));
+  const stringKey = (i: number): string => `str-${work.key(i)}`;
   try {
     await populate(work.keys, (key) => coordinator.set(key, work.value));
     await populate(work.keys.map((_, i) => rawKey(i)), (key) => raw.set(key, work.value));
     await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => rawKey(i)), (key) => client.set(key, work.value))));
+    const stringEntry = encodeStringEntry({ version: clock.next(), value: work.value });
+    await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => stringKey(i)), (key) => client.set(key, stringEntry))));
 
     const rows: Row[] = [];
     for (const concurrency of CONCURRENCIES) {
@@ -75,6 +85,13 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
             );
           },
         },
+        {
+          name: FAN_OUT_STRING_SCRIPT,
+          operation: (i) => {
+            const entry = { version: clock.next(), value: work.value };
+            return quorumOf(stringClients, 2, (client) => applyStringEntry(client as StringFormatClient, `strscript-${work.key(i)}`, entry, config.tombstoneGraceMs));
+          },
+        },
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
       ];
       context.log(`coordinator: set at ${concurrency} in flight`);
@@ -89,6 +106,7 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
               readEntry(client as ReplicaClient, work.key(i)),
             ),
         },
+        { name: FAN_OUT_STRING_GET, operation: (i) => firstValueOf(stringClients, (client) => readStringEntry(client, stringKey(i))) },
         { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
         { name: QUORUM_READ, operation: (i) => coordinator.get(work.key(i), { consistency: 'quorum' }) },
       ];
