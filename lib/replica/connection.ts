@@ -31,7 +31,7 @@ export interface ConnectionSettings {
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
   /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
-  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, graceMs: string): Promise<[number, string]>;
+  applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
   /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
   /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
