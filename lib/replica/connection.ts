@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { APPLY_IF_NEWER_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
+import type { EntryWriteFormat } from './entryFormat';
+import { APPLY_IF_NEWER_LUA, APPLY_IF_NEWER_WRITING_HASHES_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
 export interface ReplicaAddress {
@@ -26,6 +27,11 @@ export interface ConnectionSettings {
   readonly nodeTimeoutMs: number;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
+  /**
+   * The form `applyIfNewer` writes entries in (`ENTRY_WRITE_FORMAT`); every form is read whatever it is.
+   * @default 'string'
+   */
+  readonly entryWriteFormat?: EntryWriteFormat;
 }
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
@@ -47,7 +53,7 @@ export interface ReplicaClient extends Redis {
  */
 export function connectReplica(
   address: ReplicaAddress,
-  { nodeTimeoutMs, tlsCa }: ConnectionSettings,
+  { nodeTimeoutMs, tlsCa, entryWriteFormat = 'string' }: ConnectionSettings,
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
@@ -74,7 +80,8 @@ export function connectReplica(
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
-  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
+  const applyIfNewer = entryWriteFormat === 'hash' ? APPLY_IF_NEWER_WRITING_HASHES_LUA : APPLY_IF_NEWER_LUA;
+  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
   // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });

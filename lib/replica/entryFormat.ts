@@ -28,6 +28,13 @@ import type { StoredEntry } from '../core/storedEntry';
  * classifies a string the same way.
  */
 
+/**
+ * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string` (this module's), or `hash`, the form of versions
+ * before issue 12, for the first step of an upgrade from such a version (see `storageLayout.ts`). Every form is read
+ * whatever this says.
+ */
+export type EntryWriteFormat = 'string' | 'hash';
+
 /** The magic every entry string starts with (5 bytes, its space included). */
 export const ENTRY_MAGIC = 'qkv1 ';
 /** The longest header line, newline included: magic, version, ` v`, ` ` and 15 digits of expiry, newline (54 bytes). */

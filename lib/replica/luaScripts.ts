@@ -10,7 +10,7 @@
  * take at K: an entry string (`entryFormat.ts`), a hash written before the string format, or a seed string.
  */
 import { SEED_VERSION } from '../core/hybridLogicalClock';
-import { ENTRY_HEADER_MAX_BYTES, LUA_VERSION_PATTERN } from './entryFormat';
+import { ENTRY_HEADER_MAX_BYTES, type EntryWriteFormat, LUA_VERSION_PATTERN } from './entryFormat';
 
 /**
  * `header(s)`: parses an entry string's header line exactly as `entryFormat.ts` (`decodeStoredString`) does, and
@@ -58,9 +58,10 @@ end
  * oldest of all. Returns `{1, ''}` when applied, `{2, version}` when the replica already held this very entry,
  * `{0, heldVersion}` when it holds a newer one (a write refused this way is re-issued above it by the coordinator).
  *
- * Upgrade: applying always writes the string form with `SET` (which replaces a hash), so any write or repair that
- * reaches a key converts a hash or seed string there; a hash or seed string that already holds this very entry is
- * rewritten as a string too (and `{2, …}` returned).
+ * Upgrade: applying writes the string form with `SET` (which replaces a hash), so any write or repair that reaches a
+ * key converts a hash or seed string there; a hash or seed string that already holds this very entry is rewritten
+ * as a string too (and `{2, …}` returned). With `ENTRY_WRITE_FORMAT=hash` ({@link APPLY_IF_NEWER_WRITING_HASHES_LUA},
+ * the first step of an upgrade from a version before strings) it compares the same way and writes the hash form.
  *
  * Expiry: `SET … PXAT`, so the key's Redis expiry is set, or cleared, with the entry: a tombstone is removed at its
  * `expiresAt` (the end of its grace), a value with a TTL at `expiresAt` + grace (it reads as deleted from `expiresAt`
@@ -72,7 +73,45 @@ end
  * only to break a tie. A hash is recognised by the WRONGTYPE error rather than a TYPE call, and a missing key by an
  * empty `GETRANGE` (`EXISTS` tells it from an empty seed string).
  */
-export const APPLY_IF_NEWER_LUA = `
+export const APPLY_IF_NEWER_LUA = applyIfNewerLua('string');
+
+/**
+ * `applyIfNewer` as {@link APPLY_IF_NEWER_LUA}, writing the hash form that versions before issue 12 read and write
+ * (`value`/`tombstone`, `version`, `expiresAt`, `PEXPIREAT`): what a coordinator runs with `ENTRY_WRITE_FORMAT=hash`,
+ * so that it can share the replicas with containers of such a version during an upgrade. It reads and ranks every
+ * form as the string-writing script does, and never rewrites an entry it already holds.
+ */
+export const APPLY_IF_NEWER_WRITING_HASHES_LUA = applyIfNewerLua('hash');
+
+function applyIfNewerLua(writes: EntryWriteFormat): string {
+  const store =
+    writes === 'string'
+      ? `
+if ARGV[2] == '' then
+  redis.call('SET', key, entry)
+else
+  redis.call('SET', key, entry, 'PXAT', ARGV[2])
+end
+return reply
+`
+      : `
+if reply[1] == 2 then
+  return reply
+end
+local _, kind, expiresAt, valueAt = header(entry)
+redis.call('DEL', key)
+if kind == 't' then
+  redis.call('HSET', key, 'version', version, 'tombstone', '1')
+else
+  redis.call('HSET', key, 'value', string.sub(entry, valueAt), 'version', version)
+end
+if expiresAt ~= '' then
+  redis.call('HSET', key, 'expiresAt', expiresAt)
+  redis.call('PEXPIREAT', key, ARGV[2])
+end
+return reply
+`;
+  return `
 local key = KEYS[1]
 local entry = ARGV[1]
 ${LUA_HEADER_FUNCTION}
@@ -129,13 +168,8 @@ if heldVersion then
     end
   end
 end
-if ARGV[2] == '' then
-  redis.call('SET', key, entry)
-else
-  redis.call('SET', key, entry, 'PXAT', ARGV[2])
-end
-return reply
-`;
+${store}`;
+}
 
 /**
  * `versionsOf KEYS=keys`

@@ -62,12 +62,18 @@ describe('Format: one string per entry (issue 12), hashes and seed strings still
   const cluster = useRedisCluster({ count: 3 });
   const newCoordinator = useCoordinators(cluster);
   let pool: ReplicaPool;
+  let hashPool: ReplicaPool;
+  /** Node 0 with the scripts registered, writing entry strings. */
   let replica: ReplicaClient;
+  /** Node 0 with the scripts registered, writing hashes (`ENTRY_WRITE_FORMAT=hash`). */
+  let hashWriter: ReplicaClient;
   let client: Redis;
 
   beforeAll(() => {
     pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().nodes[0]!.url }));
+    hashPool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().nodes[0]!.url, ENTRY_WRITE_FORMAT: 'hash' }));
     replica = pool.replicas[0]!.client;
+    hashWriter = hashPool.replicas[0]!.client;
     client = directClient(cluster().nodes[0]!);
   });
   beforeEach(async () => {
@@ -76,6 +82,7 @@ describe('Format: one string per entry (issue 12), hashes and seed strings still
   afterAll(async () => {
     client.disconnect();
     await pool.close();
+    await hashPool.close();
   });
 
   describe('What redis-cli shows', () => {
@@ -170,31 +177,73 @@ describe('Format: one string per entry (issue 12), hashes and seed strings still
   });
 
   describe('Ties between forms', () => {
-    // Every pair of entries at one version, the held one in each form it can take: the script's verdict must be the
-    // one compareEntries (tieRank) gives, or replicas holding different forms would not converge.
-    const pairs = [TIED_AT_V, TIED_AT_SEED].flatMap((tied) =>
-      tied.flatMap((held) => formsOf(held).flatMap((form) => tied.map((incoming) => ({ held, form, incoming })))),
+    // Every pair of entries at one version, the held one in each form it can take, with both apply scripts: the
+    // verdict must be the one compareEntries (tieRank) gives, or replicas holding different forms would not converge.
+    const pairs = (['string', 'hash'] as const).flatMap((writes) =>
+      [TIED_AT_V, TIED_AT_SEED].flatMap((tied) =>
+        tied.flatMap((held) => formsOf(held).flatMap((form) => tied.map((incoming) => ({ writes, held, form, incoming })))),
+      ),
     );
 
-    it.each(pairs.map(({ held, form, incoming }) => [describeEntry(incoming), form, describeEntry(held), held, form, incoming] as const))(
-      'ranks %s against a %s holding %s as tieRank does',
-      async (_incoming, _form, _held, held, form, incoming) => {
+    it.each(pairs.map(({ writes, held, form, incoming }) => [writes, describeEntry(incoming), form, describeEntry(held), writes, held, form, incoming] as const))(
+      'writing %ss, ranks %s against a %s holding %s as tieRank does',
+      async (_writes, _incoming, _form, _held, writes, held, form, incoming) => {
         // Prepare
         await storeAs(client, replica, 'k', held, form);
         const order = compareEntries(incoming, held);
 
         // Act
-        const reply = await applyEntry(replica, 'k', incoming, GRACE_MS);
+        const reply = await applyEntry(writes === 'hash' ? hashWriter : replica, 'k', incoming, GRACE_MS);
         const after = await readEntry(replica, 'k');
 
-        // Assess: applied when newer, the same entry when equal (upgraded to a string), refused when older.
+        // Assess: applied when newer, the same entry when equal, refused when older; the string script rewrites an
+        // equal entry held in an older form as a string, the hash script leaves it.
         if (order > 0) expect(reply).toEqual({ kind: 'applied' });
         else if (order === 0) expect(reply).toEqual({ kind: 'same' });
         else expect(reply).toEqual({ kind: 'newer', heldVersion: held.version });
         expect(after).toEqual(order >= 0 ? incoming : held);
-        expect(await client.type('k')).toBe(order >= 0 ? 'string' : form === 'hash' ? 'hash' : 'string');
+        const heldType = form === 'hash' ? 'hash' : 'string';
+        const expectedType = order > 0 ? writes : order === 0 && writes === 'string' ? 'string' : heldType;
+        expect(await client.type('k')).toBe(expectedType);
       },
     );
+  });
+
+  describe('ENTRY_WRITE_FORMAT=hash: the first step of an upgrade from a version before strings', () => {
+    it('writes values, TTLs and tombstones in the hash form that version reads, with the same Redis expiry', async () => {
+      // Prepare
+      const coordinator = newCoordinator({ ENTRY_WRITE_FORMAT: 'hash' });
+
+      // Act
+      const plain = await coordinator.set('city', 'Seoul');
+      const expiring = await coordinator.set('session', 'token', { ttlSeconds: 60 });
+      await coordinator.set('gone', 'soon');
+      const deleted = await coordinator.delete('gone');
+      await Promise.all([plain.settled, expiring.settled, deleted.settled]);
+
+      // Assess
+      expect(await client.hgetall('city')).toEqual({ value: 'Seoul', version: plain.version });
+      expect(await client.pttl('city')).toBe(-1);
+      expect(await client.hgetall('session')).toEqual({ value: 'token', version: expiring.version, expiresAt: String(expiring.expiresAt) });
+      expect(await client.call('PEXPIRETIME', 'session')).toBe(expiring.expiresAt! + GRACE_MS);
+      const tombstone = await client.hgetall('gone');
+      expect(tombstone).toMatchObject({ version: deleted.version, tombstone: '1' });
+      expect(await client.call('PEXPIRETIME', 'gone')).toBe(Number(tombstone.expiresAt));
+    });
+
+    it('shares a key with a string-writing coordinator: each write wins over the last, whatever form it found', async () => {
+      // Prepare
+      const writers = [newCoordinator(), newCoordinator({ ENTRY_WRITE_FORMAT: 'hash' })];
+      const reader = newCoordinator();
+
+      // Act and Assess: alternate writes; a quorum read after each returns it, from either form.
+      for (let round = 0; round < 6; round += 1) {
+        const written = await writers[round % 2]!.set('shared', `round-${round}`);
+        await written.settled;
+        expect(await reader.get('shared', { consistency: 'quorum' })).toMatchObject({ value: `round-${round}`, version: written.version });
+        expect(await client.type('shared')).toBe(round % 2 === 0 ? 'string' : 'hash');
+      }
+    });
   });
 
   describe('Upgrades', () => {
