@@ -21,6 +21,10 @@
  *   brings a replica's copy up to date (read repair, hint replay, anti-entropy, the repair function), replaces a
  *   hash or seed string there. Entries that are never written again stay in their old form and keep reading as
  *   before; anti-entropy compares the three forms by the same id, so one entry held in two forms is no divergence.
+ *   A version before issue 12 must never meet an entry string (it would read the header as part of a seed value,
+ *   and overwrite the entry as the oldest version): upgrade from one in two deploys, first with
+ *   `ENTRY_WRITE_FORMAT=hash` (reads every form, writes hashes), then, once no container of the old version is
+ *   left, with the default (`string`).
  * - Internal keys live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that starts with `!` is
  *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
  *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set, scored by time), kept on the replicas that
