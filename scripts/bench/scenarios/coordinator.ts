@@ -12,7 +12,7 @@ import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../co
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { plainClient, populate } from '../workload';
-import { applyStringEntry, encodeStringEntry, readStringEntry, type StringFormatClient, withStringFormat } from './stringFormat';
+import { applyHashEntry, type HashFormatClient, readHashEntry, withHashFormat } from './hashFormat';
 
 /** Variant: one command on one node with plain ioredis, the floor every other figure is compared with. */
 export const RAW = 'raw ioredis, 1 node';
@@ -26,12 +26,12 @@ export const FIRST_READ = 'coordinator first-response read';
 export const QUORUM_READ = 'coordinator quorum read';
 /** Variant: the apply-if-newer script sent to all nodes directly, to split a write's cost. */
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
-/** Variant: an entry's HMGET sent to all nodes directly, to split a read's cost. */
-export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
-/** Variant: the candidate string format's apply script sent to all nodes directly (issue 12, see `stringFormat.ts`). */
-export const FAN_OUT_STRING_SCRIPT = 'bare fan-out, string apply script';
-/** Variant: a single GET of a string-format entry sent to all nodes directly (issue 12, see `stringFormat.ts`). */
+/** Variant: the apply script of the hash format before issue 12 (`hashFormat.ts`), beside today's. */
+export const FAN_OUT_HASH_SCRIPT = 'bare fan-out, hash apply script';
+/** Variant: the coordinator's own read command, a single GET of an entry string, sent to all nodes directly. */
 export const FAN_OUT_STRING_GET = 'bare fan-out, GET of a string entry';
+/** Variant: the HMGET of a hash entry (the format before issue 12, `hashFormat.ts`), beside today's GET. */
+export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
 /** Requests in flight: one (latency) and 64 (throughput). */
 export const CONCURRENCIES = [1, 64] as const;
 
@@ -46,8 +46,9 @@ export function groupName(operation: 'set' | 'get', concurrency: number): string
  * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
  * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies). Two more
  * write variant splits the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
- * without coordinator logic); one more read variant races the coordinator's own `HMGET` of an entry over the bare
- * fan-out.
+ * without coordinator logic); one more read variant races the coordinator's own `GET` of an entry string over the
+ * bare fan-out. Beside them, the same for the hash format before issue 12 (its apply script, its `HMGET`), which
+ * is what the choice of the entry string was measured against.
  */
 export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, cluster, work } = context;
@@ -60,15 +61,15 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
   const raw = plainClient(cluster.nodes[0]!.url);
   const fanOut = cluster.nodes.map((node) => plainClient(node.url));
   const rawKey = (i: number): string => `raw-${work.key(i)}`;
-  // The candidate string format (issue 12) over the same connections as the scripted hash variants.
-  const stringClients = scripted.replicas.map((replica) => withStringFormat(replica.client));
-  const stringKey = (i: number): string => `str-${work.key(i)}`;
+  // The hash format before issue 12, over the same connections, for the comparison with today's entry strings.
+  const hashClients = scripted.replicas.map((replica) => withHashFormat(replica.client));
+  const hashKey = (i: number): string => `hash-${work.key(i)}`;
   try {
     await populate(work.keys, (key) => coordinator.set(key, work.value));
     await populate(work.keys.map((_, i) => rawKey(i)), (key) => raw.set(key, work.value));
     await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => rawKey(i)), (key) => client.set(key, work.value))));
-    const stringEntry = encodeStringEntry({ version: clock.next(), value: work.value });
-    await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => stringKey(i)), (key) => client.set(key, stringEntry))));
+    const hashEntry = { version: clock.next(), value: work.value };
+    await Promise.all(hashClients.map((client) => populate(work.keys.map((_, i) => hashKey(i)), (key) => applyHashEntry(client, key, hashEntry, config.tombstoneGraceMs))));
 
     const rows: Row[] = [];
     for (const concurrency of CONCURRENCIES) {
@@ -76,6 +77,13 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const writes: Variant[] = [
         { name: RAW, operation: (i) => raw.set(rawKey(i), work.value) },
         { name: FAN_OUT, operation: (i) => quorumOf(fanOut, 2, (client) => client.set(rawKey(i), work.value)) },
+        {
+          name: FAN_OUT_HASH_SCRIPT,
+          operation: (i) => {
+            const entry = { version: clock.next(), value: work.value };
+            return quorumOf(hashClients, 2, (client) => applyHashEntry(client as HashFormatClient, `hashscript-${work.key(i)}`, entry, config.tombstoneGraceMs));
+          },
+        },
         {
           name: FAN_OUT_SCRIPT,
           operation: (i) => {
@@ -85,13 +93,6 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
             );
           },
         },
-        {
-          name: FAN_OUT_STRING_SCRIPT,
-          operation: (i) => {
-            const entry = { version: clock.next(), value: work.value };
-            return quorumOf(stringClients, 2, (client) => applyStringEntry(client as StringFormatClient, `strscript-${work.key(i)}`, entry, config.tombstoneGraceMs));
-          },
-        },
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
       ];
       context.log(`coordinator: set at ${concurrency} in flight`);
@@ -99,14 +100,14 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const reads: Variant[] = [
         { name: RAW, operation: (i) => raw.get(rawKey(i)) },
         { name: FAN_OUT, operation: (i) => firstValueOf(fanOut, (client) => client.get(rawKey(i))) },
+        { name: FAN_OUT_HMGET, operation: (i) => firstValueOf(hashClients, (client) => readHashEntry(client, hashKey(i))) },
         {
-          name: FAN_OUT_HMGET,
+          name: FAN_OUT_STRING_GET,
           operation: (i) =>
             firstValueOf(scripted.replicas.map((replica) => replica.client), (client) =>
               readEntry(client as ReplicaClient, work.key(i)),
             ),
         },
-        { name: FAN_OUT_STRING_GET, operation: (i) => firstValueOf(stringClients, (client) => readStringEntry(client, stringKey(i))) },
         { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
         { name: QUORUM_READ, operation: (i) => coordinator.get(work.key(i), { consistency: 'quorum' }) },
       ];
