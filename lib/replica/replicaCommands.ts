@@ -44,7 +44,8 @@ async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<S
 /**
  * Applies an entry to one replica if it is newer than what the replica holds (atomically, in Lua; equal versions
  * are ordered by their rank, see `luaScripts.ts`). The replica then holds it as an entry string, whatever form the
- * key had before (a hash or a seed string is upgraded).
+ * key had before (a hash or a seed string is upgraded), or as a hash on a connection opened with
+ * `ENTRY_WRITE_FORMAT=hash` (`connectReplica`).
  *
  * @param graceMs the tombstone grace: how long after its expiry a value with a TTL is kept (reading as deleted).
  */
