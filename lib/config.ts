@@ -4,6 +4,7 @@ import { ConfigError } from './core/errors';
 import type { CredentialsSource } from './aws/redisCredentials';
 import type { ReadRepairMode } from './read/readRepairMode';
 import type { ReplicaAddress } from './replica/connection';
+import type { EntryWriteFormat } from './replica/entryFormat';
 
 /** The coordinator's settings, parsed and validated once per container at cold start. */
 export interface CoordinatorConfig {
@@ -55,6 +56,11 @@ export interface CoordinatorConfig {
   readonly tlsCa?: string;
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
+  /**
+   * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string`, or `hash` while containers of a version
+   * before issue 12 may still share the replicas (the first step of that upgrade). Every form is read either way.
+   */
+  readonly entryWriteFormat: EntryWriteFormat;
 }
 
 /** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
@@ -115,6 +121,7 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     breakerFailures: parseInteger(env, 'BREAKER_FAILURES', 3, 1, 1_000),
     breakerHalfOpenMs: parseInteger(env, 'BREAKER_HALF_OPEN_MS', 1_000, 10, 600_000),
     antiEntropyBatch: parseInteger(env, 'ANTI_ENTROPY_BATCH', 200, 1, 10_000),
+    entryWriteFormat: parseChoice(env, 'ENTRY_WRITE_FORMAT', ['string', 'hash'] as const, 'string'),
     ...(repairFunctionName === undefined ? {} : { repairFunctionName }),
     ...(lambdaEndpoint === undefined ? {} : { lambdaEndpoint }),
     maxKeyBytes: parseInteger(env, 'MAX_KEY_BYTES', DEFAULT_MAX_KEY_BYTES, 1, 65_536),

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { APPLY_IF_NEWER_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
+import type { EntryWriteFormat } from './entryFormat';
+import { APPLY_IF_NEWER_LUA, APPLY_IF_NEWER_WRITING_HASHES_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
 export interface ReplicaAddress {
@@ -28,12 +29,17 @@ export interface ConnectionSettings {
   readonly autoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
+  /**
+   * The form `applyIfNewer` writes entries in (`ENTRY_WRITE_FORMAT`); every form is read whatever it is.
+   * @default 'string'
+   */
+  readonly entryWriteFormat?: EntryWriteFormat;
 }
 
 /** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
 export interface ReplicaClient extends Redis {
   /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
-  applyIfNewer(key: string, version: string, value: string, kindAndExpiry: string, graceMs: string): Promise<[number, string]>;
+  applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
   /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
   /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
@@ -49,7 +55,7 @@ export interface ReplicaClient extends Redis {
  */
 export function connectReplica(
   address: ReplicaAddress,
-  { nodeTimeoutMs, tlsCa, autoPipelining = true }: ConnectionSettings,
+  { nodeTimeoutMs, tlsCa, autoPipelining = true, entryWriteFormat = 'string' }: ConnectionSettings,
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
@@ -76,7 +82,8 @@ export function connectReplica(
   const client = new Redis(address.url, options) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
-  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
+  const applyIfNewer = entryWriteFormat === 'hash' ? APPLY_IF_NEWER_WRITING_HASHES_LUA : APPLY_IF_NEWER_LUA;
+  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
   // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });

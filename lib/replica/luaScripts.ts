@@ -6,107 +6,204 @@
  *
  * Versions are fixed-width digit strings, so Lua's string comparison orders them correctly. Equal versions (seed
  * strings, or two containers that drew the same id) are ordered by a rank: `t` or `v` then the SHA-1 of
- * `value|expiresAt` in hex, computed the same way by `core/storedEntry.ts` (`tieRank`).
+ * `value|expiresAt` in hex, computed the same way by `core/storedEntry.ts` (`tieRank`) for every form an entry can
+ * take at K: an entry string (`entryFormat.ts`), a hash written before the string format, or a seed string.
  */
 import { SEED_VERSION } from '../core/hybridLogicalClock';
+import { ENTRY_HEADER_MAX_BYTES, type EntryWriteFormat, LUA_VERSION_PATTERN } from './entryFormat';
+
+/**
+ * `header(s)`: parses an entry string's header line exactly as `entryFormat.ts` (`decodeStoredString`) does, and
+ * returns its version, kind, expiry ('' for none) and the position of the value's first byte; nil when `s` has no
+ * well-formed header (a seed string). `s` may be cut after the header (`GETRANGE`).
+ */
+const LUA_HEADER_FUNCTION = `
+-- 'qkv1 ' is bytes 1-5, the version 6-35, a space, the kind 37, then a newline (38) or ' <expiry>' and a newline
+local function header(s)
+  local version, kind = string.match(s, '^qkv1 (${LUA_VERSION_PATTERN}) ([vt])\\n')
+  if version then
+    return version, kind, '', 39
+  end
+  local expiresAt
+  version, kind, expiresAt = string.match(s, '^qkv1 (${LUA_VERSION_PATTERN}) ([vt]) ([1-9]%d*)\\n')
+  if version and #expiresAt <= 15 then
+    return version, kind, expiresAt, 40 + #expiresAt
+  end
+  return nil
+end
+`;
+
+/**
+ * The rank of a hash entry (the format before strings), from its HMGET of `value, tombstone, expiresAt`, as
+ * `readEntry` in `replicaCommands.ts` reads it: a tombstone's value counts as ''.
+ */
+const LUA_HASH_RANK_FUNCTION = `
+local function hashRank(value, tombstone, expiresAt)
+  if tombstone == '1' then
+    return 't' .. redis.sha1hex('|' .. (expiresAt or ''))
+  end
+  return 'v' .. redis.sha1hex((value or '') .. '|' .. (expiresAt or ''))
+end
+`;
 
 /**
  * `applyIfNewer`
  * - KEYS: 1 = the key
- * - ARGV: 1 = version, 2 = value ('' for a tombstone), 3 = 'v' for a value or 't' for a tombstone, followed by the
- *   absolute expiry in ms if there is one, 4 = the tombstone grace in ms
+ * - ARGV: 1 = the entry as stored (`encodeEntry` in `entryFormat.ts`: header line, then the value), 2 = when Redis
+ *   removes it (epoch ms, `removalTime`), or '' for never
  *
  * Stores the entry only if the replica holds no version of the key or an older one (for an equal version, a lower
- * rank). A plain string (written by the seed coordinator) counts as the seed version, the oldest of all.
- * Returns `{1, ''}` when applied, `{2, version}` when the replica already held this very entry, `{0, heldVersion}`
- * when it holds a newer one (a write refused this way is re-issued above it by the coordinator).
+ * rank). Whatever K holds is compared: an entry string; a hash, the format before strings (its `version` field and
+ * rank); a plain string without a header, written by the seed coordinator, which counts as the seed version, the
+ * oldest of all. Returns `{1, ''}` when applied, `{2, version}` when the replica already held this very entry,
+ * `{0, heldVersion}` when it holds a newer one (a write refused this way is re-issued above it by the coordinator).
  *
- * Expiry: a tombstone is removed at its `expiresAt` (the end of its grace). A value with a TTL is kept, with its
- * version, until `expiresAt` + grace and reads as deleted from `expiresAt` on: so an older copy on a replica that
- * missed the write loses to it in reads, repair and anti-entropy, and an expired key can never come back.
+ * Upgrade: applying writes the string form with `SET` (which replaces a hash), so any write or repair that reaches a
+ * key converts a hash or seed string there; a hash or seed string that already holds this very entry is rewritten
+ * as a string too (and `{2, …}` returned). With `ENTRY_WRITE_FORMAT=hash` ({@link APPLY_IF_NEWER_WRITING_HASHES_LUA},
+ * the first step of an upgrade from a version before strings) it compares the same way and writes the hash form.
  *
- * Kept lean on purpose: it runs for every write on every replica (one HGET decides in the common case, and a
- * plain-string key is recognised by the WRONGTYPE error rather than a TYPE call).
+ * Expiry: `SET … PXAT`, so the key's Redis expiry is set, or cleared, with the entry: a tombstone is removed at its
+ * `expiresAt` (the end of its grace), a value with a TTL at `expiresAt` + grace (it reads as deleted from `expiresAt`
+ * on, so an older copy on a replica that missed the write loses to it in reads, repair and anti-entropy, and an
+ * expired key can never come back).
+ *
+ * Kept lean on purpose: it runs for every write on every replica. In the common case it reads only the held
+ * header (`GETRANGE`, not the whole value), compares two version strings and runs one `SET`; the held value is read
+ * only to break a tie. A hash is recognised by the WRONGTYPE error rather than a TYPE call, and a missing key by an
+ * empty `GETRANGE` (`EXISTS` tells it from an empty seed string).
  */
-export const APPLY_IF_NEWER_LUA = `
-local key = KEYS[1]
-local version = ARGV[1]
-local held = redis.pcall('HGET', key, 'version')
-local plain = type(held) == 'table'
-if plain then
-  held = '${SEED_VERSION}'
+export const APPLY_IF_NEWER_LUA = applyIfNewerLua('string');
+
+/**
+ * `applyIfNewer` as {@link APPLY_IF_NEWER_LUA}, writing the hash form that versions before issue 12 read and write
+ * (`value`/`tombstone`, `version`, `expiresAt`, `PEXPIREAT`): what a coordinator runs with `ENTRY_WRITE_FORMAT=hash`,
+ * so that it can share the replicas with containers of such a version during an upgrade. It reads and ranks every
+ * form as the string-writing script does, and never rewrites an entry it already holds.
+ */
+export const APPLY_IF_NEWER_WRITING_HASHES_LUA = applyIfNewerLua('hash');
+
+function applyIfNewerLua(writes: EntryWriteFormat): string {
+  const store =
+    writes === 'string'
+      ? `
+if ARGV[2] == '' then
+  redis.call('SET', key, entry)
+else
+  redis.call('SET', key, entry, 'PXAT', ARGV[2])
 end
-if held then
-  if held > version then
-    return {0, held}
-  end
-  if held == version then
-    local heldRank
-    if plain then
-      heldRank = 'v' .. redis.sha1hex(redis.call('GET', key) .. '|')
-    else
-      local fields = redis.call('HMGET', key, 'value', 'tombstone', 'expiresAt')
-      local heldKind = 'v'
-      if fields[2] == '1' then
-        heldKind = 't'
-      end
-      heldRank = heldKind .. redis.sha1hex((fields[1] or '') .. '|' .. (fields[3] or ''))
-    end
-    local rank = string.sub(ARGV[3], 1, 1) .. redis.sha1hex(ARGV[2] .. '|' .. string.sub(ARGV[3], 2))
-    if heldRank == rank then
-      return {2, held}
-    end
-    if heldRank > rank then
-      return {0, held}
-    end
-  end
-  redis.call('DEL', key)
+return reply
+`
+      : `
+if reply[1] == 2 then
+  return reply
 end
-local kind = string.sub(ARGV[3], 1, 1)
+local _, kind, expiresAt, valueAt = header(entry)
+redis.call('DEL', key)
 if kind == 't' then
   redis.call('HSET', key, 'version', version, 'tombstone', '1')
 else
-  redis.call('HSET', key, 'value', ARGV[2], 'version', version)
+  redis.call('HSET', key, 'value', string.sub(entry, valueAt), 'version', version)
 end
-local expiresAt = string.sub(ARGV[3], 2)
 if expiresAt ~= '' then
   redis.call('HSET', key, 'expiresAt', expiresAt)
-  if kind == 't' then
-    redis.call('PEXPIREAT', key, expiresAt)
+  redis.call('PEXPIREAT', key, ARGV[2])
+end
+return reply
+`;
+  return `
+local key = KEYS[1]
+local entry = ARGV[1]
+${LUA_HEADER_FUNCTION}
+${LUA_HASH_RANK_FUNCTION}
+local version = string.sub(entry, 6, 35)
+local heldVersion, heldRank
+local legacy = false
+local held = redis.pcall('GETRANGE', key, 0, ${ENTRY_HEADER_MAX_BYTES - 1})
+if type(held) == 'table' then
+  legacy = true
+  local fields = redis.call('HMGET', key, 'version', 'value', 'tombstone', 'expiresAt')
+  if fields[1] then
+    heldVersion = fields[1]
+    if heldVersion == version then
+      heldRank = hashRank(fields[2], fields[3], fields[4])
+    end
+  elseif fields[2] then
+    heldVersion = '${SEED_VERSION}'
+    heldRank = 'v' .. redis.sha1hex(fields[2] .. '|')
+  end
+elseif held ~= '' or redis.call('EXISTS', key) == 1 then
+  local heldAt, heldKind, heldExpiresAt, valueAt = header(held)
+  if heldAt then
+    heldVersion = heldAt
   else
-    redis.call('PEXPIREAT', key, tonumber(expiresAt) + tonumber(ARGV[4]))
+    legacy = true
+    heldVersion = '${SEED_VERSION}'
+  end
+  if heldVersion == version then
+    local stored = redis.call('GET', key)
+    if heldAt then
+      heldRank = heldKind .. redis.sha1hex(string.sub(stored, valueAt) .. '|' .. heldExpiresAt)
+    else
+      heldRank = 'v' .. redis.sha1hex(stored .. '|')
+    end
   end
 end
-return {1, ''}
-`;
+local reply = {1, ''}
+if heldVersion then
+  if heldVersion > version then
+    return {0, heldVersion}
+  end
+  if heldVersion == version then
+    local _, kind, expiresAt, valueAt = header(entry)
+    local rank = kind .. redis.sha1hex(string.sub(entry, valueAt) .. '|' .. expiresAt)
+    if heldRank > rank then
+      return {0, heldVersion}
+    end
+    if heldRank == rank then
+      if not legacy then
+        return {2, heldVersion}
+      end
+      reply = {2, heldVersion}
+    end
+  end
+end
+${store}`;
+}
 
 /**
  * `versionsOf KEYS=keys`
  *
  * Returns, for each key, what identifies the entry the replica holds: `version:rank` (the rank as in
- * `applyIfNewer`), '' when it holds nothing, the seed version and the value's rank for a plain string. One round
- * trip per batch lets anti-entropy compare replicas, equal versions with different values included, before moving
- * any value.
+ * `applyIfNewer`), '' when it holds nothing. All three forms give the same id for the same entry: an entry string,
+ * a hash (the format before strings), and a seed string (the seed version and the value's rank), so replicas that
+ * hold one entry in different forms compare equal. One round trip per batch lets anti-entropy compare replicas,
+ * equal versions with different values included, before moving any value.
  */
 export const VERSIONS_OF_LUA = `
+${LUA_HEADER_FUNCTION}
+${LUA_HASH_RANK_FUNCTION}
 local versions = {}
 for i, key in ipairs(KEYS) do
-  local kind = redis.call('TYPE', key)['ok']
-  if kind == 'hash' then
+  local stored = redis.pcall('GET', key)
+  if type(stored) == 'table' then
     local fields = redis.call('HMGET', key, 'version', 'value', 'tombstone', 'expiresAt')
     if fields[1] then
-      local entryKind = 'v'
-      if fields[3] == '1' then
-        entryKind = 't'
-      end
-      versions[i] = fields[1] .. ':' .. entryKind .. redis.sha1hex((fields[2] or '') .. '|' .. (fields[4] or ''))
+      versions[i] = fields[1] .. ':' .. hashRank(fields[2], fields[3], fields[4])
+    elseif fields[2] then
+      versions[i] = '${SEED_VERSION}:v' .. redis.sha1hex(fields[2] .. '|')
     else
       versions[i] = ''
     end
-  elseif kind == 'none' then
+  elseif not stored then
     versions[i] = ''
   else
-    versions[i] = '${SEED_VERSION}:v' .. redis.sha1hex(redis.call('GET', key) .. '|')
+    local version, kind, expiresAt, valueAt = header(stored)
+    if version then
+      versions[i] = version .. ':' .. kind .. redis.sha1hex(string.sub(stored, valueAt) .. '|' .. expiresAt)
+    else
+      versions[i] = '${SEED_VERSION}:v' .. redis.sha1hex(stored .. '|')
+    end
   end
 end
 return versions

@@ -2,6 +2,7 @@ import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './connection';
 import { isWrongTypeReply } from './failures';
 import type { StoredEntry } from '../core/storedEntry';
+import { decodeStoredString, encodeEntry, removalTime } from './entryFormat';
 import { FIELDS } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */
@@ -14,19 +15,24 @@ export type ApplyReply =
   | { readonly kind: 'newer'; readonly heldVersion: Version };
 
 /**
- * Reads one key's entry from one replica with a single `HMGET`; a plain string left by the seed coordinator is read
- * as the oldest version.
+ * Reads one key's entry from one replica with a single `GET` of its entry string (`entryFormat.ts`). What else K may
+ * hold is read too: a hash, the format before strings (recognised by the WRONGTYPE error, then read with `HMGET`),
+ * and a plain string left by the seed coordinator, read as the oldest version.
  */
 export async function readEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
-  let fields: (string | null)[];
+  let stored: string | null;
   try {
-    fields = await client.hmget(redisKey, FIELDS.value, FIELDS.version, FIELDS.tombstone, FIELDS.expiresAt);
+    stored = await client.get(redisKey);
   } catch (error) {
     if (!isWrongTypeReply(error)) throw error;
-    const value = await client.get(redisKey);
-    return value === null ? null : { value, version: SEED_VERSION };
+    return readHashEntry(client, redisKey);
   }
-  const [value, version, tombstone, expiresAt] = fields;
+  return stored === null ? null : decodeStoredString(stored);
+}
+
+/** Reads an entry stored as a hash (the format before strings; a hash with a value and no version is seed data). */
+async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
+  const [value, version, tombstone, expiresAt] = await client.hmget(redisKey, FIELDS.value, FIELDS.version, FIELDS.tombstone, FIELDS.expiresAt);
   if (version === null || version === undefined) {
     return value === null || value === undefined ? null : { value, version: SEED_VERSION };
   }
@@ -37,19 +43,15 @@ export async function readEntry(client: ReplicaClient, redisKey: string): Promis
 
 /**
  * Applies an entry to one replica if it is newer than what the replica holds (atomically, in Lua; equal versions
- * are ordered by their rank, see `luaScripts.ts`).
+ * are ordered by their rank, see `luaScripts.ts`). The replica then holds it as an entry string, whatever form the
+ * key had before (a hash or a seed string is upgraded), or as a hash on a connection opened with
+ * `ENTRY_WRITE_FORMAT=hash` (`connectReplica`).
  *
  * @param graceMs the tombstone grace: how long after its expiry a value with a TTL is kept (reading as deleted).
  */
 export async function applyEntry(client: ReplicaClient, redisKey: string, entry: StoredEntry, graceMs: number): Promise<ApplyReply> {
-  const kind = entry.value === null ? 't' : 'v';
-  const [applied, held] = await client.applyIfNewer(
-    redisKey,
-    entry.version,
-    entry.value ?? '',
-    entry.expiresAt === undefined ? kind : kind + String(entry.expiresAt),
-    String(graceMs),
-  );
+  const removeAt = removalTime(entry, graceMs);
+  const [applied, held] = await client.applyIfNewer(redisKey, encodeEntry(entry), removeAt === undefined ? '' : String(removeAt));
   if (applied === 1) return APPLIED;
   if (applied === 2) return SAME;
   return { kind: 'newer', heldVersion: held };

@@ -2,17 +2,29 @@
  * How quorum-kv lays data out inside each Redis replica.
  *
  * PERSISTED FORMAT. What this file describes is what every replica holds, written by every coordinator version
- * that ever ran against it: the key namespaces, the hash fields, the members of the internal sorted sets, and with
- * them the version format (fixed-width digits, `core/hybridLogicalClock.ts`) and the Lua scripts that maintain it
- * (`luaScripts.ts`). Changing any of it needs a migration (or a reader of both forms, as plain strings from the
- * seed are still read), not just a deploy.
+ * that ever ran against it: the key namespaces, the entry string (`entryFormat.ts`) and the older hash fields, the
+ * members of the internal sorted sets, and with them the version format (fixed-width digits,
+ * `core/hybridLogicalClock.ts`) and the Lua scripts that maintain it (`luaScripts.ts`). Changing any of it needs a
+ * migration (or a reader of every form, as hashes and plain strings from the seed are still read), not just a
+ * deploy.
  *
- * - A user key `K` is stored as a Redis hash at `K`: `value` and `version` (`HGETALL K` in `redis-cli` shows both),
- *   `expiresAt` (absolute ms) when it has a TTL, and `tombstone` = 1 instead of `value` once deleted. A value past its
- *   `expiresAt` reads as deleted and is kept, with its version, for the tombstone grace; a tombstone's `expiresAt`
- *   is the end of its grace. Both are removed by Redis then (`PEXPIREAT`). Storing at `K`
- *   itself means data written by the seed coordinator (a plain string at `K`) is still found and read as the oldest
- *   version.
+ * - A user key `K` is stored as one Redis string at `K`, its entry string (`entryFormat.ts`): a header line
+ *   `qkv1 <version> <v|t>[ <expiresAt>]` and then the value bytes, so `GET K` in `redis-cli` shows the version and
+ *   then the value as it is. `t` marks a tombstone (a delete; no value bytes), `expiresAt` (absolute ms) a TTL. A
+ *   value past its `expiresAt` reads as deleted and is kept, with its version, for the tombstone grace; a
+ *   tombstone's `expiresAt` is the end of its grace. Redis removes both then (`SET … PXAT`).
+ * - Two older forms of `K` are still read, compared and ranked like entry strings (`luaScripts.ts`, `readEntry`):
+ *   - a hash (written by quorum-kv before issue 12): `value`, `version`, `expiresAt` when it has a TTL, `tombstone`
+ *     = 1 instead of `value` once deleted ({@link FIELDS}); recognised by the WRONGTYPE reply to `GET`;
+ *   - a plain string without a header (written by the seed coordinator), read as the oldest version.
+ *   Upgrade path: the apply script always writes the string form, so the next write of the key, or a repair that
+ *   brings a replica's copy up to date (read repair, hint replay, anti-entropy, the repair function), replaces a
+ *   hash or seed string there. Entries that are never written again stay in their old form and keep reading as
+ *   before; anti-entropy compares the three forms by the same id, so one entry held in two forms is no divergence.
+ *   A version before issue 12 must never meet an entry string (it would read the header as part of a seed value,
+ *   and overwrite the entry as the oldest version): upgrade from one in two deploys, first with
+ *   `ENTRY_WRITE_FORMAT=hash` (reads every form, writes hashes), then, once no container of the old version is
+ *   left, with the default (`string`).
  * - Internal keys live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that starts with `!` is
  *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
  *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set, scored by time), kept on the replicas that
@@ -22,7 +34,7 @@
 
 /** Prefix of every internal key. */
 export const INTERNAL_PREFIX = '!qkv:';
-/** Hash fields of a stored entry. */
+/** Hash fields of an entry stored in the hash form (before issue 12): still read, never written. */
 export const FIELDS = {
   value: 'value',
   version: 'version',

@@ -1,5 +1,5 @@
 import { findRow, type BenchResults, type Row, type TargetVerdict } from './results';
-import { FAN_OUT_HMGET, FAN_OUT_SCRIPT, FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
+import { FAN_OUT_SCRIPT, FAN_OUT_STRING_GET, FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
 import { DIRECT, HANDLER } from './scenarios/handler';
 import { httpGroup, HTTP_GET, HTTP_SET, SEED, TRIVIAL } from './scenarios/http';
 import { hungGroup } from './scenarios/hungNode';
@@ -18,7 +18,7 @@ const HTTP_P90_LIMIT = 1.3;
  * The bare fan-outs that send exactly the Redis commands the coordinator sends for a write and for a read: what its
  * CPU per operation is compared with.
  */
-export const SAME_COMMANDS = { write: FAN_OUT_SCRIPT, read: FAN_OUT_HMGET } as const;
+export const SAME_COMMANDS = { write: FAN_OUT_SCRIPT, read: FAN_OUT_STRING_GET } as const;
 
 /**
  * Judges this run against every target (issues 6 and 12); a target whose scenario did not run is reported as not

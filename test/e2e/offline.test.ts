@@ -161,7 +161,7 @@ describe('End to end: self-healing through serverless offline', () => {
     const old = (await (await call('POST', '/set', { key: 'healed', value: 'old' })).json()) as { version: string };
     const written = (await (await call('POST', '/set', { key: 'healed', value: 'new' })).json()) as { version: string };
     const client = directClient(cluster().nodes[2]!);
-    await client.hset('healed', 'value', 'old', 'version', old.version);
+    await client.set('healed', `qkv1 ${old.version} v\nold`);
     client.disconnect();
 
     // Act

@@ -68,6 +68,7 @@ describe('Function: loadConfig', () => {
     [{ REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', REDIS_PASSWORD_PARAMETER: '/p' }, 'REDIS_SECRET_ARN'],
     [{ REDIS_NODES: 'redis://u:p@a:1', REDIS_PASSWORD_PARAMETER: '/p' }, 'REDIS_PASSWORD_PARAMETER'],
     [{ REDIS_PASSWORD_PARAMETER: 'no-leading-slash' }, 'REDIS_PASSWORD_PARAMETER'],
+    [{ ENTRY_WRITE_FORMAT: 'json' }, 'ENTRY_WRITE_FORMAT'],
   ])('rejects %o with an error naming %s', (env, variable) => {
     // Act
     const attempt = (): unknown => loadConfig(env);
@@ -88,6 +89,12 @@ describe('Function: loadConfig', () => {
 });
 
 describe('Function: loadConfig, limits and Redis security', () => {
+  it('writes entry strings unless ENTRY_WRITE_FORMAT=hash asks for the hash form of earlier versions', () => {
+    // Assess
+    expect(loadConfig({}).entryWriteFormat).toBe('string');
+    expect(loadConfig({ ENTRY_WRITE_FORMAT: 'hash' }).entryWriteFormat).toBe('hash');
+  });
+
   it('defaults to keys of 512 bytes and values of 1 MiB, with no CA and no secret', () => {
     // Act
     const config = loadConfig({});

@@ -3,6 +3,7 @@ import { applyEntry, loadConfig, QuorumNotReachedError, ReplicaPool, ReplicasUna
 import { HybridLogicalClock, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { storedFields } from '../support/storedEntries';
 
 const NODE_TIMEOUT_MS = TEST_NODE_TIMEOUT_MS;
 /** Generous slack for a shared 2-core machine; what matters is that nothing waits for a hung node indefinitely. */
@@ -26,7 +27,7 @@ describe('Class: Coordinator', () => {
       expect(read).toMatchObject({ value: 'hello', version: written.version });
     });
 
-    it('stores value and version as a readable hash on every replica', async () => {
+    it('stores value and version as a readable entry string on every replica', async () => {
       // Prepare
       const coordinator = newCoordinator();
 
@@ -121,7 +122,7 @@ describe('Class: Coordinator', () => {
       // Assess
       expect(first).toEqual({ kind: 'applied' });
       expect(second).toEqual({ kind: 'same' });
-      expect(await client.hgetall('retried')).toEqual({ value: 'v', version });
+      expect(await storedFields(client, 'retried')).toEqual({ value: 'v', version });
       client.disconnect();
       await pool.close();
     });
@@ -141,7 +142,7 @@ describe('Class: Coordinator', () => {
 
       // Assess
       expect(settled.map((replica) => replica.outcome)).toEqual(['applied', 'applied', 'applied']);
-      expect((await client.hgetall('k')).value).toBe('after');
+      expect((await storedFields(client, 'k')).value).toBe('after');
       client.disconnect();
     });
   });
@@ -272,7 +273,7 @@ describe('Class: Coordinator', () => {
       const newer = await coordinator.set('k', 'new');
       await newer.settled;
       const staleClient = directClient(cluster().nodes[2]!);
-      await staleClient.hset('k', 'value', 'old', 'version', old.version);
+      await staleClient.set('k', `qkv1 ${old.version} v\nold`);
       staleClient.disconnect();
 
       // Act

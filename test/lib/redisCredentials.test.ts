@@ -6,6 +6,7 @@ import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
 import { useFakeAwsParameters } from '../support/fakeAwsParameters';
 import { jsonOf, useHandlers } from '../support/handlers';
 import { useRedisCluster } from '../support/redisCluster';
+import { storedFields } from '../support/storedEntries';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:quorum-kv/redis-AbCdEf';
 const ACL_PASSWORD = 'Acl-Pa55word-do-not-log-7f3e9c';
@@ -59,7 +60,7 @@ describe('Function: fetchRedisCredentials with Redis 6 ACL users', () => {
     );
     const read = await handlers().getKey(httpEvent({ method: 'GET', path: '/kv/acl', pathParameters: { key: 'acl' }, query: { consistency: 'all', trace: '1' } }), lambdaContext());
     const client = new Redis(aclCluster().nodes[1]!.url, { username: 'app', password: ACL_PASSWORD, maxRetriesPerRequest: 0 });
-    const stored = await client.hget('acl', 'value');
+    const stored = (await storedFields(client, 'acl')).value;
     client.disconnect();
 
     // Assess

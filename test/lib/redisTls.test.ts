@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../lib';
 import { useRedisCluster } from '../support/redisCluster';
 import { useTestCertificates } from '../support/tlsCertificates';
+import { storedFields } from '../support/storedEntries';
 
 describe('Class: ReplicaPool over TLS (rediss://)', () => {
   const certificates = useTestCertificates();
@@ -28,7 +29,7 @@ describe('Class: ReplicaPool over TLS (rediss://)', () => {
     const node = cluster().nodes[0]!;
     const client = new Redis(node.url, { tls: { ca: [certificates.caPem] }, maxRetriesPerRequest: 0 });
     try {
-      return await client.hget(key, 'value');
+      return (await storedFields(client, key)).value ?? null;
     } finally {
       client.disconnect();
     }

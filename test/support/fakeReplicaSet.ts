@@ -1,6 +1,7 @@
 import { compareEntries } from '../../lib/core/storedEntry';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type { ReplicaClient, StoredEntry, Version } from '../../lib';
+import { decodeStoredString, encodeEntry } from '../../lib/replica/entryFormat';
 import type { ReplicaFailureKind } from '../../lib/core/replicaOutcome';
 import { failureMessage } from '../../lib/replica/failures';
 import type { CallOptions, ReplicaCallResult, ReplicaHandle, ReplicaSet } from '../../lib/replica/replicaSet';
@@ -13,7 +14,7 @@ import type { CallOptions, ReplicaCallResult, ReplicaHandle, ReplicaSet } from '
  * milliseconds, without Redis and without timing margins. Delays run on vitest's fake timers: a test calls
  * {@link useFakeReplicaTime} and moves time with {@link advance}.
  *
- * The replicas implement the two Redis commands the read and write paths send (`HMGET` of an entry's fields, and the
+ * The replicas implement the two Redis commands the read and write paths send (`GET` of an entry string, and the
  * `applyIfNewer` script's reply contract), so the real `readEntry`, `applyEntry` and `applyRepair` run against them.
  * Any other command fails as a Redis error would.
  */
@@ -69,29 +70,18 @@ export class FakeReplica implements ReplicaHandle {
 
   /** The client commands run against: the in-memory subset of Redis the read and write paths use. */
   readonly client = {
-    hmget: async (redisKey: string, ...fields: string[]): Promise<(string | null)[]> => {
-      this.commands.push('hmget');
+    get: async (redisKey: string): Promise<string | null> => {
+      this.commands.push('get');
       const entry = this.entries.get(redisKey);
-      if (entry === undefined) return fields.map(() => null);
-      const hash: Record<string, string> = {
-        version: entry.version,
-        ...(entry.value === null ? { tombstone: '1' } : { value: entry.value }),
-        ...(entry.expiresAt === undefined ? {} : { expiresAt: String(entry.expiresAt) }),
-      };
-      return fields.map((field) => hash[field] ?? null);
+      return entry === undefined ? null : encodeEntry(entry);
     },
-    applyIfNewer: async (redisKey: string, version: Version, value: string, kindAndExpiry: string): Promise<[number, string]> => {
+    applyIfNewer: async (redisKey: string, storedEntry: string): Promise<[number, string]> => {
       this.commands.push('applyIfNewer');
       const held = this.entries.get(redisKey) ?? null;
-      const expiresAt = kindAndExpiry.slice(1);
-      const entry: StoredEntry = {
-        version,
-        value: kindAndExpiry.startsWith('t') ? null : value,
-        ...(expiresAt === '' ? {} : { expiresAt: Number(expiresAt) }),
-      };
+      const entry = decodeStoredString(storedEntry);
       // The script's contract: 1 applied, 2 already held this very entry, 0 holds a newer one (ties by rank).
       const order = compareEntries(entry, held);
-      if (order === 0) return [2, version];
+      if (order === 0) return [2, entry.version];
       if (order < 0) return [0, held!.version];
       this.entries.set(redisKey, entry);
       return [1, ''];

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { LocalRedisCluster, type LocalClusterOptions, type LocalRedisNode } from '../../scripts/localCluster';
+import { storedFields } from './storedEntries';
 
 /**
  * Starts real redis-server processes on free ports before the file's tests and stops them afterwards.
@@ -29,11 +30,14 @@ export function directClient(node: LocalRedisNode): Redis {
   return new Redis(node.url, { maxRetriesPerRequest: 0, lazyConnect: false });
 }
 
-/** Reads what one node stores for a key (hash fields), bypassing the coordinator. */
+/**
+ * Reads what one node stores for a key, bypassing the coordinator, as entry fields (`storedFields`: an entry string
+ * decoded, a hash as it is, `{}` for nothing).
+ */
 export async function storedOnNode(node: LocalRedisNode, redisKey: string): Promise<Record<string, string>> {
   const client = directClient(node);
   try {
-    return await client.hgetall(redisKey);
+    return await storedFields(client, redisKey);
   } finally {
     client.disconnect();
   }

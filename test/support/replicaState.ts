@@ -2,6 +2,7 @@ import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
 import { userKeyOf } from '../../lib/replica/storageLayout';
 import { directClient } from './redisCluster';
+import { storedFields } from './storedEntries';
 
 /**
  * Every user key each node holds, with its version (tombstones included), read directly from the nodes: what
@@ -19,8 +20,7 @@ export async function versionsByNode(cluster: LocalRedisCluster): Promise<Map<st
           cursor = next;
           for (const key of keys) {
             if (userKeyOf(key) === undefined) continue;
-            const type = await client.type(key);
-            versions.set(key, type === 'hash' ? ((await client.hget(key, 'version')) ?? '') : 'seed');
+            versions.set(key, (await storedFields(client, key)).version ?? 'seed');
           }
         } while (cursor !== '0');
         return versions;
@@ -52,14 +52,14 @@ export async function entriesByNode(cluster: LocalRedisCluster, only?: readonly 
         const keys = only ?? (await allUserKeys(client));
         const entries = new Map<string, string>();
         for (const key of keys) {
-          const type = await client.type(key);
-          if (type === 'none') continue;
-          if (type !== 'hash') {
-            // A plain string left by the seed is the seed version's entry: the same as its upgraded hash form.
-            entries.set(key, `${SEED_VERSION}|v|${await client.get(key)}|`);
+          // Entry strings and hashes (the format before strings) alike, so one entry held in two forms agrees.
+          const fields = await storedFields(client, key);
+          if (Object.keys(fields).length === 0) continue;
+          if (fields.version === undefined && fields.tombstone === undefined) {
+            // A plain string left by the seed is the seed version's entry: the same as its upgraded form.
+            entries.set(key, `${SEED_VERSION}|v|${fields.value ?? ''}|`);
             continue;
           }
-          const fields = await client.hgetall(key);
           const kind = fields.tombstone === '1' ? 't' : 'v';
           entries.set(key, `${fields.version ?? ''}|${kind}|${fields.value ?? ''}|${fields.expiresAt ?? ''}`);
         }

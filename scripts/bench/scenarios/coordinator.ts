@@ -12,6 +12,7 @@ import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../co
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { plainClient, populate } from '../workload';
+import { applyHashEntry, type HashFormatClient, readHashEntry, withHashFormat } from './hashFormat';
 
 /** Variant: one command on one node with plain ioredis, the floor every other figure is compared with. */
 export const RAW = 'raw ioredis, 1 node';
@@ -25,7 +26,11 @@ export const FIRST_READ = 'coordinator first-response read';
 export const QUORUM_READ = 'coordinator quorum read';
 /** Variant: the apply-if-newer script sent to all nodes directly, to split a write's cost. */
 export const FAN_OUT_SCRIPT = 'bare fan-out, apply script';
-/** Variant: an entry's HMGET sent to all nodes directly, to split a read's cost. */
+/** Variant: the apply script of the hash format before issue 12 (`hashFormat.ts`), beside today's. */
+export const FAN_OUT_HASH_SCRIPT = 'bare fan-out, hash apply script';
+/** Variant: the coordinator's own read command, a single GET of an entry string, sent to all nodes directly. */
+export const FAN_OUT_STRING_GET = 'bare fan-out, GET of a string entry';
+/** Variant: the HMGET of a hash entry (the format before issue 12, `hashFormat.ts`), beside today's GET. */
 export const FAN_OUT_HMGET = 'bare fan-out, HMGET of an entry';
 /** Requests in flight: one (latency) and 64 (throughput). */
 export const CONCURRENCIES = [1, 64] as const;
@@ -41,8 +46,9 @@ export function groupName(operation: 'set' | 'get', concurrency: number): string
  * coordinator would cost if its own logic cost nothing: write to 3, answer after 2; read from 3, answer with the
  * first value). Reads are measured at level `one` (first response) and `quorum` (newest of two replies). Two more
  * write variant splits the gap: the bare fan-out sending the coordinator's own Lua script (protocol and server cost
- * without coordinator logic); one more read variant races the coordinator's own `HMGET` of an entry over the bare
- * fan-out.
+ * without coordinator logic); one more read variant races the coordinator's own `GET` of an entry string over the
+ * bare fan-out. Beside them, the same for the hash format before issue 12 (its apply script, its `HMGET`), which
+ * is what the choice of the entry string was measured against.
  */
 export async function coordinatorScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, cluster, work } = context;
@@ -55,10 +61,15 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
   const raw = plainClient(cluster.nodes[0]!.url);
   const fanOut = cluster.nodes.map((node) => plainClient(node.url));
   const rawKey = (i: number): string => `raw-${work.key(i)}`;
+  // The hash format before issue 12, over the same connections, for the comparison with today's entry strings.
+  const hashClients = scripted.replicas.map((replica) => withHashFormat(replica.client));
+  const hashKey = (i: number): string => `hash-${work.key(i)}`;
   try {
     await populate(work.keys, (key) => coordinator.set(key, work.value));
     await populate(work.keys.map((_, i) => rawKey(i)), (key) => raw.set(key, work.value));
     await Promise.all(fanOut.map((client) => populate(work.keys.map((_, i) => rawKey(i)), (key) => client.set(key, work.value))));
+    const hashEntry = { version: clock.next(), value: work.value };
+    await Promise.all(hashClients.map((client) => populate(work.keys.map((_, i) => hashKey(i)), (key) => applyHashEntry(client, key, hashEntry, config.tombstoneGraceMs))));
 
     const rows: Row[] = [];
     for (const concurrency of CONCURRENCIES) {
@@ -66,6 +77,13 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const writes: Variant[] = [
         { name: RAW, operation: (i) => raw.set(rawKey(i), work.value) },
         { name: FAN_OUT, operation: (i) => quorumOf(fanOut, 2, (client) => client.set(rawKey(i), work.value)) },
+        {
+          name: FAN_OUT_HASH_SCRIPT,
+          operation: (i) => {
+            const entry = { version: clock.next(), value: work.value };
+            return quorumOf(hashClients, 2, (client) => applyHashEntry(client as HashFormatClient, `hashscript-${work.key(i)}`, entry, config.tombstoneGraceMs));
+          },
+        },
         {
           name: FAN_OUT_SCRIPT,
           operation: (i) => {
@@ -82,8 +100,9 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
       const reads: Variant[] = [
         { name: RAW, operation: (i) => raw.get(rawKey(i)) },
         { name: FAN_OUT, operation: (i) => firstValueOf(fanOut, (client) => client.get(rawKey(i))) },
+        { name: FAN_OUT_HMGET, operation: (i) => firstValueOf(hashClients, (client) => readHashEntry(client, hashKey(i))) },
         {
-          name: FAN_OUT_HMGET,
+          name: FAN_OUT_STRING_GET,
           operation: (i) =>
             firstValueOf(scripted.replicas.map((replica) => replica.client), (client) =>
               readEntry(client as ReplicaClient, work.key(i)),

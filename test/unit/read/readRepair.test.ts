@@ -89,7 +89,7 @@ describe('Class: ReadRepair', () => {
       // Assess
       expect(answer.result?.repair.repair).toBe('off');
       expect(answer.result?.repair.plan?.behind.map((r) => r.name)).toEqual(['a']);
-      expect(replicas.replica(0).commands).toEqual(['hmget']);
+      expect(replicas.replica(0).commands).toEqual(['get']);
     });
 
     it('mode blocking: sees the replies of the same instant, and repairs before the read answers', async () => {
