@@ -108,7 +108,6 @@ describe('Class: CloudWatchMetrics', () => {
     metrics.record({ type: 'node-timeout', replica: 'r1' });
     metrics.record({ type: 'breaker-opened', replica: 'r1' });
     metrics.endInvocation();
-    metrics.service.publishStoredMetrics();
 
     // Assess
     const blobs = emfBlobs(log);
@@ -153,7 +152,6 @@ describe('Class: CloudWatchMetrics', () => {
 
     // Act
     metrics.endInvocation();
-    metrics.service.publishStoredMetrics();
 
     // Assess
     expect(log).not.toHaveBeenCalled();
@@ -186,7 +184,6 @@ describe('CloudWatchMetrics as a coordinator observer (real Redis)', () => {
     metrics.beginInvocation();
     const error = await coordinator.set('k', 'v1').catch((failure: unknown) => failure);
     metrics.endInvocation();
-    metrics.service.publishStoredMetrics();
     await coordinator.close();
 
     // Assess
