@@ -5,7 +5,7 @@
  *
  *   functions/, scripts/ → lib/index.ts → coordinator.ts, sharedCoordinator.ts, config.ts
  *                        → lib/write → lib/repair → lib/read → lib/replica → lib/core
- *   lib/aws (adapters: Lambda dispatch, Redis credentials) sits beside the top: it may use every layer below it.
+ *   lib/aws (adapters: Lambda dispatch, Redis credentials, CloudWatch metrics) sits beside the top: it may use every layer below it.
  *   lib/logger.ts is a leaf every layer but core may use.
  *
  * A layer may import its own files and the layers below it, never one above it. Each rule's comment is the message

@@ -1,7 +1,6 @@
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { type AntiEntropyReport, logger, sharedCoordinator } from '../lib';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
+import { observedHandler } from './middleware/observability';
 
 /** Optional settings of one run, e.g. `serverless invoke -f antiEntropy --data '{"fromStart":true}'`. */
 export interface AntiEntropyEvent {
@@ -29,7 +28,7 @@ const MAX_BATCH = 10_000;
  * The `antiEntropy` function: on a schedule (see `serverless.yml`) and on demand, walks every key on every replica,
  * repairs what differs and replays hints. Stops before the Lambda timeout and resumes on the next run.
  */
-export const handler = middy<AntiEntropyEvent | undefined, AntiEntropyReport, Error, Context>()
+export const handler = observedHandler<AntiEntropyEvent | undefined, AntiEntropyReport>()
   .use(closeConnectionsWhenLocal())
   .handler(async (event, context) => {
     const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 0;

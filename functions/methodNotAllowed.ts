@@ -1,8 +1,8 @@
-import middy from '@middy/core';
 import { allowedMethods } from './contract/routes';
 import { MethodNotAllowedError } from './http/errors';
 import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
+import { observedHandler } from './middleware/observability';
 
 /**
  * Answers 405 with an `Allow` header for a method a route does not serve, e.g. `DELETE /set`.
@@ -11,7 +11,7 @@ import { httpErrorResponse } from './middleware/httpErrorResponse';
  * `serverless.yml` adds an `ANY` method to every path, served by this handler; API Gateway prefers the explicit
  * methods, so only the others arrive here. It touches no Redis, so it has no cold start cost beyond middy.
  */
-export const handler = middy<HttpEvent, HttpResult>()
+export const handler = observedHandler<HttpEvent, HttpResult>()
   .use(httpErrorResponse())
   .handler(async (event) => {
     const path = event.resource && event.resource !== '/' ? event.resource : event.path;

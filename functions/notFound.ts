@@ -1,8 +1,8 @@
-import middy from '@middy/core';
 import { routeList } from './contract/routes';
 import { RouteNotFoundError } from './http/errors';
 import type { HttpEvent, HttpResult } from './http/events';
 import { httpErrorResponse } from './middleware/httpErrorResponse';
+import { observedHandler } from './middleware/observability';
 
 /**
  * Answers 404 `{"status":"ERROR","error":"no route for PUT /kv/; routes: …","requestId":…}` for any method and path
@@ -13,7 +13,7 @@ import { httpErrorResponse } from './middleware/httpErrorResponse';
  * `ANY /` and `ANY /{proxy+}` here; both API Gateway and serverless offline rank those below the explicit routes, so
  * only requests no other route takes arrive. It touches no Redis.
  */
-export const handler = middy<HttpEvent, HttpResult>()
+export const handler = observedHandler<HttpEvent, HttpResult>()
   .use(httpErrorResponse())
   .handler(async (event) => {
     throw new RouteNotFoundError(event.httpMethod, event.path, routeList());

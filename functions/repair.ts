@@ -1,7 +1,7 @@
-import middy from '@middy/core';
 import { type HintReplayReport, type KeyRepairReport, logger, QuorumKvError, sharedCoordinator } from '../lib';
 import { InvalidRequestError } from './http/errors';
 import { closeConnectionsWhenLocal } from './middleware/closeConnectionsWhenLocal';
+import { observedHandler } from './middleware/observability';
 
 /**
  * The event the coordinator sends (asynchronously) when a write missed replicas (`hintsFor`), or a person sends to
@@ -44,7 +44,7 @@ export class RepairIncompleteError extends QuorumKvError {
  * reached: one holding a key it was given, or one whose hints it was to replay; that replica keeps its hints for the
  * retry, the coordinator that sees it reconnect, or anti-entropy.
  */
-export const handler = middy<RepairEvent, RepairResult>()
+export const handler = observedHandler<RepairEvent, RepairResult>()
   .use(closeConnectionsWhenLocal())
   .handler(async (event) => {
     const keys = parseList(event, 'keys');

@@ -12,12 +12,13 @@ import type {
   RepairReport,
   WriteResult,
 } from './core/results';
+import type { StoreObserver } from './core/storeEvents';
 import { readsAsDeleted, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead } from './read/raceRead';
 import type { ReadResult } from './read/readFanOut';
-import { planRepair, type RepairPlan } from './read/readRepair';
+import type { RepairPlan } from './read/readRepair';
 import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { recordHints } from './repair/hintedHandoff';
@@ -65,9 +66,14 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
  *   `repair/`;
  * - one replica, for all of them: `replica/` (connection, breaker, commands, Lua scripts, storage layout).
+ *
+ * What it does is reported as events (`core/storeEvents.ts`) to the observer its pool was built with: failed
+ * quorums and hints here, repairs in `read/readRepairMode.ts`, hint replays and anti-entropy in `repair/`, node
+ * timeouts and breaker openings in `replica/replicaPool.ts`. Metrics are an adapter's business (`aws/`).
  */
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
+  private readonly observer: StoreObserver;
   private readonly lastHintDispatch = new Map<string, number>();
   private readonly readRepairSettings: ReadRepairSettings;
   private readonly storeClock: StoreClock;
@@ -84,7 +90,8 @@ export class Coordinator {
       (config.repairFunctionName === undefined
         ? undefined
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
-    this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs };
+    this.observer = pool.observer;
+    this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs, observer: this.observer };
     // TTLs are judged on the replicas' clock, measured once in the background (see StoreClock).
     this.storeClock = new StoreClock(() => clock.wallTime());
     this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
@@ -153,15 +160,18 @@ export class Coordinator {
         writeBacks = certified.writeBacks;
       }
     } catch (error) {
+      if (error instanceof ReadQuorumNotReachedError) {
+        this.observer.record({ type: 'read-quorum-failed', consistency, answered: error.answered, required: error.required });
+      } else if (error instanceof ReplicasUnavailableError) {
+        this.observer.record({ type: 'read-quorum-failed', consistency, answered: 0, required: 1 });
+      }
       throw withReadTiming(error, startedAt);
     }
 
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
     // A quorum read that wrote the newest entry back has repaired the replicas it heard from already.
     const { plan, repair, repairs } =
-      writeBacks.length > 0
-        ? { plan: planRepair(result.round.replies), repair: repairOutcome(writeBacks), repairs: writeBacks }
-        : await readRepair.atAnswer(result.round);
+      writeBacks.length > 0 ? readRepair.afterWriteBack(result.round, writeBacks) : await readRepair.atAnswer(result.round);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.storeClock.now(), startedAt);
     if (infoEnabled()) {
       logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
@@ -188,7 +198,7 @@ export class Coordinator {
    * and forgets those hints (see `lib/repair/hintReplay.ts`).
    */
   replayHints(target: string): Promise<HintReplayReport> {
-    return replayHints(this.pool.unguarded, target, this.config.tombstoneGraceMs);
+    return replayHints(this.pool.unguarded, target, this.config.tombstoneGraceMs, this.observer);
   }
 
   /**
@@ -206,7 +216,12 @@ export class Coordinator {
 
   /** One anti-entropy run (see `runAntiEntropy`): compares every key on every replica and repairs what differs. */
   antiEntropy(options: Partial<AntiEntropyOptions> & Pick<AntiEntropyOptions, 'budgetMs'>): Promise<AntiEntropyReport> {
-    return runAntiEntropy(this.pool.unguarded, { batch: this.config.antiEntropyBatch, ...options }, this.config.tombstoneGraceMs);
+    return runAntiEntropy(
+      this.pool.unguarded,
+      { batch: this.config.antiEntropyBatch, ...options },
+      this.config.tombstoneGraceMs,
+      this.observer,
+    );
   }
 
   /** Closes the connections to every replica. */
@@ -275,6 +290,14 @@ export class Coordinator {
         const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHold(report, failures[i])));
         for (const { reports } of settled) this.observe(reports);
         logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: error.replicas });
+        this.observer.record({
+          type: 'write-quorum-failed',
+          operation,
+          consistency,
+          acknowledged: error.acknowledged,
+          required: error.required,
+          rolledBack: !mayLand,
+        });
         const timing = { startedAt, answeredAt: performance.now() };
         throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures, timing, attempt);
       }
@@ -293,6 +316,7 @@ export class Coordinator {
     const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
     const stored = await recordHints(this.pool, redisKey, missed, holders).catch(() => 0);
     logger.info('hints recorded', { missed, storedOn: stored });
+    if (stored > 0) for (const replica of missed) this.observer.record({ type: 'hint-queued', replica });
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return;
     const now = Date.now();
@@ -326,11 +350,6 @@ function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs
         ? { ...report, outcome: 'stale' }
         : report,
   );
-}
-
-/** `repaired` when a quorum read's write-backs reached some replica, `failed` when none did. */
-function repairOutcome(writeBacks: readonly RepairReport[]): ReadRepairOutcome {
-  return writeBacks.some((report) => report.outcome === 'repaired') ? 'repaired' : 'failed';
 }
 
 /** The newest version a replica reported holding when it refused a write, if any did. */

@@ -4,7 +4,7 @@
  *
  * ```
  * index → coordinator, sharedCoordinator, config → write → repair → read → replica → core
- *                                            aws ↗ (adapters: Lambda dispatch, Redis credentials)
+ *                                            aws ↗ (adapters: Lambda dispatch, Redis credentials, metrics)
  * ```
  *
  * Start reading at {@link Coordinator}: `set`/`delete` (a write), `get` (a read), `repairKey` (a repair).
@@ -12,8 +12,8 @@
 
 /** The store: the coordinator, and what it is given to read, write and heal. */
 export { Coordinator, type ReadOptions, type WriteOptions } from './coordinator';
-/** The container's shared coordinator and configuration, created once at cold start (the composition root). */
-export { closeSharedCoordinator, connectAtColdStart, sharedConfig, sharedCoordinator } from './sharedCoordinator';
+/** The container's shared coordinator, configuration and metrics, created once at cold start (the composition root). */
+export { closeSharedCoordinator, connectAtColdStart, sharedConfig, sharedCoordinator, sharedMetrics } from './sharedCoordinator';
 /** Settings from the environment, validated once, with their defaults. */
 export {
   DEFAULT_MAX_KEY_BYTES,
@@ -51,6 +51,22 @@ export type { StoredEntry } from './core/storedEntry';
 export type { AntiEntropyOptions, AntiEntropyPosition, AntiEntropyReport } from './repair/antiEntropy';
 /** How repair work is handed to the repair function (tests substitute their own dispatcher). */
 export type { RepairDispatcher, RepairRequest } from './repair/repairDispatcher';
+/** What the store reports as it works (failed quorums, repairs, hints, timeouts, breakers), and who listens. */
+export {
+  NO_OBSERVER,
+  type StoreEvent,
+  type StoreEventType,
+  type StoreObserver,
+} from './core/storeEvents';
+/** The store's events as CloudWatch metrics (Powertools Metrics, EMF): names, namespace, the local switch. */
+export {
+  CloudWatchMetrics,
+  DEFAULT_METRICS_NAMESPACE,
+  metricsDisabledSetting,
+  STORE_METRICS,
+  type CloudWatchMetricsOptions,
+  type StoreMetric,
+} from './aws/cloudWatchMetrics';
 /** What `/health` reports. */
 export type { ReplicaHealth, StoreHealth } from './replica/health';
 

@@ -1,10 +1,12 @@
 import { loadConfig, type CoordinatorConfig } from './config';
 import { Coordinator } from './coordinator';
+import { CloudWatchMetrics, metricsDisabledSetting } from './aws/cloudWatchMetrics';
 import { fetchRedisCredentials } from './aws/redisCredentials';
 import { ReplicaPool } from './replica/replicaPool';
 
 let config: CoordinatorConfig | undefined;
 let shared: Promise<Coordinator> | undefined;
+let metrics: CloudWatchMetrics | undefined;
 
 /**
  * The container's configuration, read from the environment once (at cold start) and shared by the coordinator and
@@ -15,6 +17,25 @@ let shared: Promise<Coordinator> | undefined;
 export function sharedConfig(): CoordinatorConfig {
   config ??= loadConfig();
   return config;
+}
+
+/**
+ * The container's metrics: the observer its coordinator reports to, and what the handlers flush once per invocation
+ * (`functions/middleware/observability.ts`). Created once per container; needs no configuration, so handlers that
+ * never touch Redis (405, 404) share it too.
+ *
+ * Before creating it, this sets Powertools' own switch, `POWERTOOLS_METRICS_DISABLED`, to what it was given, or by
+ * default to EMF on in AWS Lambda and off everywhere else (see {@link metricsDisabledSetting}): locally nothing is
+ * printed unless `POWERTOOLS_METRICS_DISABLED=false` asks for it.
+ *
+ * @throws {ConfigError} when `POWERTOOLS_METRICS_DISABLED` is not a boolean.
+ */
+export function sharedMetrics(): CloudWatchMetrics {
+  if (metrics === undefined) {
+    process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledSetting(process.env);
+    metrics = new CloudWatchMetrics();
+  }
+  return metrics;
 }
 
 /**
@@ -62,5 +83,5 @@ export async function closeSharedCoordinator(): Promise<void> {
 async function createCoordinator(settings: CoordinatorConfig): Promise<Coordinator> {
   const credentials =
     settings.credentialsSource === undefined ? undefined : await fetchRedisCredentials(settings.credentialsSource);
-  return new Coordinator(settings, new ReplicaPool(settings, credentials));
+  return new Coordinator(settings, new ReplicaPool(settings, credentials, sharedMetrics()));
 }

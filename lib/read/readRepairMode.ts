@@ -1,4 +1,5 @@
 import type { ReadRepairOutcome, RepairReport } from '../core/results';
+import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import { infoEnabled, logger } from '../logger';
 import type { ReplicaSet } from '../replica/replicaSet';
 import type { FanOutOptions, ReadRound } from './readFanOut';
@@ -15,6 +16,11 @@ export interface ReadRepairSettings {
   readonly pool: ReplicaSet;
   /** The tombstone grace, for the repair writes (see `applyEntry`). */
   readonly graceMs: number;
+  /**
+   * Told of every replica a read finds behind (`divergence-found`) and every one it repairs (`read-repaired`).
+   * @default NO_OBSERVER
+   */
+  readonly observer?: StoreObserver;
 }
 
 /** What read repair did with the replies a read answered from. */
@@ -45,18 +51,26 @@ const ANSWER_AT_ONCE: FanOutOptions = {};
  * 3. After the answer (`async` only): once every replica has replied, the late replies are compared and repaired in
  *    the background, unless the answer already found something to repair. Best effort: in Lambda the container may
  *    freeze before it runs; the next read, hints and anti-entropy catch what it misses.
+ *
+ * A quorum read that wrote its answer back has repaired the replicas it heard from already; {@link afterWriteBack}
+ * reports that. Every replica found behind is reported to the observer (`divergence-found`) when it is found, and
+ * every repair that brought one up to date (`read-repaired`) when it is done, before or after the answer.
  */
 export class ReadRepair {
   /** How the read's fan-out must end for this mode. */
   readonly fanOut: FanOutOptions;
   /** True once the answer found replicas behind: the late replies then need no second look. */
   private handled = false;
+  /** Replicas already reported behind by this read (a quorum read's write-back, then its late replies). */
+  private reported: Set<string> | undefined;
+  private readonly observer: StoreObserver;
 
   /** @param redisKey the key as stored (what repair writes). */
   constructor(
     private readonly settings: ReadRepairSettings,
     private readonly redisKey: string,
   ) {
+    this.observer = settings.observer ?? NO_OBSERVER;
     this.fanOut =
       settings.mode === 'blocking'
         ? DRAIN
@@ -70,14 +84,30 @@ export class ReadRepair {
     const plan = planRepair(round.replies);
     this.handled = plan !== undefined;
     if (plan === undefined) return NO_REPAIR;
+    this.reportBehind(plan.behind.map((replica) => replica.name));
     const { mode, pool, graceMs } = this.settings;
     if (mode === 'off') return { plan, repair: 'off', repairs: [] };
     if (mode === 'async') {
-      void applyRepair(pool, this.redisKey, plan, graceMs);
+      void applyRepair(pool, this.redisKey, plan, graceMs).then((repairs) => this.reportRepaired(repairs));
       return { plan, repair: 'scheduled', repairs: [] };
     }
     const repairs = await applyRepair(pool, this.redisKey, plan, graceMs);
+    this.reportRepaired(repairs);
     return { plan, repair: repairs.some((r) => r.outcome === 'repaired') ? 'repaired' : 'failed', repairs };
+  }
+
+  /**
+   * Step 2 for a quorum read that wrote the newest entry back to the replies that lagged (`quorumRead.ts`): those
+   * replicas were behind and the write-backs were its repair, whatever the mode.
+   */
+  afterWriteBack(round: ReadRound, writeBacks: readonly RepairReport[]): ReadRepairResult {
+    this.reportBehind(writeBacks.map((report) => report.node));
+    this.reportRepaired(writeBacks);
+    return {
+      plan: planRepair(round.replies),
+      repair: writeBacks.some((report) => report.outcome === 'repaired') ? 'repaired' : 'failed',
+      repairs: writeBacks,
+    };
   }
 
   /** Step 3 (`async`): every replica has replied; repairs what the late replies show, if the answer did not. */
@@ -85,7 +115,26 @@ export class ReadRepair {
     if (this.handled) return;
     const plan = planRepair(round.replies);
     if (plan === undefined) return;
-    if (infoEnabled()) logger.info('read repair after the answer', { behind: plan.behind.map((replica) => replica.name) });
-    void applyRepair(this.settings.pool, this.redisKey, plan, this.settings.graceMs);
+    const behind = plan.behind.map((replica) => replica.name);
+    if (infoEnabled()) logger.info('read repair after the answer', { behind });
+    this.reportBehind(behind);
+    void applyRepair(this.settings.pool, this.redisKey, plan, this.settings.graceMs).then((repairs) => this.reportRepaired(repairs));
+  }
+
+  /** Reports the replicas found behind, each once per read. */
+  private reportBehind(replicas: readonly string[]): void {
+    this.reported ??= new Set();
+    for (const replica of replicas) {
+      if (this.reported.has(replica)) continue;
+      this.reported.add(replica);
+      this.observer.record({ type: 'divergence-found', replica, seenBy: 'read' });
+    }
+  }
+
+  /** Reports the repair writes that brought a replica up to date (not those it refused or that failed). */
+  private reportRepaired(repairs: readonly RepairReport[]): void {
+    for (const report of repairs) {
+      if (report.outcome === 'repaired') this.observer.record({ type: 'read-repaired', replica: report.node });
+    }
   }
 }

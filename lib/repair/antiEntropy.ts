@@ -1,3 +1,4 @@
+import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import { entryIdsOf } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
@@ -77,8 +78,14 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
  *
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
  * @param graceMs the tombstone grace, for the repair writes (see `applyEntry`).
+ * @param observer told of every replica found behind on a key (`divergence-found`) and of the hints replayed.
  */
-export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptions, graceMs: number): Promise<AntiEntropyReport> {
+export async function runAntiEntropy(
+  pool: ReplicaSet,
+  options: AntiEntropyOptions,
+  graceMs: number,
+  observer: StoreObserver = NO_OBSERVER,
+): Promise<AntiEntropyReport> {
   const started = Date.now();
   const replicas = pool.replicas;
   const saved = await loadPosition(pool);
@@ -94,7 +101,7 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
   let hintsReplayed = 0;
   await forgetHintsOfRemovedReplicas(pool);
   for (const replica of replicas) {
-    const replay = await replayHints(pool, replica.name, graceMs);
+    const replay = await replayHints(pool, replica.name, graceMs, observer);
     hintsReplayed += replay.keys;
     replicasRepaired += replay.repaired;
   }
@@ -121,6 +128,8 @@ export async function runAntiEntropy(pool: ReplicaSet, options: AntiEntropyOptio
       keysDiverged += diverged.length;
       for (const redisKey of diverged) {
         const report = await repairRedisKey(pool, redisKey, graceMs);
+        // Every replica the key's repair wrote to was behind (missing the key or holding an older entry).
+        for (const repair of report.repairs) observer.record({ type: 'divergence-found', replica: repair.node, seenBy: 'anti-entropy' });
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
       }
       if (unreachable.size > failedBefore) {

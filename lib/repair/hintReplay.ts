@@ -1,4 +1,5 @@
 import type { HintReplayReport } from '../core/results';
+import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import type { ReplicaSet } from '../replica/replicaSet';
 import { clearHints, hintedKeys, type Hint } from './hintedHandoff';
 import { repairRedisKey } from './keyRepair';
@@ -17,8 +18,14 @@ import { repairRedisKey } from './keyRepair';
  *
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
  * @param graceMs the tombstone grace, for the repair writes.
+ * @param observer told how many hinted keys were handled (`hints-replayed`), when there were any.
  */
-export async function replayHints(pool: ReplicaSet, target: string, graceMs: number): Promise<HintReplayReport> {
+export async function replayHints(
+  pool: ReplicaSet,
+  target: string,
+  graceMs: number,
+  observer: StoreObserver = NO_OBSERVER,
+): Promise<HintReplayReport> {
   const replica = pool.replicas.find((candidate) => candidate.name === target);
   if (replica === undefined) return { target, status: 'down', keys: 0, repaired: 0 };
   const ping = await pool.call(replica, (client) => client.ping());
@@ -42,5 +49,6 @@ export async function replayHints(pool: ReplicaSet, target: string, graceMs: num
     }
   }
   await clearHints(pool, target, done);
+  if (done.length > 0) observer.record({ type: 'hints-replayed', replica: target, keys: done.length });
   return { target, status: reachable && done.length === hints.length ? 'replayed' : 'down', keys: done.length, repaired };
 }

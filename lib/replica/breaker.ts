@@ -25,9 +25,24 @@ export interface GuardedReplica {
  *
  * Why a probe is cheap: it is a real request whose quorum never waits for it, so probing at a steady pace costs
  * clients nothing and lets a recovered replica back within about one interval.
+ *
+ * @param onOpened called each time the breaker opens from closed (for metrics); not when a failed probe keeps it open.
  */
-export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettings): CircuitBreakerPolicy {
-  return circuitBreaker(handleAll, { breaker: new ConsecutiveBreaker(breakerFailures), halfOpenAfter: breakerHalfOpenMs });
+export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettings, onOpened?: () => void): CircuitBreakerPolicy {
+  const breaker = circuitBreaker(handleAll, { breaker: new ConsecutiveBreaker(breakerFailures), halfOpenAfter: breakerHalfOpenMs });
+  if (onOpened !== undefined) {
+    // cockatiel reports a break both when a closed breaker opens and when a half-open probe fails; only the first is an
+    // opening. It resets (closes) only after a successful probe.
+    let closed = true;
+    breaker.onBreak(() => {
+      if (closed) onOpened();
+      closed = false;
+    });
+    breaker.onReset(() => {
+      closed = true;
+    });
+  }
+  return breaker;
 }
 
 /**

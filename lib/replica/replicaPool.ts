@@ -1,4 +1,5 @@
 import { BrokenCircuitError, CircuitState } from 'cockatiel';
+import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import {
   breakerStateOf,
   closedCall,
@@ -37,20 +38,29 @@ export type ReplicaPoolSettings = ConnectionSettings & { readonly replicas: read
  */
 export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   readonly replicas: readonly Replica[];
+  /**
+   * Where this pool, and the coordinator built on it, report the store's events (node timeouts and breaker openings
+   * here; quorum failures, repairs and hints in the coordinator). One per container, so every layer reports to the
+   * same one.
+   */
+  readonly observer: StoreObserver;
   private reconnectHandler: ReconnectHandler | undefined;
   private bypassAllBreakers = false;
   private unguardedView: ReplicaPool | undefined;
 
   /**
    * @param credentials the Redis user and password when they come from a secret rather than the URLs.
+   * @param observer receives the store's events (see {@link observer}); by default they are ignored.
    */
-  constructor(config: ReplicaPoolSettings, credentials?: RedisCredentials) {
+  constructor(config: ReplicaPoolSettings, credentials?: RedisCredentials, observer: StoreObserver = NO_OBSERVER) {
+    this.observer = observer;
     const breakerSettings = { breakerFailures: config.breakerFailures ?? 3, breakerHalfOpenMs: config.breakerHalfOpenMs ?? 1_000 };
     this.replicas = config.replicas.map((address) => {
+      const opened = (): void => observer.record({ type: 'breaker-opened', replica: address.name });
       const replica: Replica = {
         name: address.name,
         client: connectReplica(address, config, credentials),
-        breaker: newBreaker(breakerSettings),
+        breaker: newBreaker(breakerSettings, opened),
         failuresSinceSuccess: 0,
       };
       // A replica is "back" when its connection becomes ready after having been down: after a disconnect, or on the
@@ -62,7 +72,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       replica.client.on('ready', () => {
         if (wasDown) {
           // The replica is back (it restarted, or the network healed): trust it again, and let it catch up.
-          replica.breaker = newBreaker(breakerSettings);
+          replica.breaker = newBreaker(breakerSettings, opened);
           replica.failuresSinceSuccess = 0;
           this.recover(replica);
         }
@@ -114,6 +124,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
    * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
    * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
    * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
+   * A timeout is reported to the {@link observer} (`node-timeout`), whichever work made the call.
    *
    * @param options.bypassBreaker send even when the breaker is open (see {@link CallOptions}).
    */
@@ -135,6 +146,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       if (error instanceof BrokenCircuitError) return SKIPPED_BREAKER_OPEN;
       const failure = classifyCommandError(error);
       const outcome = failure.kind === 'timeout' ? 'timeout' : 'error';
+      if (outcome === 'timeout') this.observer.record({ type: 'node-timeout', replica: replica.name });
       return { ok: false, outcome, failure: failure.kind, error: failure.message, ms: elapsedSince(started) };
     }
   }

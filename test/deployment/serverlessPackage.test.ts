@@ -1,42 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(__dirname, '..', '..');
-const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
-
-type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
-type Template = { Resources: Record<string, Resource>; Conditions?: Record<string, unknown> };
-
-/** Runs `serverless package` for a stage into a temporary folder and returns the CloudFormation template. */
-async function packageStage(stage: string, env: Record<string, string> = {}): Promise<Template> {
-  const out = await mkdtemp(join(tmpdir(), `quorum-kv-package-${stage}-`));
-  const workFolder = `.esbuild-package-${stage}-${process.pid}`;
-  try {
-    const output = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const child = spawn(SERVERLESS_BIN, ['package', '--stage', stage, '--package', out], {
-        cwd: ROOT,
-        env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, AWS_EC2_METADATA_DISABLED: 'true', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`serverless package --stage ${stage} failed:\n${text}`))));
-    });
-    expect(output).toMatch(/Service packaged/);
-    return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  } finally {
-    await rm(out, { recursive: true, force: true });
-    await rm(join(ROOT, workFolder), { recursive: true, force: true });
-  }
-}
-
-const ofType = (template: Template, type: string): [string, Resource][] =>
-  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+import { ofType, packageStage, type Resource, type Template } from '../support/serverlessPackage';
 
 /** The API's methods but the console page's (GET /console, public on every stage: see test/deployment/consolePackage.test.ts). */
 const apiMethods = (template: Template): [string, Resource][] =>

@@ -41,8 +41,12 @@ describe('Function: fetchRedisCredentials with Redis 6 ACL users', () => {
   const aclCluster = useRedisCluster({ count: 3, serverArgs: ['--user', 'default', 'off', '--user', 'app', 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all'] });
   const handlers = useHandlers(aclCluster, { REDIS_SECRET_ARN: SECRET_ARN, POWERTOOLS_LOG_LEVEL: 'DEBUG' });
   let output: ReturnType<typeof captureOutput>;
+  let keepLevel: { mockRestore: () => void };
 
   beforeEach(() => {
+    // injectLambdaContext puts the container's configured level back at every invocation (for log sampling); these
+    // tests change the level at run time, so the handlers keep the one they set.
+    keepLevel = vi.spyOn(logger, 'refreshSampleRateCalculation').mockImplementation(() => undefined);
     logger.setLogLevel('DEBUG');
     output = captureOutput();
   });
@@ -50,6 +54,7 @@ describe('Function: fetchRedisCredentials with Redis 6 ACL users', () => {
   afterEach(() => {
     output.restore();
     logger.setLogLevel('SILENT');
+    keepLevel.mockRestore();
   });
 
   it('connects with the user and password of the secret named by REDIS_SECRET_ARN, fetched once per container', async () => {
