@@ -3,7 +3,7 @@ import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
-import { isWriteAcknowledged, isWriteMissed, type ReplicaFailureKind, type ReplicaReport } from './core/replicaOutcome';
+import { isWriteAcknowledged, isWriteMissed, loggedReplicas, type ReplicaFailureKind, type ReplicaReport } from './core/replicaOutcome';
 import type {
   HintReplayReport,
   KeyRepairReport,
@@ -174,7 +174,7 @@ export class Coordinator {
       writeBacks.length > 0 ? readRepair.afterWriteBack(result.round, writeBacks) : await readRepair.atAnswer(result.round);
     const outcome = toReadOutcome(result, consistency, plan, repairs, repair, this.storeClock.now(), startedAt);
     if (infoEnabled()) {
-      logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: outcome.replicas });
+      logger.info('read', { operation: 'get', consistency, found: outcome.value !== null, repair, replicas: loggedReplicas(outcome.replicas) });
       logger.debug('read key', { key });
     }
     return outcome;
@@ -258,7 +258,7 @@ export class Coordinator {
       try {
         const result = await writeQuorum(this.pool, required, version, (client) => applyEntry(client, redisKey, entry, graceMs));
         if (infoEnabled()) {
-          logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: result.replicas });
+          logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: loggedReplicas(result.replicas) });
           logger.debug('write key', { key });
         }
         // The hints are stored before answering (Redis, bounded by the node timeout), so they outlive a container
@@ -289,7 +289,7 @@ export class Coordinator {
         const settled = await Promise.all(missedAttempts.map((missed) => missed.settled()));
         const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHold(report, failures[i])));
         for (const { reports } of settled) this.observe(reports);
-        logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: error.replicas });
+        logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: loggedReplicas(error.replicas) });
         this.observer.record({
           type: 'write-quorum-failed',
           operation,

@@ -68,3 +68,11 @@ export function isWriteMissed(outcome: ReplicaOutcome): boolean {
  *   have run).
  */
 export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'command-error';
+
+/**
+ * Replica reports as log lines show them: without `sentAt`, a raw `performance.now()` reading that means nothing
+ * outside the process (traces turn it into milliseconds since the operation started). For log lines only: it copies.
+ */
+export function loggedReplicas(reports: readonly ReplicaReport[]): Omit<ReplicaReport, 'sentAt'>[] {
+  return reports.map(({ sentAt: _sentAt, ...report }) => report);
+}
