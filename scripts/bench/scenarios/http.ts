@@ -14,6 +14,8 @@ export const SEED = { set16: 779, get16: 586, set1: 1015, get1: 279, getP90Ms1: 
 
 /** Variant: a trivial handler served by the same offline process: the service's 404 route, which touches no Redis. */
 export const TRIVIAL = 'trivial handler (404 route)';
+/** Variant: the same trivial handler sent what `POST /set` is sent (method, headers, body), for the write's ratio. */
+export const TRIVIAL_POST = 'trivial handler, POST with a body';
 /** Variant names of the two data routes. */
 export const HTTP_SET = 'POST /set';
 export const HTTP_GET = 'GET /get';
@@ -26,8 +28,8 @@ export function httpGroup(connections: number): string {
 /**
  * Scenario 3: HTTP through `serverless offline` (started on free ports for this run) with autocannon at 1 and 16
  * connections: `POST /set`, `GET /get`, and a trivial handler served by the same offline process (the 404 route,
- * which answers without Redis), interleaved in rounds like the in-process comparisons. The trivial handler is the
- * baseline: what the emulator costs on its own, so the ratios are quorum-kv's cost, not serverless offline's. Every
+ * which answers without Redis; sent a GET, and a POST with the body `POST /set` gets), interleaved in rounds like
+ * the in-process comparisons. The trivial handler is the baseline: what the emulator costs on its own, so the ratios are quorum-kv's cost, not serverless offline's. Every
  * response latency is recorded into our own histogram (autocannon rounds to whole milliseconds); any status but the
  * expected one counts as an error.
  */
@@ -45,6 +47,16 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
     const bodies = work.keys.map((key) => JSON.stringify({ key, value: work.value }));
     const variants: HttpVariant[] = [
       { name: TRIVIAL, status: 404, request: () => ({ method: 'GET', path: '/bench/trivial', headers: { 'x-api-key': offline.apiKey } }) },
+      {
+        name: TRIVIAL_POST,
+        status: 404,
+        request: (i) => ({
+          method: 'POST',
+          path: '/bench/trivial',
+          headers: { 'content-type': 'application/json', 'x-api-key': offline.apiKey },
+          body: bodies[i % bodies.length]!,
+        }),
+      },
       {
         name: HTTP_SET,
         status: 200,
