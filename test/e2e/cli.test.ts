@@ -100,10 +100,11 @@ describe('End to end: the qkv command line against serverless offline and real r
     // Assess
     expect(write.code, write.stderr).toBe(EXIT.ok);
     expect(write.stdout).toMatch(/^set "drawn" → 200 OK · 3 acknowledged · version \S+$/m);
-    for (const node of names()) expect(rowOf(write.stdout, node)).toMatch(/[●] +applied +[\d.]+ ms/);
+    // The quorum (┆) and answer (│) marks may fall between a lane's end and its outcome.
+    for (const node of names()) expect(rowOf(write.stdout, node)).toMatch(/●[ ┆│]+applied +[\d.]+ ms/);
     expect(read.code).toBe(EXIT.ok);
     expect(read.stdout).toMatch(/^get "drawn" → 200 OK · value "v1" · consistency all · version \S+$/m);
-    for (const node of names()) expect(rowOf(read.stdout, node)).toMatch(new RegExp(`├?━*● +found +[\\d.]+ ms +${body.version.replace(/\./g, '\\.')}`));
+    for (const node of names()) expect(rowOf(read.stdout, node)).toMatch(new RegExp(`├?━*●[ ┆│]+found +[\\d.]+ ms +${body.version.replace(/\./g, '\\.')}`));
     expect(read.stdout).toMatch(/^legend: ├━ sent, waiting · ● applied\/found/m);
     expect(body.nodes).toHaveLength(3);
   });
