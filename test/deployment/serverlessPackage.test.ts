@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ofType, packageStage, type Resource, type Template } from '../support/serverlessPackage';
+import { STORE_METRICS } from '../../lib';
+import { dashboardWidgets, expressionsOf, ofType, onlyOf, packageStage, type Resource, type Template } from '../support/serverlessPackage';
+
+/** An SNS topic given at deploy time for the failed-quorum alarm (stage staging). */
+const ALARM_TOPIC = 'arn:aws:sns:us-east-1:123456789012:qkv-oncall';
 
 /** The API's methods but the console page's (GET /console, public on every stage: see test/deployment/consolePackage.test.ts). */
 const apiMethods = (template: Template): [string, Resource][] =>
@@ -11,7 +15,11 @@ describe('Deployment: serverless.yml per stage', () => {
   beforeAll(async () => {
     templates.dev = await packageStage('dev', { QKV_API_KEY: 'a-deploy-time-key-of-24ch' });
     templates.prod = await packageStage('prod', { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:qkv-redis-AbC' });
-    templates.staging = await packageStage('staging', { ANTI_ENTROPY_SCHEDULE_ENABLED: 'false' });
+    templates.staging = await packageStage('staging', {
+      ANTI_ENTROPY_SCHEDULE_ENABLED: 'false',
+      QKV_ALARM_TOPIC_ARN: ALARM_TOPIC,
+      QKV_QUORUM_ALARM_THRESHOLD: '7',
+    });
   }, 180_000);
 
   it.each(['dev', 'staging'])('requires an API key on every method of stage %s (any stage not listed), in a usage plan with throttling and quota', (stage) => {
@@ -142,5 +150,82 @@ describe('Deployment: serverless.yml per stage', () => {
     // Assess
     expect(prodSet.VpcConfig).toMatchObject({ SecurityGroupIds: [expect.any(String)], SubnetIds: [expect.any(String), expect.any(String)] });
     expect(devSet.VpcConfig).toBeUndefined();
+  });
+
+  it('graphs every per-replica metric by replica: a SEARCH over the namespace with dimensions replica and service', () => {
+    // Act
+    const widgets = dashboardWidgets(templates.dev!);
+    const expressions = widgets.flatMap(expressionsOf);
+
+    // Assess
+    for (const metric of Object.values(STORE_METRICS).filter((candidate) => candidate.perReplica)) {
+      expect(expressions).toContain(`SEARCH('{"quorum-kv/dev",replica,service} MetricName="${metric.name}" service="quorum-kv"', 'Sum', 60)`);
+    }
+    for (const widget of widgets.filter((candidate) => candidate.type === 'metric')) expect(widget.properties.region).toBe('us-east-1');
+  });
+
+  it('graphs the failed quorums (writes and reads) with the service dimension, and cold starts by function', () => {
+    // Act
+    const widgets = dashboardWidgets(templates.dev!);
+    const rows = widgets.flatMap((widget) => widget.properties.metrics ?? []);
+
+    // Assess
+    for (const metric of Object.values(STORE_METRICS).filter((candidate) => !candidate.perReplica)) {
+      expect(rows).toContainEqual(['quorum-kv/dev', metric.name, 'service', 'quorum-kv', expect.any(Object)]);
+    }
+    expect(widgets.flatMap(expressionsOf)).toContain(`SEARCH('{"quorum-kv/dev",function_name,service} MetricName="ColdStart" service="quorum-kv"', 'Sum', 300)`);
+  });
+
+  it('alarms on writes + reads that fail their quorum, 5 a minute in 2 of 3 minutes by default, without an action', () => {
+    // Act
+    const alarm = onlyOf(templates.dev!, 'AWS::CloudWatch::Alarm');
+
+    // Assess
+    const metric = (id: string, name: string) => ({
+      Id: id,
+      ReturnData: false,
+      MetricStat: { Metric: { Namespace: 'quorum-kv/dev', MetricName: name, Dimensions: [{ Name: 'service', Value: 'quorum-kv' }] }, Period: 60, Stat: 'Sum' },
+    });
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: 'quorum-kv-dev-failed-quorums',
+      Metrics: [
+        { Id: 'failed', Expression: 'FILL(writes, 0) + FILL(reads, 0)', ReturnData: true },
+        metric('writes', STORE_METRICS['write-quorum-failed'].name),
+        metric('reads', STORE_METRICS['read-quorum-failed'].name),
+      ],
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 5,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: { 'Fn::If': ['HasAlarmTopic', [''], { Ref: 'AWS::NoValue' }] },
+    });
+    expect(templates.dev!.Conditions?.HasAlarmTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('notifies QKV_ALARM_TOPIC_ARN when it fires and clears, with the threshold from QKV_QUORUM_ALARM_THRESHOLD', () => {
+    // Act
+    const alarm = onlyOf(templates.staging!, 'AWS::CloudWatch::Alarm');
+
+    // Assess
+    const action = { 'Fn::If': ['HasAlarmTopic', [ALARM_TOPIC], { Ref: 'AWS::NoValue' }] };
+    expect(alarm.Properties).toMatchObject({ AlarmName: 'quorum-kv-staging-failed-quorums', AlarmActions: action, OKActions: action });
+    // A number given at deploy time arrives as text, which CloudFormation reads as the number.
+    expect(Number(alarm.Properties.Threshold)).toBe(7);
+    expect(templates.staging!.Conditions?.HasAlarmTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ALARM_TOPIC] }] });
+    const quorums = dashboardWidgets(templates.staging!).find((widget) => widget.properties.title === 'Failed quorums (503)');
+    expect(quorums?.properties).toMatchObject({ annotations: { horizontal: [{ value: 7 }] } });
+  });
+
+  it('gives every function the namespace the dashboard reads, and leaves EMF on in Lambda (POWERTOOLS_METRICS_DISABLED unset)', () => {
+    // Act
+    const functions = ofType(templates.dev!, 'AWS::Lambda::Function');
+    const variables = functions.map(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables);
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const env of variables) {
+      expect(env).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'quorum-kv/dev', POWERTOOLS_SERVICE_NAME: 'quorum-kv', POWERTOOLS_METRICS_DISABLED: '' });
+    }
   });
 });

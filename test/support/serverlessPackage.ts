@@ -43,3 +43,29 @@ export async function packageStage(stage: string, env: Record<string, string> = 
 /** The template's resources of one type, with their logical ids. */
 export const ofType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+/** The one resource of `type` in the template (failing the test if there is not exactly one). */
+export function onlyOf(template: Template, type: string): Resource {
+  const found = ofType(template, type);
+  expect(found.map(([id]) => id)).toHaveLength(1);
+  return found[0]![1];
+}
+
+/** One widget of a CloudWatch dashboard body. */
+export interface DashboardWidget {
+  readonly type: string;
+  readonly properties: { readonly title?: string; readonly region?: string; readonly metrics?: unknown[][]; readonly annotations?: unknown };
+}
+
+/** The widgets of the template's one dashboard, parsed from its body (a JSON string in the template). */
+export function dashboardWidgets(template: Template): DashboardWidget[] {
+  const body = onlyOf(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as string;
+  return (JSON.parse(body) as { widgets: DashboardWidget[] }).widgets;
+}
+
+/** The metric math and SEARCH expressions of a dashboard widget's metrics. */
+export function expressionsOf(widget: DashboardWidget): string[] {
+  return (widget.properties.metrics ?? []).flatMap((row) =>
+    row.flatMap((item) => (typeof item === 'object' && item !== null && 'expression' in item ? [String((item as { expression: string }).expression)] : [])),
+  );
+}

@@ -35,8 +35,8 @@ interface HandlerBundle {
  */
 export async function handlerScenario(context: ScenarioContext): Promise<ScenarioOutput> {
   const { settings, work } = context;
-  // Metrics on, as in AWS Lambda (locally they default to off): every invocation then pays Powertools' flush. A healthy
-  // run counts nothing, so nothing is printed.
+  // Metrics on, as in AWS Lambda (locally they default to off), so the handlers measured are the deployed ones. A
+  // healthy run counts nothing, so nothing is printed.
   const bundle = await loadHandlerBundle({ ...coordinatorEnv(context), POWERTOOLS_METRICS_DISABLED: 'false' });
   try {
     const coordinator = await bundle.sharedCoordinator();
