@@ -49,6 +49,8 @@ export interface ReadOptions {
 
 /** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
 const MAX_WRITE_ATTEMPTS = 5;
+/** How far above the newest refusal's time each re-issue goes, by the attempt that was refused (ms). */
+const REISSUE_LEAD_MS: readonly number[] = [0, 2, 8, 32];
 
 /** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
@@ -282,7 +284,9 @@ export class Coordinator {
         missedAttempts.push(error);
         const newer = newestRefusal(error.replicas);
         if (newer !== undefined && attempt < MAX_WRITE_ATTEMPTS) {
-          version = this.clock.nextAbove(newer);
+          // Just above the first time; then further each time, in case a writer whose clock runs ahead keeps
+          // writing the key within every round trip (seen in the chaos suite with a container 3 minutes ahead).
+          version = this.clock.nextAbove(newer, REISSUE_LEAD_MS[attempt - 1] ?? 0);
           continue;
         }
         // Wait (at most a node timeout) for the replicas still pending, to know whether any attempt may land.

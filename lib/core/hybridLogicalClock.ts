@@ -66,13 +66,20 @@ export class HybridLogicalClock {
    *
    * Why: a write refused because a replica holds a newer version is re-issued above it, so a container whose clock
    * lags (or a key written by one whose clock ran ahead) still gets its writes ordered after what is there.
+   *
+   * @param leadMs how far above `held`'s time to go (0: just above). A write that keeps losing to a container whose
+   *   clock runs ahead and keeps writing the same key leaps further each time, so it is not outrun in every round trip.
    */
-  nextAbove(held: Version): Version {
+  nextAbove(held: Version, leadMs = 0): Version {
     this.observe(held);
     const next = this.next();
-    if (next > held) return next;
     const parsed = parseVersion(held);
     if (parsed === undefined) return next;
+    if (leadMs > 0) {
+      const ahead = formatVersion(parsed.ms + leadMs, 0) + this.suffix;
+      return next > ahead ? next : ahead;
+    }
+    if (next > held) return next;
     const above = parsed.counter < MAX_COUNTER ? formatVersion(parsed.ms, parsed.counter + 1) : formatVersion(parsed.ms + 1, 0);
     return above + this.suffix;
   }

@@ -50,6 +50,34 @@ describe('Class: HybridLogicalClock', () => {
     });
   });
 
+  describe('Method: nextAbove', () => {
+    it('goes just above a held version from a clock minutes ahead, or leadMs above its time when asked', () => {
+      // Prepare: this container's clock is at 1,000 ms; the held version was written at 181,000 ms (3 minutes ahead).
+      const clock = new HybridLogicalClock(7, () => 1_000);
+      const held = '0000000181000.00003.0000000042';
+
+      // Act
+      const justAbove = clock.nextAbove(held);
+      const leaped = clock.nextAbove(held, 8);
+
+      // Assess
+      expect(parseVersion(justAbove)).toEqual({ ms: 181_000, counter: 4, coordinatorId: 7 });
+      expect(parseVersion(leaped)).toEqual({ ms: 181_008, counter: 0, coordinatorId: 7 });
+      expect(leaped > justAbove && justAbove > held).toBe(true);
+    });
+
+    it('uses its own next version when that is already further ahead than the lead', () => {
+      // Prepare
+      const clock = new HybridLogicalClock(7, () => 5_000);
+
+      // Act
+      const version = clock.nextAbove('0000000001000.00000.0000000042', 8);
+
+      // Assess
+      expect(parseVersion(version)?.ms).toBe(5_000);
+    });
+  });
+
   describe('Method: observe', () => {
     it('issues versions newer than one observed from a coordinator whose clock runs ahead', () => {
       // Prepare
