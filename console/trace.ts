@@ -7,18 +7,10 @@
  * Pure (no DOM), so it is unit-tested in Node.
  */
 
-/** What one replica did, as `nodes[i].outcome` says (see lib/core/replicaOutcome.ts). */
-export type Outcome =
-  | 'applied'
-  | 'newer'
-  | 'found'
-  | 'stale'
-  | 'missing'
-  | 'repaired'
-  | 'error'
-  | 'timeout'
-  | 'skipped'
-  | 'pending';
+import type { ReplicaOutcome } from '../lib/core/replicaOutcome';
+
+/** What one replica did, as `nodes[i].outcome` says: the store's own type (a type-only import, erased in the page). */
+export type Outcome = ReplicaOutcome;
 
 /** One replica's lane of a trace. */
 export interface TraceNode {
