@@ -2,8 +2,9 @@ import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
-import { HybridLogicalClock } from './core/hybridLogicalClock';
-import { isWriteAcknowledged, isWriteMissed, loggedReplicas, type ReplicaFailureKind, type ReplicaReport } from './core/replicaOutcome';
+import { HybridLogicalClock, parseVersion, type Version } from './core/hybridLogicalClock';
+import type { OperationTiming } from './core/operationTiming';
+import { isWriteAcknowledged, isWriteMissed, loggedReplicas, type ReplicaReport } from './core/replicaOutcome';
 import type {
   HintReplayReport,
   KeyRepairReport,
@@ -30,7 +31,8 @@ import { checkHealth, type StoreHealth } from './replica/health';
 import { applyEntry, readEntry } from './replica/replicaCommands';
 import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { storageKey } from './replica/storageLayout';
-import { StoreClock } from './replica/storeClock';
+import { CLOCK_UNCERTAINTY_MS, StoreClock } from './replica/storeClock';
+import { mayHoldWrite, missedAttemptVerdict, newestRefusal } from './write/missedAttempt';
 import { writeQuorum, WriteQuorumMissed } from './write/quorumWrite';
 
 /** Options of a write (`set` or `delete`). */
@@ -49,6 +51,10 @@ export interface ReadOptions {
 
 /** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
 const MAX_WRITE_ATTEMPTS = 5;
+/** The longest commit wait: a failed write's version further ahead of the replicas' clock is not waited for. */
+const COMMIT_WAIT_CAP_MS = 100;
+/** Why every replica shows as failed when the replicas' clock could not be measured. */
+const CLOCK_UNKNOWN = "no replica answered TIME within the node timeout: the replicas' clock is unknown";
 /** How far above the newest refusal's time each re-issue goes, by the attempt that was refused (ms). */
 const REISSUE_LEAD_MS: readonly number[] = [0, 2, 8, 32];
 
@@ -94,8 +100,9 @@ export class Coordinator {
         : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
     this.observer = pool.observer;
     this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs, observer: this.observer };
-    // TTLs are judged on the replicas' clock, measured once in the background (see StoreClock).
-    this.storeClock = new StoreClock(() => clock.wallTime());
+    // Versions and TTLs follow the replicas' clock, measured in the background (see StoreClock); the first request
+    // waits for it if it has to.
+    this.storeClock = new StoreClock(() => clock.wallTime(), (offsetMs) => clock.adjust(offsetMs));
     this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
     // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
     // in the background, from the hints the others keep: no waiting for anti-entropy.
@@ -116,8 +123,7 @@ export class Coordinator {
    *   still take effect.
    */
   set(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
-    const expiresAt = options.ttlSeconds === undefined ? undefined : this.storeClock.now() + options.ttlSeconds * 1000;
-    return this.write('set', key, value, expiresAt, options.consistency);
+    return this.write('set', key, value, options.ttlSeconds === undefined ? undefined : options.ttlSeconds * 1000, options.consistency);
   }
 
   /**
@@ -128,19 +134,22 @@ export class Coordinator {
    * @throws {QuorumNotReachedError} when too few replicas acknowledged (see {@link set}).
    */
   delete(key: string, options: Pick<WriteOptions, 'consistency'> = {}): Promise<WriteResult> {
-    return this.write('delete', key, null, this.storeClock.now() + this.config.tombstoneGraceMs, options.consistency);
+    return this.write('delete', key, null, this.config.tombstoneGraceMs, options.consistency);
   }
 
   /**
    * Reads `key` at the requested consistency: the first entry to arrive (`one`), or the newest among a read quorum
    * or all replicas. Replicas found behind in the replies available are repaired as `READ_REPAIR` says.
    *
-   * @throws {ReplicasUnavailableError} when no replica answered a `one` read.
+   * @throws {ReplicasUnavailableError} when no replica answered a `one` read, or the replicas' clock, which TTLs are
+   *   judged by, could not be measured.
    * @throws {ReadQuorumNotReachedError} when too few replicas answered a `quorum` or `all` read.
    */
   async get(key: string, options: ReadOptions = {}): Promise<ReadOutcome> {
     const startedAt = performance.now();
     const consistency = options.consistency ?? this.config.readConsistency;
+    // TTLs are judged on the replicas' clock: a cold container measures it while the read's fan-out runs.
+    const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
     // Read repair decides how the fan-out ends (see ReadRepair): it must see the replies it is to compare.
@@ -170,6 +179,7 @@ export class Coordinator {
       throw withReadTiming(error, startedAt);
     }
 
+    if (measured !== true && !(await measured)) throw new ReplicasUnavailableError(this.clockUnknownReports(), this.timingSince(startedAt));
     for (const reply of result.round.replies) if (reply.entry !== null) this.clock.observe(reply.entry.version);
     // A quorum read that wrote the newest entry back has repaired the replicas it heard from already.
     const { plan, repair, repairs } =
@@ -232,27 +242,40 @@ export class Coordinator {
   }
 
   /**
-   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum. A
-   * replica that holds a newer version refuses the write; when that leaves the write short of its quorum, it is
-   * issued again with a version just above the newest one reported (at most {@link MAX_WRITE_ATTEMPTS} times), so a
-   * lagging clock, or a key written by a container whose clock ran ahead, never loses a write.
+   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum.
+   *
+   * A replica that holds a newer version refuses the write. When refusals leave an attempt short of its quorum, it
+   * is issued again above the newest version refused with (at most {@link MAX_WRITE_ATTEMPTS} times, within about
+   * one node timeout), but only if that attempt landed nowhere and never will (`write/missedAttempt.ts`): an attempt
+   * that landed anywhere may have been read, and issuing it again could bring it back above a later write. So **a
+   * write takes effect at most once**.
    *
    * A write that misses its quorum is not undone (see README "Guarantees"): the error says whether it may still
    * take effect (`rolledBack: false`: it landed somewhere, or a replica timed out with it in flight) or certainly
-   * never will (`rolledBack: true`: no replica took it and none still may).
+   * never will (`rolledBack: true`). Before saying it may, it waits until the replicas' clock has passed its version
+   * by the clocks' uncertainty (a commit wait of a few ms, only on this path): every write started after this answer
+   * then carries a higher version, so **a failed write never takes effect above a write that came after it**.
+   *
+   * @param expiresInMs the entry's expiry, in ms from now on the replicas' clock (a TTL, or a tombstone's grace).
    */
   private async write(
     operation: 'set' | 'delete',
     key: string,
     value: string | null,
-    expiresAt: number | undefined,
+    expiresInMs: number | undefined,
     level: ConsistencyLevel | undefined,
   ): Promise<WriteResult> {
     const startedAt = performance.now();
     const consistency = level ?? this.config.writeConsistency;
     const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
+    const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
+    if (measured !== true && !(await measured)) {
+      throw new QuorumNotReachedError(this.clock.next(), 0, required, this.clockUnknownReports(), true, [], this.timingSince(startedAt), 0);
+    }
+    const expiresAt = expiresInMs === undefined ? undefined : this.storeClock.now() + expiresInMs;
     const redisKey = storageKey(key);
     const graceMs = this.config.tombstoneGraceMs;
+    const reissueUntil = startedAt + this.config.nodeTimeoutMs;
     const missedAttempts: WriteQuorumMissed[] = [];
     let version = this.clock.next();
     for (let attempt = 1; ; attempt += 1) {
@@ -282,30 +305,75 @@ export class Coordinator {
       } catch (error) {
         if (!(error instanceof WriteQuorumMissed)) throw error;
         missedAttempts.push(error);
-        const newer = newestRefusal(error.replicas);
-        if (newer !== undefined && attempt < MAX_WRITE_ATTEMPTS) {
-          // Just above the first time; then further each time, in case a writer whose clock runs ahead keeps
-          // writing the key within every round trip (seen in the chaos suite with a container 3 minutes ahead).
+        const mayReissue = (): boolean => attempt < MAX_WRITE_ATTEMPTS && performance.now() < reissueUntil;
+        let reports = error.replicas;
+        let verdict = missedAttemptVerdict(reports, error.failures);
+        if (verdict === 'await-pending' && mayReissue()) {
+          const settled = await error.settled();
+          reports = settled.reports;
+          verdict = missedAttemptVerdict(reports, settled.failures);
+        }
+        const newer = newestRefusal(reports);
+        if (verdict === 'reissue' && newer !== undefined && mayReissue()) {
+          // Just above the first time; then further each time, in case a writer keeps writing the key within every
+          // round trip.
           version = this.clock.nextAbove(newer, REISSUE_LEAD_MS[attempt - 1] ?? 0);
           continue;
         }
-        // Wait (at most a node timeout) for the replicas still pending, to know whether any attempt may land.
-        const settled = await Promise.all(missedAttempts.map((missed) => missed.settled()));
-        const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHold(report, failures[i])));
-        for (const { reports } of settled) this.observe(reports);
-        logger.warn('write failed', { operation, consistency, attempts: attempt, mayStillTakeEffect: mayLand, replicas: loggedReplicas(error.replicas) });
-        this.observer.record({
-          type: 'write-quorum-failed',
-          operation,
-          consistency,
-          acknowledged: error.acknowledged,
-          required: error.required,
-          rolledBack: !mayLand,
-        });
-        const timing = { startedAt, answeredAt: performance.now() };
-        throw new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures, timing, attempt);
+        throw await this.failedWrite(operation, consistency, version, error, missedAttempts, startedAt, attempt);
       }
     }
+  }
+
+  /**
+   * The error a write that missed its quorum answers with, once what is known about it is known: it waits (at most
+   * a node timeout) for the replicas still pending, to say whether any attempt may land, and if one may, for the
+   * commit wait (see {@link write}).
+   */
+  private async failedWrite(
+    operation: 'set' | 'delete',
+    consistency: ConsistencyLevel,
+    version: Version,
+    error: WriteQuorumMissed,
+    missedAttempts: readonly WriteQuorumMissed[],
+    startedAt: number,
+    attempts: number,
+  ): Promise<QuorumNotReachedError> {
+    const settled = await Promise.all(missedAttempts.map((missed) => missed.settled()));
+    const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHoldWrite(report, failures[i])));
+    for (const { reports } of settled) this.observe(reports);
+    if (mayLand) await this.commitWait(version);
+    logger.warn('write failed', { operation, consistency, attempts, mayStillTakeEffect: mayLand, replicas: loggedReplicas(error.replicas) });
+    this.observer.record({
+      type: 'write-quorum-failed',
+      operation,
+      consistency,
+      acknowledged: error.acknowledged,
+      required: error.required,
+      rolledBack: !mayLand,
+    });
+    return new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures, this.timingSince(startedAt), attempts);
+  }
+
+  /**
+   * Waits until every container reads the replicas' clock past `version`'s time: this one's reading minus both
+   * containers' uncertainty. A write started anywhere after that stamps a later millisecond, so it orders above
+   * `version`. A version further ahead than {@link COMMIT_WAIT_CAP_MS} (stamped above a version from the future, see
+   * README "Versions") is not waited for.
+   */
+  private async commitWait(version: Version): Promise<void> {
+    const parsed = parseVersion(version);
+    if (parsed === undefined) return;
+    await this.storeClock.waitUntil(parsed.ms + 1 + 2 * CLOCK_UNCERTAINTY_MS, COMMIT_WAIT_CAP_MS);
+  }
+
+  /** Every replica reported as unusable because no replica answered `TIME` (see {@link StoreClock}). */
+  private clockUnknownReports(): ReplicaReport[] {
+    return this.pool.replicas.map((replica) => ({ node: replica.name, outcome: 'error', ms: 0, error: CLOCK_UNKNOWN }));
+  }
+
+  private timingSince(startedAt: number): OperationTiming {
+    return { startedAt, answeredAt: performance.now() };
   }
 
   /**
@@ -354,28 +422,6 @@ function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs
         ? { ...report, outcome: 'stale' }
         : report,
   );
-}
-
-/** The newest version a replica reported holding when it refused a write, if any did. */
-function newestRefusal(reports: readonly ReplicaReport[]): string | undefined {
-  let newest: string | undefined;
-  for (const report of reports) {
-    if (report.outcome === 'newer' && report.version !== undefined && (newest === undefined || report.version > newest)) {
-      newest = report.version;
-    }
-  }
-  return newest;
-}
-
-/**
- * True when a replica may hold a failed write, now or later: it applied it, it timed out with the write in flight
- * (a hung node runs its queued commands when it wakes), or its connection broke while the write was in flight.
- * False when it refused the write, or the write was never sent to it (connection known down, breaker open).
- */
-function mayHold(report: ReplicaReport, failure: ReplicaFailureKind | undefined): boolean {
-  if (report.outcome === 'applied' || report.outcome === 'pending' || report.outcome === 'timeout') return true;
-  if (report.outcome === 'newer') return false;
-  return failure === undefined || failure === 'timeout' || failure === 'command-error';
 }
 
 /**

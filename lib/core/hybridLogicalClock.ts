@@ -27,6 +27,8 @@ const MAX_FORWARD_DRIFT_MS = 60_000;
  */
 export class HybridLogicalClock {
   private lastMs = 0;
+  /** How far the replicas' clock is ahead of this container's wall clock (ms), once measured (see `StoreClock`). */
+  private offsetMs = 0;
   private counter = 0;
   private readonly suffix: string;
   /** `<ms>.<counter>` of the clock's position, to skip parsing versions that are not ahead of it. */
@@ -45,7 +47,7 @@ export class HybridLogicalClock {
 
   /** Returns a version newer than every version this clock has issued or observed. */
   next(): Version {
-    const now = this.wallClock();
+    const now = this.now();
     if (now > this.lastMs) {
       this.lastMs = now;
       this.counter = 0;
@@ -84,9 +86,33 @@ export class HybridLogicalClock {
     return above + this.suffix;
   }
 
-  /** This container's wall-clock time in epoch ms (injectable, for tests of clock skew). TTLs are computed with it. */
+  /**
+   * This container's own wall-clock time in epoch ms (injectable, for tests of clock skew): what the offset to the
+   * replicas' clock is measured against. No version and no ordering decision uses it directly.
+   */
   wallTime(): number {
     return this.wallClock();
+  }
+
+  /**
+   * The time versions are stamped with: this container's wall clock corrected by the offset measured against the
+   * replicas' `TIME` ({@link adjust}), in epoch ms.
+   */
+  now(): number {
+    return this.wallClock() + this.offsetMs;
+  }
+
+  /**
+   * Makes versions follow the replicas' clock: `offsetMs` is how far it runs ahead of this container's wall clock,
+   * as `StoreClock` measured it. The clock still never goes backwards (a smaller offset only holds it still).
+   *
+   * Why: versions order writes across containers. Stamped from each container's own clock, a container whose clock
+   * runs ahead would stamp a failed write above writes made after it failed; stamped from the replicas' shared clock,
+   * a write started after another one returned carries the higher version (within the measurement's uncertainty,
+   * which the write path covers: see `Coordinator`).
+   */
+  adjust(offsetMs: number): void {
+    this.offsetMs = offsetMs;
   }
 
   /**
@@ -98,7 +124,7 @@ export class HybridLogicalClock {
     if (version.slice(0, POSITION_LENGTH) <= this.position) return;
     const parsed = parseVersion(version);
     if (parsed === undefined) return;
-    if (parsed.ms > this.wallClock() + MAX_FORWARD_DRIFT_MS) return;
+    if (parsed.ms > this.now() + MAX_FORWARD_DRIFT_MS) return;
     if (parsed.ms > this.lastMs || (parsed.ms === this.lastMs && parsed.counter > this.counter)) {
       this.lastMs = parsed.ms;
       this.counter = parsed.counter;
