@@ -39,6 +39,11 @@ export class ChaosWorkload {
   slowestDuringFaultMs = 0;
   /** Operations that did not return ok while the fault was on (each a short description). */
   readonly failuresDuringFault: string[] = [];
+  /**
+   * Writes during the fault that lost a race: a replica refused them because a concurrent write of a higher version
+   * reached it first, and they had landed elsewhere, so they fail (`rolled_back: false`) rather than be issued again.
+   */
+  readonly racesLostDuringFault: string[] = [];
   private faultOn = false;
 
   constructor(
@@ -105,7 +110,7 @@ export class ChaosWorkload {
       this.returned(started);
     } catch (error) {
       this.endFailedWrite(pending, error);
-      this.returned(started, `${client} put ${key}: ${(error as Error).message}`);
+      this.returned(started, `${client} put ${key}: ${(error as Error).message}`, lostRace(error));
     }
   }
 
@@ -118,7 +123,7 @@ export class ChaosWorkload {
       this.returned(started);
     } catch (error) {
       this.endFailedWrite(pending, error);
-      this.returned(started, `${client} delete ${key}: ${(error as Error).message}`);
+      this.returned(started, `${client} delete ${key}: ${(error as Error).message}`, lostRace(error));
     }
   }
 
@@ -128,9 +133,16 @@ export class ChaosWorkload {
     else pending.unknown();
   }
 
-  private returned(startedAt: number, failure?: string): void {
+  private returned(startedAt: number, failure?: string, racedLost = false): void {
     if (!this.faultOn) return;
     this.slowestDuringFaultMs = Math.max(this.slowestDuringFaultMs, performance.now() - startedAt);
-    if (failure !== undefined) this.failuresDuringFault.push(failure);
+    if (failure === undefined) return;
+    if (racedLost) this.racesLostDuringFault.push(failure);
+    else this.failuresDuringFault.push(failure);
   }
+}
+
+/** True for a write that failed because a replica refused it as older than a concurrent write it already held. */
+function lostRace(error: unknown): boolean {
+  return error instanceof QuorumNotReachedError && !error.rolledBack && error.replicas.some((report) => report.outcome === 'newer');
 }
