@@ -22,6 +22,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * A request without a content type is read as JSON: `serverless invoke local --data` sends none, and the seed's
  * clients did not always set one.
  *
+ * Over HTTP every body arrives base64-encoded (`isBase64Encoded`): `serverless.yml` lists `*\/*` as binary media
+ * types, for API Gateway and for serverless offline (patched in `patches/`), so the UTF-8 check sees the bytes the
+ * client sent; a gateway that decoded them to text would have put U+FFFD in place of invalid bytes. Its size is
+ * the number of bytes the base64 decodes to.
+ *
  * Why not `@middy/http-json-body-parser`: it answers 415 for malformed JSON and for a missing body, and refuses
  * bodies without a JSON content type; our contract is 400 for both, and it does not check UTF-8.
  */
@@ -36,11 +41,12 @@ export function jsonBody(options: JsonBodyOptions): MiddlewareObj<HttpEvent, Htt
       if (body === null || body === undefined || body === '') {
         throw new InvalidRequestError('request body is required: a JSON object');
       }
-      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+      const compact = isBase64Encoded ? body.replace(/\s+/g, '') : body;
+      const bytes = isBase64Encoded ? base64ByteLength(compact) : Buffer.byteLength(body, 'utf8');
       if (bytes > options.maxBodyBytes) {
         throw new PayloadTooLargeError(`request body is ${bytes} bytes; at most ${options.maxBodyBytes} are accepted`);
       }
-      const text = isBase64Encoded ? decodeBase64Utf8(body) : body;
+      const text = isBase64Encoded ? decodeBase64Utf8(compact) : body;
       try {
         (request.event as unknown as ParsedBodyEvent).body = JSON.parse(text);
       } catch (error) {
@@ -58,8 +64,13 @@ export function isJsonMediaType(contentType: string): boolean {
   return charset === undefined || ['utf-8', 'utf8', '"utf-8"'].includes(charset.slice('charset='.length));
 }
 
-function decodeBase64Utf8(body: string): string {
-  const compact = body.replace(/\s+/g, '');
+/** The number of bytes that base64 text (without whitespace) decodes to: exact for well-formed base64. */
+function base64ByteLength(compact: string): number {
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  return Math.floor((compact.length * 3) / 4) - padding;
+}
+
+function decodeBase64Utf8(compact: string): string {
   if (!STRICT_BASE64.test(compact)) throw new InvalidRequestError('request body is marked base64 but is not valid base64');
   try {
     return UTF8.decode(Buffer.from(compact, 'base64'));

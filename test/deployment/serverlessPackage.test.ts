@@ -66,6 +66,24 @@ describe('Deployment: serverless.yml per stage', () => {
     expect(JSON.stringify(consoleGet.Properties.Integration)).toMatch(/ConsoleLambdaFunction/);
   });
 
+  it.each(['dev', 'staging', 'prod'])(
+    'hands the functions every request body of stage %s as base64 of its bytes (binary media types */*), through Lambda proxy integrations',
+    (stage) => {
+      // Act
+      const restApi = onlyOf(templates[stage]!, 'AWS::ApiGateway::RestApi');
+      const integrations = ofType(templates[stage]!, 'AWS::ApiGateway::Method').map(([, method]) => method.Properties.Integration as Record<string, unknown>);
+
+      // Assess: */* matches any Content-Type and none; a proxy integration returns a body as binary only when the
+      // function sets isBase64Encoded, so JSON and the console page stay text; no ContentHandling converts the body.
+      expect(restApi.Properties.BinaryMediaTypes).toEqual(['*/*']);
+      expect(integrations.length).toBeGreaterThan(0);
+      for (const integration of integrations) {
+        expect(integration.Type).toBe('AWS_PROXY');
+        expect(integration.ContentHandling).toBeUndefined();
+      }
+    },
+  );
+
   it('routes every other method of each path to the 405 function, and every other path to the 404 function', () => {
     // Act
     const anyMethods = ofType(templates.dev!, 'AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod === 'ANY');

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { requestArbitraries } from '../support/fuzzArbitraries';
-import { flushAll, useRedisCluster } from '../support/redisCluster';
+import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 import { settledSnapshot, snapshotStore } from '../support/storeSnapshot';
+import type { LocalRedisCluster, LocalRedisNode } from '../../scripts/localCluster';
 
 /**
  * Percent-encodes a key for a URL path, byte by byte. A lone surrogate (which encodeURIComponent refuses) becomes its
@@ -19,6 +20,39 @@ function percentEncodePath(key: string): string {
       return encodeURIComponent(char);
     })
     .join('');
+}
+
+/** A request body as raw bytes: the parts joined, each string as its UTF-8 and each number array as those bytes. */
+function rawBody(...parts: (string | number[])[]): Buffer {
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
+}
+
+/** The UTF-8 of U+FFFD, what a decoder that does not refuse invalid bytes puts in their place. */
+const REPLACEMENT_CHARACTER = Buffer.from('\ufffd', 'utf8');
+
+/** Every Redis key of every node as its raw bytes (hex, sorted), read directly: what ioredis would not decode. */
+async function rawKeysByNode(cluster: LocalRedisCluster): Promise<string[][]> {
+  return Promise.all(
+    cluster.nodes.map(async (node) => {
+      const client = directClient(node);
+      try {
+        return (await client.keysBuffer('*')).map((key) => key.toString('hex')).sort();
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/** The value bytes of the entry string one node holds for a key (after its header line), read directly. */
+async function storedValueBytes(node: LocalRedisNode, key: string): Promise<Buffer | undefined> {
+  const client = directClient(node);
+  try {
+    const stored = await client.getBuffer(key);
+    return stored?.subarray(stored.indexOf('\n') + 1);
+  } finally {
+    client.disconnect();
+  }
 }
 
 const LIMITS = { maxKeyBytes: 64, maxValueBytes: 2_048 };
@@ -128,6 +162,72 @@ describe('End to end: the contract over HTTP through serverless offline', () => 
       expect(written.status).toBe(200);
       expect(raw.includes(Buffer.from(JSON.stringify(value).slice(1, -1), 'utf8'))).toBe(true);
       expect(Buffer.from((JSON.parse(raw.toString('utf8')) as { value: string }).value, 'utf8').equals(Buffer.from(value, 'utf8'))).toBe(true);
+    });
+  });
+
+  describe('Bytes that are not UTF-8', () => {
+    // Each body is sent as raw bytes (a Buffer), so the bytes on the wire are exactly these.
+    it.each([
+      ['POST', '/set', 'in the key (FF FE)', rawBody('{"key":"', [0xff, 0xfe], '","value":"v"}')],
+      ['POST', '/set', 'in the value (FF FE)', rawBody('{"key":"bytes-in-value","value":"', [0xff, 0xfe], '"}')],
+      ['POST', '/set', 'in the key (a UTF-16 surrogate, ED A0 80)', rawBody('{"key":"', [0xed, 0xa0, 0x80], '","value":"v"}')],
+      ['PUT', '/kv/bytes-in-value', 'in the value (FF FE)', rawBody('{"value":"', [0xff, 0xfe], '"}')],
+      ['PUT', '/kv/bytes-in-value', 'in the value (an overlong slash, C0 AF)', rawBody('{"value":"a', [0xc0, 0xaf], 'b"}')],
+      // A 4-byte sequence cut short is replaced by one U+FFFD of the same length: only the bytes tell them apart.
+      ['PUT', '/kv/bytes-in-value', 'in the value (a truncated emoji, F0 9F 98)', rawBody('{"value":"', [0xf0, 0x9f, 0x98], '"}')],
+    ])('refuses %s %s with bytes that are not UTF-8 %s: 400 JSON, and no replica changes', async (method, path, _where, body) => {
+      // Prepare
+      const before = await settledSnapshot(cluster());
+      const keysBefore = await rawKeysByNode(cluster());
+
+      // Act: with a JSON content type, and without one (as the seed's clients and curl --data-binary may send).
+      const typed = await offline().fetch(path, { method, headers: json, body });
+      const untyped = await offline().fetch(path, { method, body });
+
+      // Assess: the replicas themselves, read directly: no key of U+FFFD characters, no key or value changed.
+      for (const response of [typed, untyped]) {
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toEqual({ status: 'ERROR', error: 'request body is not valid UTF-8', requestId: expect.any(String) });
+      }
+      expect(await rawKeysByNode(cluster())).toEqual(keysBefore);
+      for (const keys of await rawKeysByNode(cluster())) {
+        for (const key of keys) expect(Buffer.from(key, 'hex').includes(REPLACEMENT_CHARACTER)).toBe(false);
+      }
+      expect(await snapshotStore(cluster())).toEqual(before);
+    });
+
+    it('stores a key and value of multi-byte UTF-8 (Korean, emoji, U+FFFD itself) sent as raw bytes exactly, on every replica', async () => {
+      // Prepare
+      const key = '키-🔑';
+      const value = '안녕하세요 👋🏽 세계 \ufffd';
+      const path = `/kv/${encodeURIComponent(key)}`;
+
+      // Act: one with a JSON content type, one without any (read as JSON).
+      const set = await offline().fetch('/set', { method: 'POST', headers: json, body: rawBody(JSON.stringify({ key, value })) });
+      const put = await offline().fetch(`${path}-put`, { method: 'PUT', body: rawBody(JSON.stringify({ value })) });
+      const readSet = await offline().fetch(`/get?key=${encodeURIComponent(key)}&consistency=all`);
+      const readPut = await offline().fetch(`${path}-put?consistency=all`);
+
+      // Assess: over HTTP, and on each replica directly, byte for byte.
+      expect(set.status).toBe(200);
+      expect(put.status).toBe(200);
+      for (const read of [readSet, readPut]) {
+        expect(read.status).toBe(200);
+        expect(Buffer.from(((await read.json()) as { value: string }).value, 'utf8').equals(Buffer.from(value, 'utf8'))).toBe(true);
+      }
+      // A quorum write may answer before the last replica has applied it.
+      await vi.waitFor(
+        async () => {
+          for (const keys of await rawKeysByNode(cluster())) {
+            expect(keys).toEqual(expect.arrayContaining([key, `${key}-put`].map((stored) => Buffer.from(stored, 'utf8').toString('hex'))));
+          }
+          for (const node of cluster().nodes) {
+            for (const stored of [key, `${key}-put`]) expect(await storedValueBytes(node, stored)).toEqual(Buffer.from(value, 'utf8'));
+          }
+        },
+        { timeout: 5_000, interval: 50 },
+      );
     });
   });
 

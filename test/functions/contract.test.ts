@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
+import { maxBodyBytes } from '../../functions/contract/schemas';
 import { httpErrorResponse } from '../../functions/middleware/httpErrorResponse';
 import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
 import { jsonOf, useHandlers, type HttpHandler } from '../support/handlers';
@@ -102,6 +103,24 @@ describe('Contract: requests and statuses through the handlers', () => {
       // Assess
       expectError(response, 413, /request body is \d+ bytes; at most \d+ are accepted/);
     });
+
+    it.each([0, 1, 2])(
+      'measures a base64 body by the bytes it decodes to: the body limit less %i is read, one byte over it is 413 naming its size',
+      async (under) => {
+        // Prepare: bodies of every padding (limit - under is 1, 0 or 2 modulo 3), as API Gateway sends all bodies.
+        const limit = maxBodyBytes({ maxKeyBytes: MAX_KEY_BYTES, maxValueBytes: MAX_VALUE_BYTES });
+        const json = JSON.stringify({ key: 'edge', value: 'v' });
+        const ofBytes = (bytes: number): string => Buffer.from(json + ' '.repeat(bytes - json.length)).toString('base64');
+
+        // Act
+        const within = await set(ofBytes(limit - under), { isBase64Encoded: true });
+        const over = await set(ofBytes(limit + 1), { isBase64Encoded: true });
+
+        // Assess
+        expect(within.statusCode).toBe(200);
+        expectError(over, 413, new RegExp(`request body is ${limit + 1} bytes; at most ${limit} are accepted`));
+      },
+    );
   });
 
   describe('Status: 415 not JSON', () => {
