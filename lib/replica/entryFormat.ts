@@ -69,6 +69,11 @@ export function decodeStoredString(stored: string): StoredEntry {
   return header[3] === undefined ? { value, version: header[1]! } : { value, version: header[1]!, expiresAt: Number(header[3]) };
 }
 
+/** True when `stored` begins with a well-formed header line (an entry string); false for a seed string. */
+export function isEntryString(stored: string): boolean {
+  return HEADER.test(stored);
+}
+
 /**
  * When Redis should remove a stored entry (epoch ms, `PXAT`), or undefined for never: a tombstone at its
  * `expiresAt` (the end of its grace), a value with a TTL at `expiresAt` + grace (it reads as deleted from
