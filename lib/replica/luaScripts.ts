@@ -36,10 +36,14 @@ end
 
 /**
  * The rank of a hash entry (the format before strings), from its HMGET of `value, tombstone, expiresAt`, as
- * `readEntry` in `replicaCommands.ts` reads it: a tombstone's value counts as ''.
+ * `readEntry` in `replicaCommands.ts` reads it: a tombstone's value counts as '', and an `expiresAt` that is no
+ * expiry the entry format can express (`parseHashExpiry`: 1 to 15 digits, no leading zero) as none.
  */
 const LUA_HASH_RANK_FUNCTION = `
 local function hashRank(value, tombstone, expiresAt)
+  if expiresAt and (#expiresAt > 15 or not string.match(expiresAt, '^[1-9]%d*$')) then
+    expiresAt = nil
+  end
   if tombstone == '1' then
     return 't' .. redis.sha1hex('|' .. (expiresAt or ''))
   end

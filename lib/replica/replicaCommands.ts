@@ -2,7 +2,7 @@ import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './connection';
 import { isWrongTypeReply } from './failures';
 import type { StoredEntry } from '../core/storedEntry';
-import { decodeStoredString, encodeEntry, isEntryString, removalTime } from './entryFormat';
+import { decodeStoredString, encodeEntry, isEntryString, parseHashExpiry, removalTime } from './entryFormat';
 import { displacedSeedKeyOf, FIELDS, seedKeyOf } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */
@@ -59,15 +59,19 @@ async function readSeedString(client: ReplicaClient, seedKey: string): Promise<S
   return stored === null || isEntryString(stored) ? null : { value: stored, version: SEED_VERSION };
 }
 
-/** Reads an entry stored as a hash (the format before strings; a hash with a value and no version is seed data). */
+/**
+ * Reads an entry stored as a hash (the format before strings; a hash with a value and no version is seed data). An
+ * `expiresAt` that is no expiry the entry format can express reads as none (`parseHashExpiry`).
+ */
 async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
   const [value, version, tombstone, expiresAt] = await client.hmget(redisKey, FIELDS.value, FIELDS.version, FIELDS.tombstone, FIELDS.expiresAt);
   if (version === null || version === undefined) {
     return value === null || value === undefined ? null : { value, version: SEED_VERSION };
   }
-  const expiry = expiresAt === null || expiresAt === undefined ? {} : { expiresAt: Number(expiresAt) };
-  if (tombstone === '1') return { value: null, version, ...expiry };
-  return { value: value ?? '', version, ...expiry };
+  const expiry = expiresAt === null || expiresAt === undefined ? undefined : parseHashExpiry(expiresAt);
+  const expiryField = expiry === undefined ? {} : { expiresAt: expiry };
+  if (tombstone === '1') return { value: null, version, ...expiryField };
+  return { value: value ?? '', version, ...expiryField };
 }
 
 /**
