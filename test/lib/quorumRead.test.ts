@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONSISTENCY_LEVELS } from '../../lib';
-import { useCoordinators } from '../support/coordinators';
-import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { CONSISTENCY_LEVELS, ReadQuorumNotReachedError } from '../../lib';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
+import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 
 /** Every configuration a store can have up to five replicas: N = 1..5 and every write quorum W = 1..N. */
 const CONFIGURATIONS = [1, 2, 3, 4, 5].flatMap((n) => Array.from({ length: n }, (_, i) => [n, i + 1] as const));
@@ -67,4 +67,37 @@ describe('Quorum reads for every N and W, against real replicas', () => {
       expect(held.filter((fields) => fields.value === 'new').length).toBeGreaterThanOrEqual(w);
     },
   );
+
+  it('with N=5 and W=4 and one replica hung (paused), a quorum read answers on the four others without waiting for it', async () => {
+    // Prepare
+    const writer = newCoordinator(over(5, 4));
+    await writer.set('k', 'v', { consistency: 'all' });
+    cluster().nodes[3]!.pause();
+    const reader = newCoordinator(over(5, 4, { READ_REPAIR: 'off' }));
+
+    // Act
+    const { result: read, ms } = await timed(() => reader.get('k', { consistency: 'quorum' }));
+
+    // Assess
+    expect(read.value).toBe('v');
+    expect(read.replicas[3]?.outcome).toBe('pending');
+    expect(ms).toBeLessThan(TEST_NODE_TIMEOUT_MS);
+  });
+
+  it('with W = N = 3 and one replica hung (paused), a quorum read fails within one node timeout per round trip', async () => {
+    // Prepare
+    const writer = newCoordinator(over(3, 3));
+    await writer.set('k', 'v', { consistency: 'all' });
+    cluster().nodes[1]!.pause();
+    const reader = newCoordinator(over(3, 3, { READ_REPAIR: 'off' }));
+
+    // Act
+    const { error, ms } = await timedFailure(() => reader.get('k', { consistency: 'quorum' }));
+
+    // Assess: the read waits for the hung replica (it might hold W's third copy), then the write-back to it times out.
+    expect(error).toBeInstanceOf(ReadQuorumNotReachedError);
+    expect((error as ReadQuorumNotReachedError).replicas[1]?.outcome).toBe('timeout');
+    expect(ms).toBeGreaterThanOrEqual(2 * TEST_NODE_TIMEOUT_MS - 5);
+    expect(ms).toBeLessThan(3 * TEST_NODE_TIMEOUT_MS);
+  });
 });
