@@ -25,7 +25,7 @@ export interface TraceEntry {
 export interface TraceTiming {
   /** When the coordinator answered, in ms since the operation started. */
   readonly elapsed_ms: number;
-  /** When the quorum was reached (a write's W-th acknowledgement, a quorum read's R-th reply), in ms since the start. */
+  /** When the quorum was reached (a write's W-th acknowledgement, a quorum read's deciding reply), in ms since the start. */
   readonly quorum_ms?: number;
 }
 

@@ -10,7 +10,8 @@ export interface OperationTiming {
   /** When the coordinator started the operation. */
   readonly startedAt: number;
   /**
-   * When the quorum was reached: a write's W-th acknowledgement, a quorum read's R-th reply (of its last round).
+   * When the quorum was reached: a write's W-th acknowledgement, a quorum read's deciding reply (of its last round:
+   * the R-th, or a later one up to the W-th when W > R).
    * Undefined when it was not reached, and for first-response reads (level `one`), which need no quorum.
    */
   readonly quorumAt?: number | undefined;

@@ -1,14 +1,16 @@
+import { quorumProgress, quorumReadStep, type ReadTally } from '../core/consistency';
 import { ReadQuorumNotReachedError } from '../core/errors';
+import type { ReplicaReport } from '../core/replicaOutcome';
 import type { RepairReport } from '../core/results';
 import { compareEntries, sameEntry, type StoredEntry } from '../core/storedEntry';
 import type { ReplicaClient } from '../replica/connection';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
-import { readFanOut, type FanOutOptions, type ReadResult, type ReadRound } from './readFanOut';
+import { readFanOut, type FanOutOptions, type ReadResult, type ReplicaRead } from './readFanOut';
 
 /** What a quorum read needs to know about the store and how to read and write one replica. */
 export interface QuorumReadSettings<Client = ReplicaClient> {
-  /** Replies to wait for: N − W + 1 for `quorum`, N for `all`. */
+  /** Replies to wait for (R): N − W + 1 for `quorum`, N for `all` (`requiredReadReplies`). */
   readonly required: number;
   /** Replicas that must hold the entry answered (the write quorum W): what makes it safe to hand out. */
   readonly writeQuorum: number;
@@ -22,27 +24,39 @@ export interface QuorumReadSettings<Client = ReplicaClient> {
 
 /** A quorum read's answer: the entry, the round it came from, and what was written back to make it safe. */
 export interface QuorumReadResult extends ReadResult {
-  /** The write-backs this read made (to replicas that lagged), empty when the replies agreed. */
+  /**
+   * The write-backs this read made that had answered when it answered (those still in flight then go on, and are
+   * not listed), empty when W replies already held the entry.
+   */
   readonly writeBacks: readonly RepairReport[];
 }
 
 const DEFAULT_ROUNDS = 3;
 
 /**
- * Consistency `quorum` or `all`: a read that is linearizable with quorum writes (ABD's read, with write-back).
+ * Consistency `quorum` or `all`: a read that is linearizable with quorum writes (ABD's read, with write-back), for
+ * every N and every write quorum W from 1 to N.
  *
- * It waits for `required` replies and takes the newest entry among them. It answers with it only once a write
- * quorum of replicas holds it: at once when enough of the replies agree (the common case: one round trip);
- * otherwise it first writes the entry back to the replies that lag (set-if-newer, so nothing newer is overwritten)
- * and answers once W replicas hold it (one more round trip, only on divergence).
+ * It reads every replica and waits for R = `required` replies, then takes the newest entry among the replies. It
+ * answers with it only once W replicas hold it (`quorumReadStep` in `core/consistency.ts` decides after each reply):
+ * - at once when W of the replies hold it: the common case, one round trip. When W > R (say N = 3, W = 3, R = 1) it
+ *   waits for more replies, up to W, while they can still make W holders, so that a healthy read stays one round
+ *   trip instead of writing back every time;
+ * - otherwise it writes the entry back (set-if-newer, so nothing newer is overwritten) to every replica not known to
+ *   hold it: those whose reply was older or empty, and those whose reply has not come or failed (it may hold the
+ *   entry, or need it). It answers once W replicas hold it (one more round trip, only on divergence), without
+ *   waiting for the others, whose write-backs go on.
  *
  * Why: without the write-back a read could return a value that sits on one replica only (a write still in flight,
  * or one that failed) and a later read, asking other replicas, could return an older value: a "new-old inversion".
- * Once an answered entry sits on a write quorum, every later quorum read (R + W > N) sees it or something newer.
- * A write-back refused because a replica holds a newer entry means a newer write is racing this read: it reads
- * again, at most `rounds` times.
+ * Once an answered entry sits on W replicas, every later quorum read (R + W > N) sees it or something newer. Writing
+ * back to the replicas of all N, not only to the R that replied, is what lets W > R work at all. A write-back
+ * refused because a replica holds a newer entry means a newer write is racing this read: if that leaves it short of
+ * W, it reads again, at most `rounds` times. Each round trip waits at most about one node timeout (every call is
+ * bounded by it), so with W = N a read needs every replica up.
  *
- * @throws {ReadQuorumNotReachedError} when too few replicas answer, or no round could make its answer safe.
+ * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer (`answered` of `required` replies), or the
+ *   newest entry could not be made to sit on W replicas (`answered` replicas holding it, of `required` = W).
  */
 export async function quorumRead<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
@@ -50,40 +64,89 @@ export async function quorumRead<Client = ReplicaClient>(
   options: FanOutOptions = {},
 ): Promise<QuorumReadResult> {
   const { required, writeQuorum, read, writeBack } = settings;
-  const total = pool.replicas.length;
   const rounds = settings.rounds ?? DEFAULT_ROUNDS;
-  let last: ReadRound | undefined;
+  const isDecided = (progress: { readonly replies: readonly ReplicaRead[]; readonly pending: number }): boolean =>
+    quorumReadStep(tallyOf(progress.replies, progress.pending).tally, required, writeQuorum) !== 'wait';
+  let failure: ReadQuorumNotReachedError | undefined;
   for (let attempt = 0; attempt < rounds; attempt += 1) {
     // Only the first round carries read repair's options (e.g. looking at replies that come after the answer).
-    const round = await readFanOut(
-      pool,
-      read,
-      (progress) => progress.replies.length >= required || total - progress.failed < required,
-      attempt === 0 ? options : {},
-    );
-    last = round;
-    if (round.replies.length < required) throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
+    const round = await readFanOut(pool, read, isDecided, attempt === 0 ? options : {});
+    const { newest, answeredBy, tally } = tallyOf(round.replies, round.pending);
+    const step = quorumReadStep(tally, required, writeQuorum);
+    if (step === 'unreachable') throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
+    const result = { entry: newest, round, ...(answeredBy === undefined ? {} : { answeredBy }) };
+    if (step === 'answer' || newest === null) return { ...result, writeBacks: [] };
 
-    let newest: StoredEntry | null = null;
-    let answeredBy: string | undefined;
-    for (const reply of round.replies) {
-      if (answeredBy === undefined || compareEntries(reply.entry, newest) > 0) {
-        newest = reply.entry;
-        answeredBy = reply.replica.name;
-      }
-    }
     const entry = newest;
-    const holders = round.replies.filter((reply) => sameEntry(reply.entry, entry)).length;
-    const result = { entry, round, ...(answeredBy === undefined ? {} : { answeredBy }) };
-    // Nothing anywhere among R replies: no write was acknowledged (any W replicas overlap these R).
-    if (entry === null || holders >= writeQuorum) return { ...result, writeBacks: [] };
-
-    const lagging = round.replies.filter((reply) => !sameEntry(reply.entry, entry)).map((reply) => reply.replica);
-    const writeBacks = await Promise.all(lagging.map((replica) => writeBackTo(pool, replica, entry, writeBack)));
-    const held = holders + writeBacks.filter((report) => report.outcome === 'repaired' || report.outcome === 'same').length;
-    if (held >= writeQuorum) return { ...result, writeBacks };
+    const holders = new Set(round.replies.filter((reply) => sameEntry(reply.entry, entry)).map((reply) => reply.replica));
+    const targets = pool.replicas.filter((replica) => !holders.has(replica));
+    const written = await writeBackQuorum(pool, targets, entry, writeBack, writeQuorum - holders.size);
+    if (written.won) return { ...result, writeBacks: written.reports };
+    failure = new ReadQuorumNotReachedError(holders.size + written.held, writeQuorum, withWriteBacks(round.reports, written.reports));
+    if (!written.refusedAsNewer) throw failure;
   }
-  throw new ReadQuorumNotReachedError(last?.replies.length ?? 0, required, last?.reports ?? []);
+  throw failure ?? new ReadQuorumNotReachedError(0, required, []);
+}
+
+/** The newest entry among the replies, the replica that answered it first, and the counts `quorumReadStep` needs. */
+function tallyOf(replies: readonly ReplicaRead[], pending: number): { newest: StoredEntry | null; answeredBy: string | undefined; tally: ReadTally } {
+  let newest: StoredEntry | null = null;
+  let answeredBy: string | undefined;
+  for (const reply of replies) {
+    if (answeredBy === undefined || compareEntries(reply.entry, newest) > 0) {
+      newest = reply.entry;
+      answeredBy = reply.replica.name;
+    }
+  }
+  let holders = 0;
+  for (const reply of replies) if (sameEntry(reply.entry, newest)) holders += 1;
+  return { newest, answeredBy, tally: { replies: replies.length, holders, pending, found: newest !== null } };
+}
+
+/** How a write-back ended: whether enough replicas took the entry, and what each one that answered did. */
+interface WriteBackOutcome {
+  readonly won: boolean;
+  /** Replicas that took the entry, or already held it. */
+  readonly held: number;
+  /** True when a replica refused it, holding a newer entry (a write racing the read). */
+  readonly refusedAsNewer: boolean;
+  readonly reports: readonly RepairReport[];
+}
+
+/**
+ * Writes `entry` back to `targets` in parallel and resolves as soon as `needed` of them hold it, or so many have
+ * failed or refused that they cannot.
+ */
+function writeBackQuorum<Client>(
+  pool: ReplicaSet<Client>,
+  targets: readonly ReplicaHandle[],
+  entry: StoredEntry,
+  writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>,
+  needed: number,
+): Promise<WriteBackOutcome> {
+  return new Promise((resolve) => {
+    const reports: RepairReport[] = [];
+    let held = 0;
+    let pending = targets.length;
+    let refusedAsNewer = false;
+    let decided = false;
+    const decide = (): void => {
+      const progress = quorumProgress(held, pending, needed);
+      if (decided || progress === 'pending') return;
+      decided = true;
+      resolve({ won: progress === 'won', held, refusedAsNewer, reports: reports.slice() });
+    };
+    for (const replica of targets) {
+      void writeBackTo(pool, replica, entry, writeBack).then((report) => {
+        reports.push(report);
+        pending -= 1;
+        if (report.outcome === 'repaired' || report.outcome === 'same') held += 1;
+        if (report.outcome === 'newer') refusedAsNewer = true;
+        decide();
+      });
+    }
+    decide();
+  });
 }
 
 async function writeBackTo<Client>(
@@ -97,3 +160,13 @@ async function writeBackTo<Client>(
   const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
   return { node: replica.name, outcome, ms: result.ms };
 }
+
+/** The read's reports, with the outcome of each write-back that failed or was refused in place of the read's. */
+function withWriteBacks(reports: readonly ReplicaReport[], writeBacks: readonly RepairReport[]): ReplicaReport[] {
+  const refused = new Map(writeBacks.filter((r) => r.outcome !== 'repaired' && r.outcome !== 'same').map((r) => [r.node, r]));
+  return reports.map((report) => {
+    const writeBack = refused.get(report.node);
+    return writeBack === undefined ? report : { node: report.node, outcome: writeBack.outcome as ReplicaReport['outcome'], ms: writeBack.ms };
+  });
+}
+

@@ -25,7 +25,8 @@ export interface ReadRound extends ReadProgress {
   readonly reports: readonly ReplicaReport[];
   /**
    * When the policy decided (`performance.now()`, see `OperationTiming`): for a quorum read that got its replies,
-   * the R-th reply; for a first-response read, the first entry (or the last reply, when none had the key).
+   * the reply that decided it (the R-th, or a later one up to the W-th when W > R); for a first-response read, the
+   * first entry (or the last reply, when none had the key).
    */
   readonly decidedAt: number;
 }

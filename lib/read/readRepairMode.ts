@@ -41,7 +41,7 @@ const ANSWER_AT_ONCE: FanOutOptions = {};
  * Read repair for one level-`one` read, as `READ_REPAIR` says: the one place where the three modes differ. Every
  * repair runs here, over the container's warm Redis connections (each write bounded by the node timeout), never
  * through an AWS API: a read never waits on one. (Quorum reads do more: they write the newest entry back before
- * answering whenever the replicas they heard from disagree, see `quorumRead.ts`.)
+ * answering whenever fewer than W replicas are known to hold it, see `quorumRead.ts`.)
  *
  * 1. Before the read: {@link fanOut} tells the fan-out how to end. `blocking` lets the current round of I/O finish
  *    so replies that came with the answer are seen; `async` answers at once and asks for every reply, also those
@@ -97,17 +97,19 @@ export class ReadRepair {
   }
 
   /**
-   * Step 2 for a quorum read that wrote the newest entry back to the replies that lagged (`quorumRead.ts`): those
-   * replicas were behind and the write-backs were its repair, whatever the mode.
+   * Step 2 for a quorum read that wrote the newest entry back to every replica not known to hold it
+   * (`quorumRead.ts`): the write-backs were its repair, whatever the mode. Behind were the replies that lagged and
+   * the replicas a write-back brought up to date (a replica not heard from may turn out to hold the entry already).
    */
   afterWriteBack(round: ReadRound, writeBacks: readonly RepairReport[]): ReadRepairResult {
-    this.reportBehind(writeBacks.map((report) => report.node));
+    // Every replica not known to hold the entry was sent it: the late replies need no second look.
+    this.handled = true;
+    const plan = planRepair(round.replies);
+    const repaired = writeBacks.filter((report) => report.outcome === 'repaired').map((report) => report.node);
+    this.reportBehind([...(plan?.behind ?? []).map((replica) => replica.name), ...repaired]);
     this.reportRepaired(writeBacks);
-    return {
-      plan: planRepair(round.replies),
-      repair: writeBacks.some((report) => report.outcome === 'repaired') ? 'repaired' : 'failed',
-      repairs: writeBacks,
-    };
+    const repair = repaired.length > 0 ? 'repaired' : plan === undefined ? 'none' : 'failed';
+    return { plan, repair, repairs: writeBacks };
   }
 
   /** Step 3 (`async`): every replica has replied; repairs what the late replies show, if the answer did not. */

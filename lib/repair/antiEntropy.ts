@@ -1,7 +1,7 @@
 import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import { entryIdsOf } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
-import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
+import { ANTI_ENTROPY_STATE_KEY, comparedKeysOf } from '../replica/storageLayout';
 import { replayHints } from './hintReplay';
 import { repairRedisKey } from './keyRepair';
 import { forgetHintsOfRemovedReplicas } from './hintedHandoff';
@@ -121,7 +121,8 @@ export async function runAntiEntropy(
     } else {
       const [nextCursor, keys] = page.value;
       keysScanned += keys.length;
-      const userKeys = keys.filter((key) => userKeyOf(key) !== undefined);
+      // The user keys' storage keys: seed data at `!x` is compared (and repaired) as user key `!x`, at `!!x`.
+      const userKeys = comparedKeysOf(keys);
       keysCompared += userKeys.length;
       const failedBefore = unreachable.size;
       const diverged = await divergentKeys(pool, userKeys, unreachable);

@@ -69,6 +69,24 @@ export function decodeStoredString(stored: string): StoredEntry {
   return header[3] === undefined ? { value, version: header[1]! } : { value, version: header[1]!, expiresAt: Number(header[3]) };
 }
 
+/** An expiry as the header writes it: epoch ms, 1 to 15 digits, no leading zero (`luaScripts.ts` checks the same). */
+const EXPIRY = /^[1-9]\d{0,14}$/;
+
+/**
+ * The expiry a hash entry's `expiresAt` field holds (the format before entry strings), or undefined when it holds
+ * none the entry format can express (anything but 1 to 15 digits without a leading zero): such an entry reads as
+ * having no expiry, in TypeScript and in the Lua scripts alike (`hashRank` ranks it with an empty expiry), so it
+ * can be compared, written back and repaired like any other.
+ */
+export function parseHashExpiry(raw: string): number | undefined {
+  return EXPIRY.test(raw) ? Number(raw) : undefined;
+}
+
+/** True when `stored` begins with a well-formed header line (an entry string); false for a seed string. */
+export function isEntryString(stored: string): boolean {
+  return HEADER.test(stored);
+}
+
 /**
  * When Redis should remove a stored entry (epoch ms, `PXAT`), or undefined for never: a tombstone at its
  * `expiresAt` (the end of its grace), a value with a TTL at `expiresAt` + grace (it reads as deleted from

@@ -10,7 +10,8 @@
  * take at K: an entry string (`entryFormat.ts`), a hash written before the string format, or a seed string.
  */
 import { SEED_VERSION } from '../core/hybridLogicalClock';
-import { ENTRY_HEADER_MAX_BYTES, type EntryWriteFormat, LUA_VERSION_PATTERN } from './entryFormat';
+import { ENTRY_HEADER_MAX_BYTES, ENTRY_MAGIC, type EntryWriteFormat, LUA_VERSION_PATTERN } from './entryFormat';
+import { INTERNAL_PREFIX } from './storageLayout';
 
 /**
  * `header(s)`: parses an entry string's header line exactly as `entryFormat.ts` (`decodeStoredString`) does, and
@@ -35,14 +36,44 @@ end
 
 /**
  * The rank of a hash entry (the format before strings), from its HMGET of `value, tombstone, expiresAt`, as
- * `readEntry` in `replicaCommands.ts` reads it: a tombstone's value counts as ''.
+ * `readEntry` in `replicaCommands.ts` reads it: a tombstone's value counts as '', and an `expiresAt` that is no
+ * expiry the entry format can express (`parseHashExpiry`: 1 to 15 digits, no leading zero) as none.
  */
 const LUA_HASH_RANK_FUNCTION = `
 local function hashRank(value, tombstone, expiresAt)
+  if expiresAt and (#expiresAt > 15 or not string.match(expiresAt, '^[1-9]%d*$')) then
+    expiresAt = nil
+  end
   if tombstone == '1' then
     return 't' .. redis.sha1hex('|' .. (expiresAt or ''))
   end
   return 'v' .. redis.sha1hex((value or '') .. '|' .. (expiresAt or ''))
+end
+`;
+
+/**
+ * `seedKeyOf(key)` and `displacedSeedKeyOf(key)`: where the seed stored the user key that `key` stores, when that is
+ * another key, and where a seed string found at `key` belongs, when not to `key`'s own user key; exactly as
+ * `storageLayout.ts` has them (nil where it has undefined). Only a `!!` key has either: for `!!x` (user key `!x`)
+ * they are `!x` (unless under the internal prefix) and `!!!x`. The scripts touch those keys without being given them:
+ * the replicas are standalone Redis servers, never a Redis Cluster, and the keys follow from the layout.
+ */
+const LUA_SEED_KEYS_FUNCTIONS = `
+local function seedKeyOf(key)
+  if string.sub(key, 1, 2) ~= '!!' then
+    return nil
+  end
+  local seedKey = string.sub(key, 2)
+  if string.sub(seedKey, 1, ${INTERNAL_PREFIX.length}) == '${INTERNAL_PREFIX}' then
+    return nil
+  end
+  return seedKey
+end
+local function displacedSeedKeyOf(key)
+  if string.sub(key, 1, 2) == '!!' then
+    return '!' .. key
+  end
+  return nil
 end
 `;
 
@@ -57,6 +88,13 @@ end
  * rank); a plain string without a header, written by the seed coordinator, which counts as the seed version, the
  * oldest of all. Returns `{1, ''}` when applied, `{2, version}` when the replica already held this very entry,
  * `{0, heldVersion}` when it holds a newer one (a write refused this way is re-issued above it by the coordinator).
+ *
+ * Seed data under `!` keys (`storageLayout.ts`): for a `!!` key, a plain string at it is another user key's seed
+ * data and is not compared; the key holds nothing of its own then, and a plain string at its seed key (`!x` for
+ * `!!x`) counts as what it holds, at the seed version. Storing an entry moves such a displaced seed string to where
+ * its user key is stored (`!!!x`, as an entry at the seed version, unless something is there already) and deletes
+ * the plain string at the seed key; that plain string is deleted too whenever the key holds an entry of its own
+ * (it is hidden behind that entry, and must not come back when the entry expires).
  *
  * Upgrade: applying writes the string form with `SET` (which replaces a hash), so any write or repair that reaches a
  * key converts a hash or seed string there; a hash or seed string that already holds this very entry is rewritten
@@ -87,6 +125,7 @@ function applyIfNewerLua(writes: EntryWriteFormat): string {
   const store =
     writes === 'string'
       ? `
+clearSeedStrings()
 if ARGV[2] == '' then
   redis.call('SET', key, entry)
 else
@@ -98,6 +137,7 @@ return reply
 if reply[1] == 2 then
   return reply
 end
+clearSeedStrings()
 local _, kind, expiresAt, valueAt = header(entry)
 redis.call('DEL', key)
 if kind == 't' then
@@ -111,14 +151,23 @@ if expiresAt ~= '' then
 end
 return reply
 `;
+  const storeDisplaced =
+    writes === 'string'
+      ? `redis.call('SET', displacedTo, '${ENTRY_MAGIC}${SEED_VERSION} v\\n' .. redis.call('GET', key))`
+      : `redis.call('HSET', displacedTo, 'value', redis.call('GET', key), 'version', '${SEED_VERSION}')`;
   return `
 local key = KEYS[1]
 local entry = ARGV[1]
 ${LUA_HEADER_FUNCTION}
 ${LUA_HASH_RANK_FUNCTION}
+${LUA_SEED_KEYS_FUNCTIONS}
 local version = string.sub(entry, 6, 35)
+local seedKey = seedKeyOf(key)
+local displacedTo = displacedSeedKeyOf(key)
 local heldVersion, heldRank
 local legacy = false
+local displaced = false
+local seedString = false
 local held = redis.pcall('GETRANGE', key, 0, ${ENTRY_HEADER_MAX_BYTES - 1})
 if type(held) == 'table' then
   legacy = true
@@ -136,6 +185,8 @@ elseif held ~= '' or redis.call('EXISTS', key) == 1 then
   local heldAt, heldKind, heldExpiresAt, valueAt = header(held)
   if heldAt then
     heldVersion = heldAt
+  elseif displacedTo then
+    displaced = true
   else
     legacy = true
     heldVersion = '${SEED_VERSION}'
@@ -147,6 +198,29 @@ elseif held ~= '' or redis.call('EXISTS', key) == 1 then
     else
       heldRank = 'v' .. redis.sha1hex(stored .. '|')
     end
+  end
+end
+if seedKey then
+  local seed = redis.pcall('GET', seedKey)
+  if type(seed) == 'string' and not header(seed) then
+    if heldVersion then
+      redis.call('DEL', seedKey)
+    else
+      seedString = true
+      legacy = true
+      heldVersion = '${SEED_VERSION}'
+      if heldVersion == version then
+        heldRank = 'v' .. redis.sha1hex(seed .. '|')
+      end
+    end
+  end
+end
+local function clearSeedStrings()
+  if displaced and redis.call('EXISTS', displacedTo) == 0 then
+    ${storeDisplaced}
+  end
+  if seedString then
+    redis.call('DEL', seedKey)
   end
 end
 local reply = {1, ''}
@@ -177,34 +251,41 @@ ${store}`;
  * Returns, for each key, what identifies the entry the replica holds: `version:rank` (the rank as in
  * `applyIfNewer`), '' when it holds nothing. All three forms give the same id for the same entry: an entry string,
  * a hash (the format before strings), and a seed string (the seed version and the value's rank), so replicas that
- * hold one entry in different forms compare equal. One round trip per batch lets anti-entropy compare replicas,
+ * hold one entry in different forms compare equal. A `!!` key's seed data is found as `applyIfNewer` finds it: a
+ * plain string at its seed key counts when the key holds no entry, a plain string at the key itself never does. One round trip per batch lets anti-entropy compare replicas,
  * equal versions with different values included, before moving any value.
  */
 export const VERSIONS_OF_LUA = `
 ${LUA_HEADER_FUNCTION}
 ${LUA_HASH_RANK_FUNCTION}
+${LUA_SEED_KEYS_FUNCTIONS}
 local versions = {}
 for i, key in ipairs(KEYS) do
+  local id = ''
   local stored = redis.pcall('GET', key)
   if type(stored) == 'table' then
     local fields = redis.call('HMGET', key, 'version', 'value', 'tombstone', 'expiresAt')
     if fields[1] then
-      versions[i] = fields[1] .. ':' .. hashRank(fields[2], fields[3], fields[4])
+      id = fields[1] .. ':' .. hashRank(fields[2], fields[3], fields[4])
     elseif fields[2] then
-      versions[i] = '${SEED_VERSION}:v' .. redis.sha1hex(fields[2] .. '|')
-    else
-      versions[i] = ''
+      id = '${SEED_VERSION}:v' .. redis.sha1hex(fields[2] .. '|')
     end
-  elseif not stored then
-    versions[i] = ''
-  else
+  elseif stored then
     local version, kind, expiresAt, valueAt = header(stored)
     if version then
-      versions[i] = version .. ':' .. kind .. redis.sha1hex(string.sub(stored, valueAt) .. '|' .. expiresAt)
-    else
-      versions[i] = '${SEED_VERSION}:v' .. redis.sha1hex(stored .. '|')
+      id = version .. ':' .. kind .. redis.sha1hex(string.sub(stored, valueAt) .. '|' .. expiresAt)
+    elseif not displacedSeedKeyOf(key) then
+      id = '${SEED_VERSION}:v' .. redis.sha1hex(stored .. '|')
     end
   end
+  local seedKey = seedKeyOf(key)
+  if id == '' and seedKey then
+    local seed = redis.pcall('GET', seedKey)
+    if type(seed) == 'string' and not header(seed) then
+      id = '${SEED_VERSION}:v' .. redis.sha1hex(seed .. '|')
+    end
+  end
+  versions[i] = id
 end
 return versions
 `;

@@ -27,6 +27,18 @@
  *   left, with the default (`string`).
  * - Internal keys live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that starts with `!` is
  *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
+ * - Seed data under keys that start with `!`. The seed stored user key K verbatim at K, and quorum-kv never writes a
+ *   plain string, so a plain string (no header) at Redis key R is always the seed's entry for user key R. For K not
+ *   starting with `!` that is where quorum-kv stores K too. For K = `!x` it is not ({@link seedKeyOf}): K's entry is
+ *   the entry quorum-kv stored at `!!x` (an entry string or a hash) if there is one, else the plain string at `!x`,
+ *   at the seed version; both are read in one round trip, and storing K's entry removes the plain string at `!x`
+ *   (so it cannot come back when that entry expires). A plain string at `!!y` is the seed's entry for `!!y` (stored
+ *   by quorum-kv at `!!!y`), not quorum-kv's user key `!y`, which only reads entries there; storing an entry of
+ *   `!y` over it moves it to `!!!y` ({@link displacedSeedKeyOf}) unless `!!!y` already holds something. The
+ *   TypeScript reader (`readEntry`) and every Lua script (`luaScripts.ts`) apply these same rules. What cannot be
+ *   read: a seed key under {@link INTERNAL_PREFIX} (the seed's `!qkv:…`), since that namespace is the
+ *   coordinator's own; so no user key may be meant to reach seed data there. Anti-entropy finds seed strings at `!x`
+ *   and `!!y` by the user keys they belong to ({@link comparedKeysOf}).
  *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set, scored by time), kept on the replicas that
  *     took the write until the replica has been repaired (hinted hand-off).
  *   - `!qkv:antientropy`: where the last anti-entropy run stopped (node, SCAN cursor, pass), so the next resumes.
@@ -47,11 +59,48 @@ export function storageKey(userKey: string): string {
   return userKey.startsWith('!') ? `!${userKey}` : userKey;
 }
 
-/** Maps a Redis key back to the user key it stores, or undefined for an internal key. */
+/**
+ * Maps a Redis key back to the user key whose entry (an entry string or a hash) it stores, or undefined for an
+ * internal key and for a seed location (`!x`, which only the seed wrote to, see {@link seedKeyOf}).
+ */
 export function userKeyOf(redisKey: string): string | undefined {
   if (!redisKey.startsWith('!')) return redisKey;
   if (redisKey.startsWith('!!')) return redisKey.slice(1);
   return undefined;
+}
+
+/**
+ * Where the seed stored the user key that `redisKey` stores, when that is another Redis key: for a user key K that
+ * starts with `!` (stored at `!K`), K itself, unless K is under {@link INTERNAL_PREFIX} (not read, see the module's
+ * comment). Undefined when the seed stored it at `redisKey` itself, or nowhere readable.
+ */
+export function seedKeyOf(redisKey: string): string | undefined {
+  if (!redisKey.startsWith('!!')) return undefined;
+  const seedKey = redisKey.slice(1);
+  return seedKey.startsWith(INTERNAL_PREFIX) ? undefined : seedKey;
+}
+
+/**
+ * Where the user key a plain (seed) string at `redisKey` belongs to is stored, when that is not `redisKey`'s own
+ * user key: at `!!y` (quorum-kv's `!y`) a seed string is the seed's `!!y`, stored by quorum-kv at `!!!y`. Undefined
+ * when a seed string at `redisKey` is its own user key's.
+ */
+export function displacedSeedKeyOf(redisKey: string): string | undefined {
+  return redisKey.startsWith('!!') ? `!${redisKey}` : undefined;
+}
+
+/**
+ * The Redis keys anti-entropy compares for keys found by SCAN: each user key's storage key, for an entry stored
+ * there and for seed data (`!x` → `!!x`; `!!y` → `!!y` for user key `!y`, and `!!!y` for the seed's `!!y`);
+ * nothing for internal keys. In order, without repeats.
+ */
+export function comparedKeysOf(scanned: readonly string[]): string[] {
+  const keys = new Set<string>();
+  for (const redisKey of scanned) {
+    if (userKeyOf(redisKey) !== undefined) keys.add(redisKey);
+    if (redisKey.startsWith('!') && !redisKey.startsWith(INTERNAL_PREFIX)) keys.add(storageKey(redisKey));
+  }
+  return [...keys];
 }
 
 /** Prefix of every replica's hints (followed by the replica's name). */

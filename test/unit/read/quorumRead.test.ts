@@ -8,8 +8,8 @@ useFakeReplicaTime();
 
 const read = (client: ReplicaClient) => readEntry(client, 'k');
 const writeBack = (client: ReplicaClient, entry: StoredEntry) => applyEntry(client, 'k', entry, 0);
-/** Quorum reads of a trio: `required` replies, a write quorum of 2. */
-const settings = (required: number) => ({ required, writeQuorum: 2, read, writeBack });
+/** Quorum reads of a trio: `required` replies, a write quorum of 2 (or `writeQuorum`). */
+const settings = (required: number, writeQuorum = 2) => ({ required, writeQuorum, read, writeBack });
 
 describe('Function: quorumRead', () => {
   it('answers at once when the required replies agree: a write quorum holds the entry', async () => {
@@ -117,10 +117,12 @@ describe('Function: quorumRead', () => {
     const early = answer.settled;
     await advance(1 + 2);
 
-    // Assess: then it writes the newest entry back to the two that lag (1 and 2 ms) before answering.
+    // Assess: then it writes the newest entry back to the two that lag (1 and 2 ms), and answers once W = 2 replicas
+    // hold it (a, 1 ms later); b's write-back goes on.
     expect(early).toBe(false);
     expect(answer.result?.entry?.value).toBe('slowest');
-    expect(answer.at).toBe(47);
+    expect(answer.at).toBe(46);
+    expect(answer.result?.writeBacks.map((r) => [r.node, r.outcome])).toEqual([['a', 'repaired']]);
   });
 
   it('fails at level all on the first failure', async () => {
@@ -137,5 +139,123 @@ describe('Function: quorumRead', () => {
     // Assess
     expect(answer.at).toBe(10);
     expect(answer.error).toBeInstanceOf(ReadQuorumNotReachedError);
+  });
+  describe('when the write quorum is larger than the read quorum (W > N − W + 1)', () => {
+    it('answers a healthy read at once when W = N = 3 (R = 1): it waits for W agreeing replies and writes nothing back', async () => {
+      // Prepare
+      const replicas = new FakeReplicaSet();
+      replicas.replica(0).holds('k', valueAt(2, 'agreed')).always({ afterMs: 1 });
+      replicas.replica(1).holds('k', valueAt(2, 'agreed')).always({ afterMs: 2 });
+      replicas.replica(2).holds('k', valueAt(2, 'agreed')).always({ afterMs: 3 });
+
+      // Act
+      const answer = watch(quorumRead(replicas, settings(1, 3)));
+      await advance(3);
+
+      // Assess
+      expect(answer.error).toBeUndefined();
+      expect(answer.at).toBe(3);
+      expect(answer.result?.entry?.value).toBe('agreed');
+      expect(answer.result?.writeBacks).toEqual([]);
+      expect(replicas.replicas.map((replica) => replica.commands)).toEqual([['get'], ['get'], ['get']]);
+    });
+
+    it('writes the newest entry back to every replica not known to hold it, those not heard from included, and answers once W hold it', async () => {
+      // Prepare: N = 5, W = 4, R = 2. Two replies lag; e (slow) holds the newest entry but has not answered.
+      const replicas = new FakeReplicaSet(['a', 'b', 'c', 'd', 'e']);
+      replicas.replica(0).holds('k', valueAt(2, 'new')).always({ afterMs: 1 });
+      replicas.replica(1).holds('k', valueAt(1, 'old')).always({ afterMs: 2 });
+      replicas.replica(2).holds('k', valueAt(2, 'new')).always({ afterMs: 3 });
+      replicas.replica(3).holds('k', valueAt(1, 'old')).always({ afterMs: 4 });
+      replicas.replica(4).holds('k', valueAt(2, 'new')).always({ afterMs: 100 });
+
+      // Act
+      const answer = watch(quorumRead(replicas, { required: 2, writeQuorum: 4, read, writeBack }));
+      await advance(8);
+
+      // Assess: after W = 4 replies (2 holders), b, d and e get the entry; b and d hold it 2 and 4 ms later.
+      expect(answer.error).toBeUndefined();
+      expect(answer.at).toBe(8);
+      expect(answer.result?.entry?.value).toBe('new');
+      expect(answer.result?.writeBacks.map((r) => [r.node, r.outcome])).toEqual([
+        ['b', 'repaired'],
+        ['d', 'repaired'],
+      ]);
+      expect(replicas.replicas.map((replica) => replica.entry('k')?.value)).toEqual(['new', 'new', 'new', 'new', 'new']);
+      expect(replicas.replica(4).calls).toBe(2);
+    });
+
+    it('does not wait for a hung replica\'s read once W replies are in: it writes back to the lagging reply and to the hung replica', async () => {
+      // Prepare: N = 4, W = 3, R = 2; d never answers within the node timeout (100 ms here).
+      const replicas = new FakeReplicaSet(['a', 'b', 'c', 'd']);
+      replicas.replica(0).holds('k', valueAt(2, 'new')).always({ afterMs: 1 });
+      replicas.replica(1).holds('k', valueAt(1, 'old')).always({ afterMs: 2 });
+      replicas.replica(2).holds('k', valueAt(2, 'new')).always({ afterMs: 3 });
+      replicas.replica(3).always({ afterMs: 100, fails: 'timeout' });
+
+      // Act
+      const answer = watch(quorumRead(replicas, { required: 2, writeQuorum: 3, read, writeBack }));
+      await advance(5);
+
+      // Assess
+      expect(answer.at).toBe(5);
+      expect(answer.result?.entry?.value).toBe('new');
+      expect(answer.result?.writeBacks.map((r) => [r.node, r.outcome])).toEqual([['b', 'repaired']]);
+      expect(replicas.replica(3).calls).toBe(2);
+    });
+
+    it('does not take a first reply of nothing for the answer: the entry a later reply holds is answered and written back', async () => {
+      // Prepare: W = N = 3 (R = 1); a answers first, holding nothing.
+      const replicas = new FakeReplicaSet();
+      replicas.replica(0).always({ afterMs: 1 });
+      replicas.replica(1).holds('k', valueAt(2, 'only here')).always({ afterMs: 2 });
+      replicas.replica(2).always({ afterMs: 3 });
+
+      // Act
+      const answer = watch(quorumRead(replicas, settings(1, 3)));
+      await advance(2 + 3);
+
+      // Assess: at b's reply, a and c get the entry (c also before its read reply); c holds it last, at 5 ms.
+      expect(answer.at).toBe(5);
+      expect(answer.result?.entry?.value).toBe('only here');
+      expect(replicas.replicas.map((replica) => replica.entry('k')?.value)).toEqual(['only here', 'only here', 'only here']);
+    });
+
+    it('answers nothing once W replicas answered nothing', async () => {
+      // Prepare
+      const replicas = new FakeReplicaSet();
+      replicas.replica(0).always({ afterMs: 1 });
+      replicas.replica(1).always({ afterMs: 2 });
+      replicas.replica(2).always({ afterMs: 3 });
+
+      // Act
+      const answer = watch(quorumRead(replicas, settings(1, 3)));
+      await advance(3);
+
+      // Assess
+      expect(answer.at).toBe(3);
+      expect(answer.result?.entry).toBeNull();
+      expect(answer.result?.writeBacks).toEqual([]);
+    });
+
+    it('fails when the write-back cannot reach W replicas (W = N and one replica down), reporting what each replica did', async () => {
+      // Prepare
+      const replicas = new FakeReplicaSet();
+      replicas.replica(0).holds('k', valueAt(2)).always({ afterMs: 1 });
+      replicas.replica(1).holds('k', valueAt(2)).always({ afterMs: 2 });
+      replicas.replica(2).always({ afterMs: 5, fails: 'command-error' });
+
+      // Act
+      const answer = watch(quorumRead(replicas, settings(1, 3)));
+      await advance(5 + 5);
+
+      // Assess: the read failed at 5 ms, the write-back to c at 10 ms; no second round (nothing newer raced it).
+      expect(answer.at).toBe(10);
+      expect(answer.error).toBeInstanceOf(ReadQuorumNotReachedError);
+      const error = answer.error as ReadQuorumNotReachedError;
+      expect([error.answered, error.required]).toEqual([2, 3]);
+      expect(error.replicas.map((r) => r.outcome)).toEqual(['found', 'found', 'error']);
+      expect(replicas.replica(2).calls).toBe(2);
+    });
   });
 });
