@@ -17,9 +17,15 @@ interface Call {
  * an answer are left out; unknown writes may be placed anywhere after their invocation or left out; a put with a TTL
  * has an expiry placed within [expiresAt - slack, expiresAt + slack] that clears the register if it still holds that
  * put's write; a put placed after its own expiry leaves NOT_FOUND. Two calls are ordered by real time only when one
- * returned strictly before the other was invoked.
+ * returned strictly before the other was invoked. With `unknownWritesPrecedeLaterWrites`, an unknown write that has a
+ * return time r cannot be placed after a put or delete (not an expiry) invoked strictly after r.
  */
-export function bruteForceLinearizable(operations: readonly Operation[], ttlSlackMs: number, initialValue: string | null = null): boolean {
+export function bruteForceLinearizable(
+  operations: readonly Operation[],
+  ttlSlackMs: number,
+  initialValue: string | null = null,
+  unknownWritesPrecedeLaterWrites = true,
+): boolean {
   const calls: Call[] = [];
   for (const operation of operations) {
     const definite = operation.outcome === 'ok';
@@ -39,6 +45,15 @@ export function bruteForceLinearizable(operations: readonly Operation[], ttlSlac
       const call = calls[i]!;
       // Every call still to place that must come first by real time has to be placed already.
       if (calls.some((other, j) => !placed[j] && j !== i && other.mandatory && other.to < call.from)) continue;
+      // An answered unknown write never lands above a write invoked after its answer.
+      const answeredAt = call.operation.outcome === 'unknown' && !call.expiry ? call.operation.returnMs : undefined;
+      if (
+        unknownWritesPrecedeLaterWrites &&
+        answeredAt !== undefined &&
+        calls.some((other, j) => placed[j] && !other.expiry && other.operation.kind !== 'get' && other.operation.invokeMs > answeredAt)
+      ) {
+        continue;
+      }
       let next: { value: string | null; writer: Operation | undefined };
       if (call.expiry) next = writer === call.operation ? { value: null, writer: undefined } : { value, writer };
       else if (call.operation.kind === 'get') {

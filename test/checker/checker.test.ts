@@ -200,6 +200,163 @@ describe('Function: checkKey', () => {
     });
   });
 
+  describe('unknown writes answered before a later write was invoked', () => {
+    // An unknown write with a return time: the store answered, at that instant, that it may still take effect.
+    const answered = { outcome: 'unknown' } as const;
+
+    it('rejects an unknown write that takes effect above a write invoked after its answer, once that write was read', () => {
+      // Prepare: x is answered at 1, y is invoked at 2 and read, then x is read.
+      const history = [put('A', 'x', 0, 1, answered), put('B', 'y', 2, 3), get('C', 'y', 4, 5), get('C', 'x', 6, 7)];
+
+      // Act
+      const result = checkKey('k', history);
+
+      // Assess
+      expect(result.verdict).toBe('not linearizable');
+      expect(result.stuck?.couldNotLinearize).toEqual([history[3]]);
+      expect(result.stuck?.ruledOut).toEqual([{ write: history[0], laterWrite: history[1] }]);
+    });
+
+    it('accepts the same history when the rule is turned off', () => {
+      // Prepare
+      const history = [put('A', 'x', 0, 1, answered), put('B', 'y', 2, 3), get('C', 'y', 4, 5), get('C', 'x', 6, 7)];
+
+      // Act & Assess
+      expect(verdictOf(history, { unknownWritesPrecedeLaterWrites: false })).toBe('linearizable');
+    });
+
+    it('accepts an unknown write read before the later write was invoked, then only the later write', () => {
+      // Prepare
+      const history = [put('A', 'x', 0, 1, answered), get('C', 'x', 2, 3), put('B', 'y', 4, 5), get('C', 'y', 6, 7), get('D', 'y', 8, 9)];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('linearizable');
+      expect(orderOf(history)).toEqual(history.map((operation) => operation.id));
+    });
+
+    it('accepts an unknown write nobody read, put or delete', () => {
+      // Prepare
+      const unreadPut = [put('A', 'a', 0, 1), put('A', 'x', 2, 3, answered), put('B', 'y', 4, 5), get('C', 'y', 6, 7)];
+      const unreadDelete = [put('A', 'a', 0, 1), del('A', 2, 3, answered), put('B', 'y', 4, 5), get('C', 'y', 6, 7)];
+
+      // Act & Assess
+      expect(verdictOf(unreadPut)).toBe('linearizable');
+      expect(verdictOf(unreadDelete)).toBe('linearizable');
+    });
+
+    it('lets reads after the answer see the old value and then the unknown write, before a later write', () => {
+      // Prepare: a read invoked after x's answer still sees a, a later one sees x, then y is written and read.
+      const history = [
+        put('A', 'a', 0, 1),
+        put('A', 'x', 2, 3, answered),
+        get('B', 'a', 4, 5),
+        get('B', 'x', 6, 7),
+        put('C', 'y', 8, 9),
+        get('B', 'y', 10, 11),
+      ];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('linearizable');
+    });
+
+    it('rejects an unknown delete that takes effect above a put invoked after its answer', () => {
+      // Prepare
+      const history = [put('A', 'a', 0, 1), del('A', 2, 3, answered), put('B', 'y', 4, 5), get('C', 'y', 6, 7), get('C', null, 8, 9)];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('not linearizable');
+      expect(verdictOf(history, { unknownWritesPrecedeLaterWrites: false })).toBe('linearizable');
+    });
+
+    it('rejects an unknown put that takes effect above a delete invoked after its answer', () => {
+      // Prepare
+      const history = [put('A', 'x', 0, 1, answered), del('B', 2, 3), get('C', null, 4, 5), get('C', 'x', 6, 7)];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('not linearizable');
+      expect(verdictOf(history, { unknownWritesPrecedeLaterWrites: false })).toBe('linearizable');
+    });
+
+    it('rejects an unknown put that takes effect above a later unknown write that did take effect', () => {
+      // Prepare: y was read, so it took effect; x, answered before y was invoked, cannot come after it.
+      const history = [put('A', 'x', 0, 1, answered), put('B', 'y', 2, 3, answered), get('C', 'y', 4, 5), get('C', 'x', 6, 7)];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('not linearizable');
+    });
+
+    it('lets an unknown write take effect above a later unknown write that never took effect', () => {
+      // Prepare: the delete invoked after x's answer may never take effect, so x may still land.
+      const history = [put('A', 'a', 0, 1), put('A', 'x', 2, 3, answered), del('B', 4, 5, answered), get('C', 'a', 6, 7), get('C', 'x', 8, 9)];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('linearizable');
+    });
+
+    it('does not constrain an unknown write by a write invoked before or at its answer', () => {
+      // Prepare: y is invoked at 4 (and at 5), while x is still waiting for its answer at 5.
+      const overlapping = [put('A', 'x', 0, 5, answered), put('B', 'y', 4, 10), get('C', 'y', 11, 12), get('C', 'x', 13, 14)];
+      const sameMillisecond = [put('A', 'x', 0, 5, answered), put('B', 'y', 5, 10), get('C', 'y', 11, 12), get('C', 'x', 13, 14)];
+
+      // Act & Assess
+      expect(verdictOf(overlapping)).toBe('linearizable');
+      expect(verdictOf(sameMillisecond)).toBe('linearizable');
+    });
+
+    it('does not constrain an unknown write that never got an answer', () => {
+      expect(verdictOf([put('A', 'x', 0), put('B', 'y', 2, 3), get('C', 'y', 4, 5), get('C', 'x', 6, 7)])).toBe('linearizable');
+    });
+
+    it('does not count a TTL expiry as a later write', () => {
+      // Prepare: a expires in [15, 25], after x's answer; x lands after the expiry and is read.
+      const history = [put('A', 'a', 0, 1, { expiresAt: 20 }), put('B', 'x', 2, 3, answered), get('C', null, 30, 31), get('C', 'x', 40, 41)];
+
+      // Act & Assess
+      expect(verdictOf(history, { ttlSlackMs: 5 })).toBe('linearizable');
+    });
+
+    it('counts an unknown put landing after its own expiry as a write, ruled out above a later write', () => {
+      // Prepare: NOT_FOUND after y needs x to land after its own expiry (acting as a delete), i.e. above y.
+      const history = [put('A', 'x', 0, 1, { ...answered, expiresAt: 10 }), put('B', 'y', 2, 3), get('C', 'y', 4, 5), get('C', null, 30, 31)];
+
+      // Act & Assess
+      expect(verdictOf(history, { ttlSlackMs: 5 })).toBe('not linearizable');
+      expect(verdictOf(history, { ttlSlackMs: 5, unknownWritesPrecedeLaterWrites: false })).toBe('linearizable');
+    });
+
+    it('spends the unknown delete that lapses first when either could explain a NOT_FOUND', () => {
+      // Prepare: d1 (never answered) and d2 (answered at 2) could each explain the first NOT_FOUND; the second one,
+      // after y, needs a delete that can still land after y, which only d1 can.
+      const history = [
+        put('A', 'a', 0, 1),
+        del('B', 1),
+        del('C', 1.5, 2, answered),
+        get('D', null, 3, 4),
+        put('A', 'y', 5, 6),
+        get('D', 'y', 7, 8),
+        get('D', null, 9, 10),
+      ];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('linearizable');
+    });
+
+    it('still lets an unknown write ruled out on one path explain a read on another', () => {
+      // Prepare: y and z overlap; x can land only if z (invoked after x's answer) comes after the read of x.
+      const history = [
+        put('A', 'a', 0, 1),
+        put('A', 'x', 2, 3, answered),
+        put('B', 'y', 4, 20),
+        put('C', 'z', 5, 20),
+        get('D', 'x', 6, 21),
+        get('D', 'z', 22, 23),
+      ];
+
+      // Act & Assess
+      expect(verdictOf(history)).toBe('linearizable');
+    });
+  });
+
   describe('TTL expiry', () => {
     it('accepts NOT_FOUND after the value expired', () => {
       expect(verdictOf([put('A', 'a', 0, 1, { expiresAt: 100 }), get('B', 'a', 10, 11), get('B', null, 200, 201)])).toBe('linearizable');

@@ -2,13 +2,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../support/linearizability/checker';
 import type { Operation } from '../support/linearizability/history';
-import { plansArbitrary, simulate, type SimulationShape } from './simulatedHistory';
+import { plansArbitrary, simulate, withAnsweredUnknownWrites, type SimulationShape } from './simulatedHistory';
 
 const SLACK_MS = 2;
 
 /** A history recorded from a sequential register, the same for every run of the test. */
 function recorded(shape: SimulationShape, seed: number): Operation[] {
   return simulate(fc.sample(plansArbitrary(shape), { seed, numRuns: 1 })[0]!, shape.keys, SLACK_MS);
+}
+
+/**
+ * A chaos-sized history (6 clients x 830 operations over 16 keys) whose indefinite writes are all answered unknown,
+ * from a register that keeps the promise that such a write never lands above a later write, or breaks it.
+ */
+function chaosSized(keepPromise: boolean): Operation[] {
+  const shape = { clients: 6, operationsPerClient: 830, keys: 16, indefiniteShare: 0.05, ttlShare: 0.1 };
+  return simulate(withAnsweredUnknownWrites(fc.sample(plansArbitrary(shape), { seed: 1, numRuns: 1 })[0]!), shape.keys, SLACK_MS, 0, keepPromise);
 }
 
 /** A read after everything returned, of a put that a later acknowledged write overwrote: never linearizable. */
@@ -34,6 +43,34 @@ describe('Function: checkHistory, on run-sized histories', () => {
     // Assess
     console.log(`${history.length} operations on ${result.keys.length} keys: ${result.verdict} in ${result.elapsedMs.toFixed(1)} ms`);
     expect(result.verdict).toBe('linearizable');
+    expect(result.elapsedMs).toBeLessThan(1_000);
+  });
+
+  it('checks a chaos-sized run of five thousand operations on 16 keys in well under a second', () => {
+    // Prepare
+    const history = chaosSized(true);
+
+    // Act
+    const result = checkHistory(history, { ttlSlackMs: SLACK_MS });
+
+    // Assess
+    console.log(`chaos-sized, ${history.length} operations (${result.outcomes.unknown} unknown): ${result.verdict} in ${result.elapsedMs.toFixed(1)} ms`);
+    expect(result.verdict).toBe('linearizable');
+    expect(result.elapsedMs).toBeLessThan(1_000);
+  });
+
+  it('finds unknown writes that landed above a later write in a chaos-sized run, in well under a second', () => {
+    // Prepare
+    const history = chaosSized(false);
+
+    // Act
+    const result = checkHistory(history, { ttlSlackMs: SLACK_MS });
+
+    // Assess
+    console.log(`chaos-sized, promise broken: ${result.verdict} (${result.failures.length} keys) in ${result.elapsedMs.toFixed(1)} ms`);
+    expect(result.verdict).toBe('not linearizable');
+    for (const failure of result.failures) expect(failure.stuck?.ruledOut.length).toBeGreaterThan(0);
+    expect(checkHistory(history, { ttlSlackMs: SLACK_MS, unknownWritesPrecedeLaterWrites: false }).verdict).toBe('linearizable');
     expect(result.elapsedMs).toBeLessThan(1_000);
   });
 

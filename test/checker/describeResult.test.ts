@@ -29,6 +29,29 @@ describe('Function: describeKeyResult', () => {
     expect(text).toContain(`get → "a" by B [+4.0 .. +5.0 ms] (op ${history[2]!.id}, ok)`);
   });
 
+  it('names the unknown write the store promised would not land above a later write, and that write', () => {
+    // Prepare: x answered at +1, y invoked at +2 and read, then x read.
+    const history = [put('A', 'x', 100, 101, { outcome: 'unknown' }), put('B', 'y', 102, 103), get('C', 'y', 104, 105), get('C', 'x', 106, 107)];
+
+    // Act
+    const text = describeKeyResult(checkKey('k', history));
+
+    // Assess
+    expect(text).toContain('could not take effect any more (an unknown write never lands above a write invoked after its answer):');
+    expect(text).toContain(
+      `put "x" by A [+0.0 .. +1.0 ms] (op ${history[0]!.id}, unknown): answered before put "y" by B [+2.0 .. +3.0 ms] ` +
+        `(op ${history[1]!.id}, ok) was invoked, which is linearized at #1`,
+    );
+  });
+
+  it('says nothing about ruled-out writes when none would have helped', () => {
+    // Prepare
+    const history = [put('A', 'a', 100, 101), put('A', 'b', 102, 103), get('B', 'a', 104, 105)];
+
+    // Act & Assess
+    expect(describeKeyResult(checkKey('k', history))).not.toContain('could not take effect');
+  });
+
   it('shows only the last steps of a long prefix', () => {
     // Prepare
     const history = [...Array.from({ length: 10 }, (_, i) => put('A', `v${i}`, 2 * i, 2 * i + 1)), get('B', 'v0', 30, 31)];

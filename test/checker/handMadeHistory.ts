@@ -4,7 +4,12 @@ import type { Operation, Outcome } from '../support/linearizability/history';
 export interface HandMadeExtras {
   /** @default 'k' */
   readonly key?: string;
-  /** @default 'ok' with a return time, 'unknown' without */
+  /**
+   * `unknown` with a return time: the store answered that the write may still take effect (a 503 with
+   * `rolled_back: false`) at that instant; without one, no answer ever came.
+   *
+   * @default 'ok' with a return time, 'unknown' without
+   */
   readonly outcome?: Outcome;
   readonly expiresAt?: number;
 }
@@ -28,17 +33,17 @@ function make(
     value,
     ...(extras.expiresAt === undefined ? {} : { expiresAt: extras.expiresAt }),
     invokeMs,
-    ...(returnMs === undefined || outcome === 'unknown' ? {} : { returnMs }),
+    ...(returnMs === undefined ? {} : { returnMs }),
     outcome,
   };
 }
 
-/** A put of `value` by `client` from `invokeMs` to `returnMs` (none: outcome unknown). */
+/** A put of `value` by `client` from `invokeMs` to `returnMs` (none: outcome unknown, no answer). */
 export function put(client: string, value: string, invokeMs: number, returnMs?: number, extras: HandMadeExtras = {}): Operation {
   return make(client, 'put', value, invokeMs, returnMs, extras);
 }
 
-/** A delete by `client` from `invokeMs` to `returnMs` (none: outcome unknown). */
+/** A delete by `client` from `invokeMs` to `returnMs` (none: outcome unknown, no answer). */
 export function del(client: string, invokeMs: number, returnMs?: number, extras: HandMadeExtras = {}): Operation {
   return make(client, 'delete', null, invokeMs, returnMs, extras);
 }

@@ -59,6 +59,23 @@ describe('Function: renderHistoryPicture', () => {
     expect(html).toContain(`<title>expiry of op ${inversion[6]!.id}</title>`);
   });
 
+  it('marks when the store answered an unknown write and names the unknown write the rule ruled out', () => {
+    // Prepare: x answered at 1, y invoked at 2 and read, then x read.
+    const history = [put('A', 'x', 0, 1, { outcome: 'unknown' }), put('B', 'y', 2, 3), get('C', 'y', 4, 5), get('C', 'x', 6, 7)];
+    const result = checkKey('k', history);
+
+    // Act
+    const html = renderHistoryPicture(historyPictureInput(result));
+
+    // Assess
+    expect(html).toContain(`<g class="op unknown" data-op="${history[0]!.id}">`);
+    expect(html).toMatch(new RegExp(`data-op="${history[0]!.id}"><title>[^<]*answered \\+1</title>.*<line class="answer"`));
+    expect(html).toContain(
+      `Could not take effect any more: <code>op ${history[0]!.id} put &quot;x&quot;</code> ` +
+        `(answered before <code>op ${history[1]!.id} put &quot;y&quot;</code> was invoked, which is linearized)`,
+    );
+  });
+
   it('numbers every step of a passing history, expiries included', () => {
     // Prepare
     const history = [put('A', 'a', 0, 1, { expiresAt: 50 }), get('B', 'a', 2, 3), get('B', null, 60, 61)];

@@ -18,6 +18,19 @@ export interface CheckOptions {
    */
   readonly ttlSlackMs?: number;
   /**
+   * Holds the store to its promise for writes it answered without a definite outcome (a 503 with
+   * `rolled_back: false`): such a write takes effect at most once, and never above a write that came after it. An
+   * unknown put or delete with a `returnMs` r, if it takes effect at all, is linearized before every put or delete
+   * (acknowledged, or unknown and linearized) invoked after r. Reads are not constrained (a read invoked after r may
+   * see the old value and a later one the unknown write's), nor are TTL expiries writes here, nor is an unknown write
+   * that never got an answer. Off: an unknown write may take effect at any time after its invocation.
+   *
+   * Why: a write that failed on all but one replica must not later beat a write issued after the client saw it fail.
+   *
+   * @default true
+   */
+  readonly unknownWritesPrecedeLaterWrites?: boolean;
+  /**
    * Configurations (linearized set, state) to explore per key before giving up with `unknown (search limit)`. Each
    * costs about `4 * (calls / 32 + 1)` bytes plus a map entry (a million on a key of 300 calls: about 100 MB).
    *
@@ -56,6 +69,12 @@ export interface StuckPoint {
    * the calls invoked before that return had to be linearized next.
    */
   readonly deadline?: ModelCall;
+  /**
+   * Unknown writes that would have let a read of {@link couldNotLinearize} through but could no longer take effect
+   * (see {@link CheckOptions.unknownWritesPrecedeLaterWrites}): each with the later write, invoked after the unknown
+   * write's answer and already linearized, that ruled it out.
+   */
+  readonly ruledOut: readonly { readonly write: Operation; readonly laterWrite: Operation }[];
 }
 
 /** The result of checking one key. */
@@ -94,7 +113,7 @@ export interface HistoryCheckResult {
   readonly elapsedMs: number;
 }
 
-const DEFAULTS = { ttlSlackMs: 50, maxStatesPerKey: 1_000_000, maxMsPerKey: 10_000 } as const;
+const DEFAULTS = { ttlSlackMs: 50, unknownWritesPrecedeLaterWrites: true, maxStatesPerKey: 1_000_000, maxMsPerKey: 10_000 } as const;
 
 /**
  * Checks a history for linearizability against a register model (put, delete, get, TTL), key by key.
@@ -142,7 +161,11 @@ export function checkKey(key: string, operations: readonly Operation[], options:
   const stranger = operations.find((operation) => operation.key !== key);
   if (stranger !== undefined) throw new RangeError(`operation ${stranger.id} is on key ${stranger.key}, not ${key}`);
   const initialValue = typeof options.initialValue === 'function' ? options.initialValue(key) : (options.initialValue ?? null);
-  const problem = registerProblem(operations, { initialValue, ttlSlackMs: options.ttlSlackMs ?? DEFAULTS.ttlSlackMs });
+  const problem = registerProblem(operations, {
+    initialValue,
+    ttlSlackMs: options.ttlSlackMs ?? DEFAULTS.ttlSlackMs,
+    unknownWritesPrecedeLaterWrites: options.unknownWritesPrecedeLaterWrites ?? DEFAULTS.unknownWritesPrecedeLaterWrites,
+  });
   const outcome = searchLinearization(problem, {
     maxStates: options.maxStatesPerKey ?? DEFAULTS.maxStatesPerKey,
     maxMs: options.maxMsPerKey ?? DEFAULTS.maxMsPerKey,
@@ -156,6 +179,7 @@ export function checkKey(key: string, operations: readonly Operation[], options:
       : {
           registerValue: problem.valueOf(outcome.stuck.state),
           couldNotLinearize: outcome.stuck.rejected.map((call) => problem.calls[call]!.operation),
+          ruledOut: outcome.stuck.ruledOut.map(({ call, by }) => ({ write: problem.calls[call]!.operation, laterWrite: problem.calls[by]!.operation })),
           ...(outcome.stuck.deadline < 0 ? {} : { deadline: problem.calls[outcome.stuck.deadline]! }),
         };
   return {

@@ -21,7 +21,8 @@ export function operationLabel(operation: Operation, markTtl = true): string {
 /**
  * A few lines saying what the checker found for one key, for a test's console output: the verdict, and for a
  * failure the end of the longest linearizable prefix, the register's value there and the reads that could not be
- * linearized next. Times are ms from the key's first invocation.
+ * linearized next, with the unknown writes that would have explained one but could not take effect any more (each
+ * answered before a write, already linearized, was invoked). Times are ms from the key's first invocation.
  */
 export function describeKeyResult(result: KeyCheckResult, prefixStepsShown = 5): string {
   const origin = result.operations.reduce((earliest, operation) => Math.min(earliest, operation.invokeMs), Infinity);
@@ -53,6 +54,14 @@ export function describeKeyResult(result: KeyCheckResult, prefixStepsShown = 5):
         `  (each had to come before ${deadline.expiry ? `the expiry of op ${deadline.operation.id}` : `op ${deadline.operation.id}, ${operationLabel(deadline.operation)}`}, ` +
           'the earliest-returning call left)',
       );
+    }
+    const { ruledOut } = result.stuck;
+    if (ruledOut.length > 0) {
+      lines.push('  could not take effect any more (an unknown write never lands above a write invoked after its answer):');
+      for (const { write, laterWrite } of ruledOut) {
+        const position = prefix.findIndex((s) => !s.expiry && s.operation.id === laterWrite.id) + 1;
+        lines.push(`    ${describe(write)}: answered before ${describe(laterWrite)} was invoked, which is linearized at #${position}`);
+      }
     }
   }
   return lines.join('\n');

@@ -15,8 +15,10 @@ export type OperationKind = 'put' | 'delete' | 'get';
  * - `ok`: the store acknowledged it (for a get: it returned {@link Operation.value}).
  * - `failed`: the store said it certainly did not and never will take effect (a write answered
  *   `rolled_back: true`); the checker drops it. A failed get is dropped too (a read has no effect).
- * - `unknown`: no definite answer (a timeout, a 503 that may still take effect, a client that gave up): a write may
- *   have taken effect at any moment after its invocation, or never; a get with an unknown outcome is dropped.
+ * - `unknown`: no definite answer (a 503 that may still take effect, a timeout, a client that gave up): a write may
+ *   have taken effect at any moment after its invocation, or never; a get with an unknown outcome is dropped. When
+ *   the store did answer (it has {@link Operation.returnMs}), the checker by default also holds the store to its
+ *   promise that the write never takes effect above a write invoked after that answer (see `CheckOptions`).
  */
 export type Outcome = 'ok' | 'failed' | 'unknown';
 
@@ -37,7 +39,10 @@ export interface Operation {
   readonly expiresAt?: number;
   /** When the client called the store (epoch ms). */
   readonly invokeMs: number;
-  /** When the answer came back (epoch ms); undefined when the outcome is `unknown`. */
+  /**
+   * When the answer came back (epoch ms). For an `unknown` outcome: when the store answered that the write may still
+   * take effect, or undefined when no answer came (a timeout, a client that gave up, still in flight at the end).
+   */
   readonly returnMs?: number;
   readonly outcome: Outcome;
 }

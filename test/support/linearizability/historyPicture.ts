@@ -56,16 +56,18 @@ const SMALL_CHAR_WIDTH = 4.6;
  * Renders a history as a self-contained HTML page with an inline SVG, for a person to see why a key is (not)
  * linearizable: one lane per client (operations of one client that overlap, e.g. after a timeout, stack in
  * sub-rows), one box per operation from invocation to return, labelled `put "v"`, `get → "v"`, `del`. Operations
- * with an unknown outcome extend to the end of the picture, dashed; failed ones are grey. Linearized operations are
- * green with their position in the order (`#3`); TTL expiries are diamonds at `expiresAt`; the reads that could not
- * be linearized next are red, and the call whose return closed the window is outlined in orange. Hovering a box
- * shows the operation in full. No external resources: the file can be attached to a CI run.
+ * with an unknown outcome extend to the end of the picture, dashed, with a tick where the store answered (if it
+ * did); failed ones are grey. Linearized operations are green with their position in the order (`#3`); TTL expiries
+ * are diamonds at `expiresAt`; the reads that could not be linearized next are red, and the call whose return closed
+ * the window is outlined in orange; the note under the picture names the unknown writes ruled out there (answered
+ * before a linearized write was invoked). Hovering a box shows the operation in full. No external resources: the
+ * file can be attached to a CI run.
  */
 export function renderHistoryPicture(input: HistoryPictureInput): string {
   const [from, to] = input.timeRange ?? [-Infinity, Infinity];
-  const operations = input.operations.filter(
-    (operation) => operation.invokeMs <= to && (operation.returnMs === undefined || operation.returnMs >= from),
-  );
+  // An unknown write may take effect after its answer: its box runs to the end of the picture.
+  const boxEnd = (operation: Operation): number => (operation.outcome === 'unknown' ? Infinity : (operation.returnMs ?? Infinity));
+  const operations = input.operations.filter((operation) => operation.invokeMs <= to && boxEnd(operation) >= from);
   const positions = new Map<number, number>();
   const expiryPositions = new Map<number, number>();
   input.order?.forEach((step, i) => (step.expiry ? expiryPositions : positions).set(step.operation.id, i + 1));
@@ -83,7 +85,7 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
   lastEvent = Math.max(lastEvent, t0 + 1);
   const t1 = Math.min(to, lastEvent + Math.max(1, (lastEvent - t0) * 0.03));
   const durations = operations
-    .flatMap((operation) => (operation.returnMs === undefined ? [] : [operation.returnMs - operation.invokeMs]))
+    .flatMap((operation) => (boxEnd(operation) === Infinity ? [] : [boxEnd(operation) - operation.invokeMs]))
     .sort((a, b) => a - b);
   const median = Math.max(0.5, durations[Math.floor(durations.length / 2)] ?? 1);
   const span = t1 - t0;
@@ -103,7 +105,7 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
     const mine = operations.filter((operation) => operation.client === client).sort((a, b) => a.invokeMs - b.invokeMs);
     const rowEnds: number[] = [];
     for (const operation of mine) {
-      const end = operation.returnMs ?? Infinity;
+      const end = boxEnd(operation);
       let row = rowEnds.findIndex((rowEnd) => rowEnd < x(operation.invokeMs) - 2);
       if (row < 0) row = rowEnds.push(0) - 1;
       rowEnds[row] = end === Infinity ? Infinity : Math.max(x(end), x(operation.invokeMs) + 3);
@@ -134,7 +136,7 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
   const boxes = operations.map((operation) => {
     const top = laneTop.get(operation.client)! + rowOf.get(operation.id)! * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2;
     const left = x(operation.invokeMs);
-    const right = operation.returnMs === undefined ? x(t1) : x(operation.returnMs);
+    const right = boxEnd(operation) === Infinity ? x(t1) : x(boxEnd(operation));
     const boxWidth = Math.max(3, right - left);
     const position = positions.get(operation.id);
     const classes = ['op', operation.outcome];
@@ -146,7 +148,9 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
     const tooltip =
       `op ${operation.id} · ${operation.client} · ${label} · ${operation.outcome} · ` +
       `invoked +${formatMs(operation.invokeMs - t0)}, ` +
-      (operation.returnMs === undefined ? 'no return' : `returned +${formatMs(operation.returnMs - t0)}`) +
+      (operation.returnMs === undefined
+        ? 'no return'
+        : `${operation.outcome === 'unknown' ? 'answered' : 'returned'} +${formatMs(operation.returnMs - t0)}`) +
       (operation.expiresAt === undefined ? '' : ` · expires +${formatMs(operation.expiresAt - t0)}`) +
       (position === undefined ? '' : ` · linearized #${position}`);
     const parts = [
@@ -161,6 +165,10 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
     }
     if (position !== undefined) {
       parts.push(`<text class="order" x="${left.toFixed(1)}" y="${top - 1}">#${position}</text>`);
+    }
+    if (operation.outcome === 'unknown' && operation.returnMs !== undefined && operation.returnMs >= t0 && operation.returnMs <= t1) {
+      const ax = x(operation.returnMs).toFixed(1);
+      parts.push(`<line class="answer" x1="${ax}" y1="${top - 2}" x2="${ax}" y2="${top + BOX_HEIGHT + 2}"/>`);
     }
     const expiryPosition = expiryPositions.get(operation.id);
     if (operation.expiresAt !== undefined && operation.expiresAt >= t0 && operation.expiresAt <= t1) {
@@ -184,7 +192,15 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
       ? ''
       : `<p>After the longest linearizable prefix (${input.order?.length ?? 0} steps) the register held ` +
         `<code>${escapeXml(showValue(input.stuck.registerValue))}</code>; could not linearize next: ` +
-        `${input.stuck.couldNotLinearize.map((operation) => `<code>op ${operation.id} ${escapeXml(operationLabel(operation))}</code>`).join(', ') || 'none'}.</p>`;
+        `${input.stuck.couldNotLinearize.map((operation) => `<code>op ${operation.id} ${escapeXml(operationLabel(operation))}</code>`).join(', ') || 'none'}.` +
+        input.stuck.ruledOut
+          .map(
+            ({ write, laterWrite }) =>
+              ` Could not take effect any more: <code>op ${write.id} ${escapeXml(operationLabel(write))}</code> (answered before ` +
+              `<code>op ${laterWrite.id} ${escapeXml(operationLabel(laterWrite))}</code> was invoked, which is linearized).`,
+          )
+          .join('') +
+        '</p>';
   const steps = (input.order ?? [])
     .map(
       (s, i) =>
@@ -213,6 +229,7 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
   .tick { stroke: #e4e4e4; } .tick-label { fill: #666; text-anchor: middle; }
   .op rect { fill: #dbe9ff; stroke: #4a6fa5; stroke-width: 1; }
   .op.unknown rect { fill: #f3f6fb; stroke-dasharray: 5 3; }
+  .op .answer { stroke: #57606a; stroke-width: 2; }
   .op.failed rect { fill: #e6e6e6; stroke: #aaa; }
   .op.failed .op-label { fill: #999; }
   .op.linearized rect { fill: #b7e4c0; stroke: #1a7f37; }
@@ -231,7 +248,7 @@ export function renderHistoryPicture(input: HistoryPictureInput): string {
 <body>
 <h1>${escapeXml(input.title)}</h1>
 <p>${input.verdict === undefined ? '' : `<strong class="verdict ${verdictClass}">${escapeXml(input.verdict)}</strong> · `}${operations.length} operations, ${clients.length} clients · times in ms from the first invocation</p>
-<p class="legend"><span><i class="swatch" style="background:#dbe9ff"></i>ok</span><span><i class="swatch" style="background:#f3f6fb;border-style:dashed"></i>unknown (may take effect any time after its call)</span><span><i class="swatch" style="background:#e6e6e6;border-color:#aaa"></i>failed (rolled_back: true, or a read answered 503)</span><span><i class="swatch" style="background:#b7e4c0;border-color:#1a7f37"></i>linearized (#order)</span><span><i class="swatch" style="background:#ffb3b3;border-color:#cf222e"></i>could not be linearized next</span><span><i class="swatch" style="border-color:#e36209;border-width:2px"></i>returns first among the rest</span><span>◇ TTL expiry</span></p>
+<p class="legend"><span><i class="swatch" style="background:#dbe9ff"></i>ok</span><span><i class="swatch" style="background:#f3f6fb;border-style:dashed"></i>unknown (may take effect any time after its call; | where the store answered, and never above a write invoked after that)</span><span><i class="swatch" style="background:#e6e6e6;border-color:#aaa"></i>failed (rolled_back: true, or a read answered 503)</span><span><i class="swatch" style="background:#b7e4c0;border-color:#1a7f37"></i>linearized (#order)</span><span><i class="swatch" style="background:#ffb3b3;border-color:#cf222e"></i>could not be linearized next</span><span><i class="swatch" style="border-color:#e36209;border-width:2px"></i>returns first among the rest</span><span>◇ TTL expiry</span></p>
 ${stuckNote}
 <div class="scroll">
 <svg xmlns="http://www.w3.org/2000/svg" width="${width.toFixed(0)}" height="${totalHeight}" viewBox="0 0 ${width.toFixed(0)} ${totalHeight}">

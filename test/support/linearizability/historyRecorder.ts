@@ -28,7 +28,12 @@ export interface PendingWrite {
   ok(): Operation;
   /** The store said the write certainly never takes effect (`rolled_back: true`). */
   failed(): Operation;
-  /** No definite answer: the write may take effect at any time from its invocation on, or never. */
+  /**
+   * The store answered without a definite outcome (a 503 with `rolled_back: false`): the write may take effect at any
+   * time from its invocation on, or never, but (the store's promise, checked by default) never above a write invoked
+   * after this answer. The answer's instant is recorded as the return. When no answer came (a client-side timeout,
+   * the request possibly still in flight), leave the handle open instead: the operation stays unknown with no return.
+   */
   unknown(): Operation;
 }
 
@@ -119,9 +124,9 @@ export class HistoryRecorder {
     slot.done = true;
     const { operation } = slot;
     // The clock is the wall clock and may step back; a return never precedes its own invocation.
-    const returnMs = outcome === 'unknown' ? undefined : Math.max(this.now(), operation.invokeMs);
+    const returnMs = Math.max(this.now(), operation.invokeMs);
     const value = operation.kind !== 'get' ? operation.value : outcome === 'ok' ? (valueRead ?? null) : null;
-    slot.operation = { ...operation, value, ...(returnMs === undefined ? {} : { returnMs }), outcome };
+    slot.operation = { ...operation, value, returnMs, outcome };
     return slot.operation;
   }
 }

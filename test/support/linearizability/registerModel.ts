@@ -11,6 +11,15 @@ export interface RegisterModelOptions {
    * coordinator that computed E and the replicas that expire it.
    */
   readonly ttlSlackMs: number;
+  /**
+   * The store's promise for a write it answered without a definite outcome (a 503 with `rolled_back: false`): it
+   * takes effect at most once, and never above a write that came after it. An unknown put or delete answered at r,
+   * if it takes effect at all, is linearized before every put or delete (acknowledged, or unknown and linearized)
+   * invoked after r. Reads are not constrained: one invoked after r may still see the value before the unknown write
+   * and a later one its value, as long as no write invoked after r came between. TTL expiries are not writes here.
+   * An unknown write without a return time (no answer ever came) is not constrained.
+   */
+  readonly unknownWritesPrecedeLaterWrites: boolean;
 }
 
 /**
@@ -53,7 +62,10 @@ const EXPIRE = 3;
  * - put/delete `failed`: dropped, as if never issued (a rolled-back write must never be seen, even by an overlapping
  *   read).
  * - put/delete `unknown`: optional, window from the invocation to infinity: it may take effect at any later point,
- *   or never.
+ *   or never. With `unknownWritesPrecedeLaterWrites`, one answered at r (it has a `returnMs`) may take effect only
+ *   before every put or delete linearized that was invoked after r: once the search linearizes such a write, the
+ *   unknown write is ruled out for the rest of that path (the search's cut-off: a put or delete raises it to its
+ *   invocation, an answered unknown write lapses at its answer; gets and expiries raise nothing).
  * - get `ok`: mandatory; its value must equal the register's at its linearization point. Other gets are dropped.
  * - put with `expiresAt` E (ok or unknown): adds a mandatory expiry call with window [E - slack, E + slack] that sets
  *   NOT_FOUND if the register still holds that put's write. A put linearized after its own expiry acts as a delete:
@@ -67,7 +79,9 @@ const EXPIRE = 3;
  * W changed nothing anyone saw, so drop it. Otherwise move W later, to just before the first get after it: W's window
  * never ends, and the calls it crosses are expiries, whose effect W overwrites (or, for W's own expiry, W then acts
  * as a delete, leaving NOT_FOUND as before). If that get would have answered the same without W, move W past it too,
- * and so on. The model's steps never look at whether an unknown write is linearized, only at expiries.
+ * and so on. The model's steps never look at whether an unknown write is linearized, only at expiries. Moving W later
+ * or dropping it never breaks `unknownWritesPrecedeLaterWrites` either: W crosses no put or delete, so it stays before
+ * the same writes, and the writes it was required to follow stay before it.
  *
  * Two reductions keep the search small without changing the verdict:
  * - an unknown put without TTL whose value no successful get returned is dropped: in any linearization that uses it,
@@ -75,7 +89,7 @@ const EXPIRE = 3;
  * - an expiry whose window opens after every successful get returned is dropped: nothing can observe it.
  *
  * @throws {RangeError} when an operation is malformed (an `ok` or `failed` one without a return time, a return
- *   before the invocation, a put without a value).
+ *   that is not finite or precedes the invocation, a put without a value).
  */
 export function registerProblem(operations: readonly Operation[], options: RegisterModelOptions): RegisterProblem {
   for (const operation of operations) validate(operation);
@@ -123,6 +137,8 @@ export function registerProblem(operations: readonly Operation[], options: Regis
   const valueId = new Int32Array(n);
   const expiryOf = new Int32Array(n).fill(-1);
   const putOf = new Int32Array(n).fill(-1);
+  const cutoffMs = new Float64Array(n).fill(-Infinity);
+  const lapseMs = new Float64Array(n).fill(Infinity);
   const ids = new Map<string | null, number>([[null, 0]]);
   const idOf = (value: string | null): number => {
     let id = ids.get(value);
@@ -150,6 +166,10 @@ export function registerProblem(operations: readonly Operation[], options: Regis
     callMs[c] = operation.invokeMs;
     returnMs[c] = operation.outcome === 'ok' ? operation.returnMs! : Infinity;
     mandatory[c] = operation.outcome === 'ok' ? 1 : 0;
+    if (operation.kind !== 'get') {
+      cutoffMs[c] = operation.invokeMs;
+      if (operation.outcome === 'unknown' && operation.returnMs !== undefined) lapseMs[c] = operation.returnMs;
+    }
   });
   const initialState = options.initialValue === null ? NOT_FOUND_STATE : INITIAL_STATE;
   const initialId = idOf(options.initialValue);
@@ -161,6 +181,7 @@ export function registerProblem(operations: readonly Operation[], options: Regis
     returnMs,
     mandatory: Array.from(mandatory, (m) => m === 1),
     readOnly: Array.from(kind, (k) => k === GET),
+    ...(options.unknownWritesPrecedeLaterWrites ? { cutoffMs, lapseMs } : {}),
     initialState,
     calls,
     dropped,
@@ -185,10 +206,11 @@ export function registerProblem(operations: readonly Operation[], options: Regis
 function validate(operation: Operation): void {
   const name = `operation ${operation.id} (${operation.kind} ${operation.key} by ${operation.client})`;
   if (!Number.isFinite(operation.invokeMs)) throw new RangeError(`${name}: invokeMs must be a finite number`);
-  if (operation.outcome !== 'unknown') {
-    if (operation.returnMs === undefined || !Number.isFinite(operation.returnMs)) {
-      throw new RangeError(`${name}: an '${operation.outcome}' operation needs a finite returnMs`);
-    }
+  if (operation.outcome !== 'unknown' && operation.returnMs === undefined) {
+    throw new RangeError(`${name}: an '${operation.outcome}' operation needs a finite returnMs`);
+  }
+  if (operation.returnMs !== undefined) {
+    if (!Number.isFinite(operation.returnMs)) throw new RangeError(`${name}: returnMs must be a finite number`);
     if (operation.returnMs < operation.invokeMs) throw new RangeError(`${name}: returnMs precedes invokeMs`);
   }
   if (operation.kind === 'put' && typeof operation.value !== 'string') throw new RangeError(`${name}: a put needs a string value`);

@@ -9,6 +9,12 @@
  * together with a mandatory one). Without this, every unknown write used at some point and not at another would
  * double the configurations from there on.
  *
+ * The search's cut-off (see `SearchProblem.cutoffMs`: unknown writes ruled out once a write invoked after their answer
+ * is linearized) needs no place in a record. It is the largest cut-off among the linearized calls, so two paths that
+ * reach the same bitset have ruled out the same optional calls. And dominance still holds with it: a configuration
+ * that used more optional calls has a cut-off at least as high, so every optional call still allowed in it is also
+ * allowed in the dominating one, at every later step of any continuation (the continuation raises both alike).
+ *
  * Records live in one growable `Int32Array` (state, then the bitset's words) chained by a 32-bit hash of the mandatory
  * part, so a search of a million configurations allocates a handful of arrays rather than a million objects.
  */

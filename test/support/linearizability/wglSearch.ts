@@ -18,12 +18,14 @@ export interface SearchProblem {
    * point after its invocation, or never: the search succeeds as soon as every mandatory call is linearized.
    *
    * Optional calls are lazy: the search places one only immediately before a mandatory call that the model rejects
-   * without it and accepts after it, and of several optional calls that lead to the same state it tries only the
-   * first. The model must make that lossless: an optional call's return must be `Infinity`, and moving it later, up
-   * to the first call it changes the answer of, must not change what any call observes; and no step may depend on
-   * whether an optional call is linearized, so that a configuration with fewer optional calls used dominates one with
-   * more (see `visitedStates.ts`). Both hold for the register model (see `registerModel.ts`). This keeps unknown
-   * writes from multiplying the configurations at every step.
+   * without it and accepts after it, and of several optional calls that lead to the same state it skips any for
+   * which an earlier one has a cut-off and a lapse no higher (see {@link cutoffMs}; without one: it tries only the
+   * first). The model must make that lossless: an optional call's return must be `Infinity`; moving it later, up to
+   * the first call it changes the answer of, must not change what any call observes nor cross a call whose cut-off
+   * rules it out; optional calls that lead to the same state in one state must do so in every later one; and no
+   * step may depend on whether an optional call is linearized, so that a configuration with fewer optional calls used
+   * dominates one with more (see `visitedStates.ts`). All hold for the register model (see `registerModel.ts`). This
+   * keeps unknown writes from multiplying the configurations at every step.
    */
   readonly mandatory: ArrayLike<boolean>;
   readonly initialState: number;
@@ -33,6 +35,21 @@ export interface SearchProblem {
    * from trying each read at every position among the writes.
    */
   readonly readOnly?: ArrayLike<boolean>;
+  /**
+   * A cut-off that rules optional calls out (with {@link lapseMs}; omit both for none): linearizing call `c` raises
+   * the cut-off to `cutoffMs[c]` (`-Infinity` for a call that raises nothing), and from then on, on that search path,
+   * an optional call not yet linearized whose `lapseMs` is below the cut-off can no longer be linearized. The register
+   * model uses it for "an unknown write answered at r never takes effect above a write invoked after r": a write's
+   * cut-off is its invocation, an answered unknown write lapses at its answer.
+   *
+   * The cut-off is the largest `cutoffMs` among the linearized calls, so which optional calls are ruled out is a
+   * function of the linearized set: the visited-state table needs no extra field for it. A configuration that used
+   * more optional calls has a cut-off at least as high, hence no more optional calls left, so the dominance that
+   * table relies on still holds.
+   */
+  readonly cutoffMs?: ArrayLike<number>;
+  /** Per optional call: the cut-off above which it is ruled out (`Infinity`: never); see {@link cutoffMs}. */
+  readonly lapseMs?: ArrayLike<number>;
   /**
    * The model: the state after `call` is linearized in `state`, or {@link REJECTED}. `isLinearized` tells which
    * calls precede it in the linearization (the register model uses it for a put linearized after its own expiry).
@@ -56,6 +73,12 @@ export interface SearchStuckPoint {
   readonly rejected: readonly number[];
   /** Calls that real time allowed next whose continuation had already been explored and failed. */
   readonly exhausted: readonly number[];
+  /**
+   * Optional calls of the candidate region that would have let a rejected call through but were ruled out by the
+   * cut-off (see {@link SearchProblem.cutoffMs}), each with the linearized call that ruled it out (the first, in
+   * linearization order, whose cut-off is above the optional call's lapse).
+   */
+  readonly ruledOut: readonly { readonly call: number; readonly by: number }[];
   /** The unlinearized call that returns first: no call invoked after its return can come before it. */
   readonly deadline: number;
 }
@@ -93,7 +116,8 @@ const ENABLER = 2;
  * that call should have come earlier, so the last choice is undone (its events put back, dancing-links style) and the
  * walk resumes after it. Every (linearized set, state) reached is remembered, and a configuration seen before is not
  * explored again, which is what makes the search fast on real histories. Optional calls take part only as enablers
- * of a rejected call (see {@link SearchProblem.mandatory}).
+ * of a rejected call (see {@link SearchProblem.mandatory}), and only while the cut-off has not ruled them out (see
+ * {@link SearchProblem.cutoffMs}).
  *
  * Ties: an invocation at the same millisecond as a return is ordered first, i.e. the two calls count as concurrent
  * (with millisecond clocks the order is unknown, and assuming concurrency never reports a false violation).
@@ -159,8 +183,15 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   const stackCall = new Int32Array(n);
   const stackStateBefore = new Int32Array(n);
   const stackKind = new Uint8Array(n);
+  const stackCutoffBefore = new Float64Array(n);
   let depth = 0;
   let state = problem.initialState;
+  const { cutoffMs, lapseMs } = problem;
+  let cutoff = -Infinity;
+  const lapseOf = (call: number): number => (lapseMs === undefined ? Infinity : lapseMs[call]!);
+  const cutoffOf = (call: number): number => (cutoffMs === undefined ? -Infinity : cutoffMs[call]!);
+  /** Whether an optional call is still allowed: the cut-off has not passed its lapse. */
+  const alive = (call: number): boolean => lapseOf(call) >= cutoff;
   let hash = 0;
   let mandatoryLeft = 0;
   for (let c = 0; c < n; c += 1) if (problem.mandatory[c]) mandatoryLeft += 1;
@@ -169,6 +200,8 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     stackCall[depth] = call;
     stackStateBefore[depth] = state;
     stackKind[depth] = kind;
+    stackCutoffBefore[depth] = cutoff;
+    cutoff = Math.max(cutoff, cutoffOf(call));
     depth += 1;
     lift(call);
     if (problem.mandatory[call]) mandatoryLeft -= 1;
@@ -177,6 +210,7 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     depth -= 1;
     const call = stackCall[depth]!;
     state = stackStateBefore[depth]!;
+    cutoff = stackCutoffBefore[depth]!;
     toggle(call);
     hash ^= zobrist[call]!;
     unlift(call);
@@ -192,13 +226,21 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
     }
     return -1;
   };
-  /** The node of the first optional call in the candidate region that turns `state` into `wanted`, or -1. */
-  const firstEnablerOf = (wanted: number): number => {
-    for (let node = next[HEAD]!; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
-      const call = nodeCall[node]!;
-      if (!problem.mandatory[call] && problem.step(state, call, isLinearized) === wanted) return node;
+  /**
+   * Whether an allowed optional call before `node` in the candidate region turns `state` into `wanted` too, with a
+   * cut-off and a lapse no higher than the one at `node`'s. Such a call is at least as good an enabler: it raises the
+   * cut-off no higher, and it leaves the other one, which lapses no sooner, for later; any continuation after the
+   * other one works after it, with the two swapped. Without a cut-off: any earlier call that leads to the same state.
+   */
+  const betterEnablerBefore = (node: number, wanted: number): boolean => {
+    const lapse = lapseOf(nodeCall[node]!);
+    const raises = cutoffOf(nodeCall[node]!);
+    for (let other = next[HEAD]!; other !== node; other = next[other]!) {
+      const call = nodeCall[other]!;
+      if (problem.mandatory[call] || !alive(call) || lapseOf(call) > lapse || cutoffOf(call) > raises) continue;
+      if (problem.step(state, call, isLinearized) === wanted) return true;
     }
-    return -1;
+    return false;
   };
   /**
    * Tries the optional calls of the candidate region from node `from` on as enablers of the rejected mandatory
@@ -207,11 +249,11 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   const pushEnabled = (call: number, from: number): boolean => {
     for (let node = from; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
       const enabler = nodeCall[node]!;
-      if (problem.mandatory[enabler]) continue;
+      if (problem.mandatory[enabler] || !alive(enabler)) continue;
       const between = problem.step(state, enabler, isLinearized);
       if (between === REJECTED || between === state) continue;
-      // Enablers that lead to the same state are interchangeable from here on: only the first is tried.
-      if (firstEnablerOf(between) !== node) continue;
+      // Of enablers that lead to the same state, one that is no worse on both counts is tried instead.
+      if (betterEnablerBefore(node, between)) continue;
       toggle(enabler);
       const after = problem.step(between, call, isLinearized);
       if (after !== REJECTED) {
@@ -242,12 +284,27 @@ export function searchLinearization(problem: SearchProblem, limits: SearchLimits
   const stuckHere = (): SearchStuckPoint => {
     const rejected: number[] = [];
     const exhausted: number[] = [];
+    const lapsed: number[] = [];
     let node = next[HEAD]!;
     for (; node !== tail && nodeIsInvoke[node] === 1; node = next[node]!) {
       const call = nodeCall[node]!;
       if (problem.mandatory[call]) (problem.step(state, call, isLinearized) === REJECTED ? rejected : exhausted).push(call);
+      else if (!alive(call)) lapsed.push(call);
     }
-    return { state, rejected, exhausted, deadline: node === tail ? -1 : nodeCall[node]! };
+    const ruledOut: { call: number; by: number }[] = [];
+    for (const call of lapsed) {
+      const between = problem.step(state, call, isLinearized);
+      if (between === REJECTED || between === state) continue;
+      toggle(call);
+      const enables = rejected.some((read) => problem.step(between, read, isLinearized) !== REJECTED);
+      toggle(call);
+      if (!enables) continue;
+      const lapse = lapseOf(call);
+      let by = 0;
+      while (cutoffOf(stackCall[by]!) <= lapse) by += 1;
+      ruledOut.push({ call, by: stackCall[by]! });
+    }
+    return { state, rejected, exhausted, ruledOut, deadline: node === tail ? -1 : nodeCall[node]! };
   };
   const finish = (verdict: SearchOutcome['verdict'], limit?: 'states' | 'time'): SearchOutcome => {
     const elapsedMs = performance.now() - started;
