@@ -4,7 +4,7 @@ import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { ANTI_ENTROPY_STATE_KEY, userKeyOf } from '../replica/storageLayout';
 import { replayHints } from './hintReplay';
 import { repairRedisKey } from './keyRepair';
-import { forgetHintsOfRemovedReplicas } from './hintedHandoff';
+import { expireHintsOfUnconfiguredReplicas } from './hintedHandoff';
 
 /** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
 export interface AntiEntropyPosition {
@@ -63,7 +63,8 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
 /**
  * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the entries every replica
  * holds (version and rank, so equal versions with different values count), and brings every replica to the newest
- * entry of each key that differs, tombstones included. It first forgets the hints of replicas no longer configured and
+ * entry of each key that differs, tombstones included. It first gives the hints of replicas not in this configuration
+ * an expiry where they have none (never removing them: a container with another configuration may need them), and
  * replays the hints stored for every replica. A replica that cannot be scanned or compared ends the run where it is
  * (the next run resumes there): a pass is complete only when every replica was scanned through.
  *
@@ -99,7 +100,7 @@ export async function runAntiEntropy(
   const unreachable = new Set<string>();
 
   let hintsReplayed = 0;
-  await forgetHintsOfRemovedReplicas(pool);
+  await expireHintsOfUnconfiguredReplicas(pool);
   for (const replica of replicas) {
     const replay = await replayHints(pool, replica.name, graceMs, observer);
     hintsReplayed += replay.keys;
