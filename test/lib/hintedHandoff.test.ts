@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
 import { clearHints, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../lib/repair/hintedHandoff';
 import { hintsKey } from '../../lib/replica/storageLayout';
@@ -186,5 +186,34 @@ describe('Hinted hand-off', () => {
     const client = directClient(cluster().nodes[2]!);
     expect(await client.dbsize()).toBe(count);
     client.disconnect();
+  });
+
+  it('replays the hints in-process once a paused replica resumes, with no repair function configured', async () => {
+    // Prepare: a coordinator without a repair function, its connections up before node 2 hangs (SIGSTOP), writes
+    // ten keys; its breaker soon skips node 2, so most of them never reach it, even queued.
+    const coordinator = newCoordinator();
+    await coordinator.get('warm-up', { consistency: 'all' });
+    const paused = cluster().nodes[2]!;
+    const target = nameOf(2);
+    paused.pause();
+    const versions = new Map<string, string>();
+    for (let i = 0; i < 10; i += 1) {
+      const written = await coordinator.set(`p${i}`, `v${i}`);
+      await written.settled;
+      versions.set(`p${i}`, written.version);
+    }
+
+    // Act: node 2 wakes; its connection never dropped, so no coordinator sees it reconnect.
+    paused.resume();
+
+    // Assess
+    await vi.waitFor(
+      async () => {
+        for (const [key, version] of versions) expect((await storedOnNode(paused, key)).version, key).toBe(version);
+        expect(await hintsOn(0, target)).toEqual([]);
+        expect(await hintsOn(1, target)).toEqual([]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 });
