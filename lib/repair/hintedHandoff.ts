@@ -112,22 +112,27 @@ export async function clearHints(pool: ReplicaSet, target: string, hints: readon
 export async function expireHintsOfUnconfiguredReplicas(pool: ReplicaSet): Promise<number> {
   const configured = new Set(pool.replicas.map((replica) => hintsKey(replica.name)));
   const expired = await Promise.all(
-    pool.replicas.map((replica) =>
-      pool.call(replica, async (client) => {
-        let cursor = '0';
-        let count = 0;
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${HINTS_PREFIX}*`, 'COUNT', 500);
-          cursor = next;
-          for (const key of keys) {
-            if (configured.has(key)) continue;
-            // PTTL -1: the set exists and has no expiry. A hint recorded in between sets the same expiry anyway.
-            if ((await client.pttl(key)) === -1) count += await client.pexpire(key, HINTS_KEPT_MS);
-          }
-        } while (cursor !== '0');
-        return count;
-      }),
-    ),
+    pool.replicas.map(async (replica) => {
+      let cursor = '0';
+      let count = 0;
+      do {
+        // One call per page: each call is bounded by the node timeout.
+        const page = await pool.call(replica, (client) => client.scan(cursor, 'MATCH', `${HINTS_PREFIX}*`, 'COUNT', 500));
+        if (!page.ok) break;
+        cursor = page.value[0];
+        const unconfigured = page.value[1].filter((key) => !configured.has(key));
+        if (unconfigured.length === 0) continue;
+        const given = await pool.call(replica, async (client) => {
+          const ttls = await Promise.all(unconfigured.map((key) => client.pttl(key)));
+          // PTTL -1: the set exists and has no expiry. A hint recorded in between sets the same expiry anyway.
+          const persistent = unconfigured.filter((_, i) => ttls[i] === -1);
+          const set = await Promise.all(persistent.map((key) => client.pexpire(key, HINTS_KEPT_MS)));
+          return set.reduce((sum: number, applied) => sum + applied, 0);
+        });
+        if (given.ok) count += given.value;
+      } while (cursor !== '0');
+      return count;
+    }),
   );
-  return expired.reduce((sum, result) => sum + (result.ok ? result.value : 0), 0);
+  return expired.reduce((sum, count) => sum + count, 0);
 }
