@@ -126,9 +126,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
    * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
    * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
    * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
-   * A call that got no reply within the node timeout from when it was issued is a `timeout`, even if its command is
-   * still waiting to be sent: ioredis times a command from when it writes it, and with auto-pipelining a command
-   * waits unsent while the connection's previous pipeline waits for a hung replica (up to its own timeout). A
+   * On a ready connection, a call that got no reply within the node timeout from when it was issued is a `timeout`,
+   * even if its command is still waiting to be sent: ioredis times a command from when it writes it, and with
+   * auto-pipelining a command waits unsent while the connection's previous pipeline waits for a hung replica (up to
+   * its own timeout). A command issued while the connection is being made is timed from when it is sent. A
    * timeout is reported to the {@link observer} (`node-timeout`), whichever work made the call.
    *
    * @param options.bypassBreaker send even when the breaker is open (see {@link CallOptions}).
@@ -141,7 +142,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     const send = (): Promise<T> => {
       const status = replica.client.status;
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
-      return withinNodeTimeout(command(replica.client), this.nodeTimeoutMs);
+      // While the connection is being made, commands wait in ioredis' offline queue, bounded by its connect timeout,
+      // and are timed from when they are sent, as before.
+      const reply = command(replica.client);
+      return status === 'ready' ? withinNodeTimeout(reply, this.nodeTimeoutMs) : reply;
     };
     try {
       // An open breaker decides itself: skip, or let this call through as its probe.
