@@ -158,7 +158,11 @@ describe('Anti-entropy', () => {
     const writer = newCoordinator();
     await cluster().nodes[2]!.kill();
     await writer.set('hinted', 'v');
-    // The writer would replay the hint itself on seeing node 2 reconnect: it goes away first.
+    // The hint may be recorded after the answer (a write queued while node 2's connection was between two
+    // reconnection attempts); the writer would replay it itself on seeing node 2 reconnect: it goes away first.
+    const holder = directClient(cluster().nodes[0]!);
+    await vi.waitFor(async () => expect(await holder.zcard(hintsKey(`127.0.0.1:${cluster().nodes[2]!.port}`))).toBe(1));
+    holder.disconnect();
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
 

@@ -28,6 +28,19 @@ describe('Hinted hand-off', () => {
     }
   }
 
+  /**
+   * Waits until nodes 0 and 1 each hold `count` hints for `target`: a write whose command to a killed node was queued
+   * while its connection was between two reconnection attempts records that node's hint after its answer.
+   */
+  async function hintsStored(target: string, count: number): Promise<void> {
+    await vi.waitFor(
+      async () => {
+        for (const index of [0, 1]) expect(await hintsOn(index, target)).toHaveLength(count);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  }
+
   /** The name a coordinator gives node `index` (what its hints are kept under). */
   function nameOf(index: number): string {
     return `127.0.0.1:${cluster().nodes[index]!.port}`;
@@ -44,6 +57,7 @@ describe('Hinted hand-off', () => {
     // Act
     await coordinator.set('a', '1');
     await coordinator.set('b', '2');
+    await hintsStored(down, 2);
 
     // Assess: both keys hinted on both holders; one hand-off (the second falls in the same second).
     expect((await hintsOn(0, down)).sort()).toEqual(['a', 'b']);
@@ -58,6 +72,7 @@ describe('Hinted hand-off', () => {
     const down = `127.0.0.1:${cluster().nodes[2]!.port}`;
     await cluster().nodes[2]!.kill();
     const written = await writer.set('a', 'missed-it');
+    await hintsStored(down, 1);
     // The writer would replay the hints itself on seeing node 2 reconnect: it goes away first.
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
@@ -119,6 +134,7 @@ describe('Hinted hand-off', () => {
     const down = `127.0.0.1:${cluster().nodes[2]!.port}`;
     await cluster().nodes[2]!.kill();
     await writer.set('a', 'v');
+    await hintsStored(down, 1);
 
     // Act
     const replay = await newCoordinator().replayHints(down);
@@ -149,6 +165,7 @@ describe('Hinted hand-off', () => {
     const target = nameOf(2);
     await cluster().nodes[2]!.kill();
     await newCoordinator().set('k', 'first');
+    await hintsStored(target, 1);
     const behind = newCoordinator({}, skewedClock(-60_000));
     const replay = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
     const read = await hintedKeys(replay, target);
@@ -172,6 +189,7 @@ describe('Hinted hand-off', () => {
     for (let start = 0; start < count; start += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, i) => writer.set(`k${start + i}`, 'v')));
     }
+    await hintsStored(down, count);
     // The writer would replay the hints itself on seeing node 2 reconnect: it goes away first.
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
