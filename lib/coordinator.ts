@@ -24,6 +24,7 @@ import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { recordHints } from './repair/hintedHandoff';
 import { replayHints } from './repair/hintReplay';
+import { HintReplayScheduler } from './repair/hintReplayScheduler';
 import { repairRedisKey } from './repair/keyRepair';
 import type { RepairDispatcher } from './repair/repairDispatcher';
 import type { ReplicaClient } from './replica/connection';
@@ -82,7 +83,9 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
 export class Coordinator {
   private readonly dispatcher: RepairDispatcher | undefined;
   private readonly observer: StoreObserver;
+  /** When (`performance.now()`) this container last handed each missed replica to the repair function. */
   private readonly lastHintDispatch = new Map<string, number>();
+  private readonly hintReplays: HintReplayScheduler;
   private readonly readRepairSettings: ReadRepairSettings;
   private readonly storeClock: StoreClock;
   private readonly storeClockReady: Promise<void>;
@@ -104,16 +107,15 @@ export class Coordinator {
     // waits for it if it has to.
     this.storeClock = new StoreClock(() => clock.wallTime(), (offsetMs) => clock.adjust(offsetMs));
     this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
-    // A replica this container reconnects to (it restarted, or the network healed) gets the writes it missed at once,
-    // in the background, from the hints the others keep: no waiting for anti-entropy.
-    pool.onReconnect((replica) => {
-      void this.replayHints(replica.name).then(
-        (report) => {
-          if (report.keys > 0) logger.info('hints replayed on reconnect', { ...report });
-        },
-        () => undefined,
-      );
+    // Hints this container records are replayed in its background until they are gone (also after a pause, which
+    // drops no connection), and a replica it reconnects to (it restarted, or the network healed) gets the writes it
+    // missed at once, from the hints the others keep: no waiting for anti-entropy or a repair function.
+    this.hintReplays = new HintReplayScheduler(async (target) => {
+      const report = await this.replayHints(target);
+      if (report.keys > 0) logger.info('hints replayed in the background', { ...report });
+      return report;
     });
+    pool.onReconnect((replica) => this.hintReplays.schedule(replica.name, { now: true }));
   }
 
   /**
@@ -236,8 +238,9 @@ export class Coordinator {
     );
   }
 
-  /** Closes the connections to every replica. */
+  /** Stops the background hint replays and closes the connections to every replica. */
   async close(): Promise<void> {
+    this.hintReplays.close();
     await this.pool.close();
   }
 
@@ -378,9 +381,10 @@ export class Coordinator {
 
   /**
    * Hinted hand-off, first half: when a committed write missed some replicas (error, timeout, breaker open), stores
-   * durable hints on the replicas that took it and hands the missed replicas to the repair function (at most once a
-   * second per replica and container; the repair function replays all their hints at once). Runs after the answer:
-   * no request waits on it (the hand-off is an AWS API call).
+   * durable hints on the replicas that took it, schedules their replay in this container's background (until the
+   * hints are gone, see `HintReplayScheduler`), and hands the missed replicas to the repair function when one is
+   * configured (at most once a second per replica and container; the repair function replays all their hints at
+   * once). No request waits on the hand-off (an AWS API call) or the replay.
    */
   private async handOffMissed(redisKey: string, reports: readonly ReplicaReport[], only?: readonly string[]): Promise<void> {
     const missed = only ?? reports.filter((report) => isWriteMissed(report.outcome)).map((report) => report.node);
@@ -388,20 +392,25 @@ export class Coordinator {
     const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
     const stored = await recordHints(this.pool, redisKey, missed, holders).catch(() => 0);
     logger.info('hints recorded', { missed, storedOn: stored });
-    if (stored > 0) for (const replica of missed) this.observer.record({ type: 'hint-queued', replica });
+    if (stored > 0) {
+      for (const replica of missed) {
+        this.observer.record({ type: 'hint-queued', replica });
+        this.hintReplays.schedule(replica);
+      }
+    }
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) return;
-    const now = Date.now();
-    const due = missed.filter((target) => now - (this.lastHintDispatch.get(target) ?? 0) >= HINT_DISPATCH_INTERVAL_MS);
+    const now = performance.now();
+    const due = missed.filter((target) => {
+      const last = this.lastHintDispatch.get(target);
+      return last === undefined || now - last >= HINT_DISPATCH_INTERVAL_MS;
+    });
     if (due.length === 0) return;
     for (const target of due) this.lastHintDispatch.set(target, now);
-    // Not awaited: no request waits on an AWS API.
+    // Not awaited: no request waits on an AWS API. A failed hand-off loses nothing: the replay scheduled above runs
+    // in this container's background anyway.
     void dispatcher.dispatch({ hintsFor: due, reason: 'hints' }).then((handed) => {
-      if (handed) return;
-      // Replayed here instead, in the background: a replica that is still down answers at once (or within the node
-      // timeout) and keeps its hints for the next attempt.
-      logger.warn('hint hand-off failed; replaying in-process', { hintsFor: due });
-      for (const target of due) void this.replayHints(target).catch(() => undefined);
+      if (!handed) logger.warn('hint hand-off failed; replaying in-process only', { hintsFor: due });
     });
   }
 

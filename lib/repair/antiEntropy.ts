@@ -1,10 +1,11 @@
+import type { KeyRepairReport } from '../core/results';
 import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import { entryIdsOf } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { ANTI_ENTROPY_STATE_KEY, comparedKeysOf } from '../replica/storageLayout';
 import { replayHints } from './hintReplay';
 import { repairRedisKey } from './keyRepair';
-import { forgetHintsOfRemovedReplicas } from './hintedHandoff';
+import { expireHintsOfUnconfiguredReplicas } from './hintedHandoff';
 
 /** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
 export interface AntiEntropyPosition {
@@ -22,7 +23,7 @@ export interface AntiEntropyReport {
   readonly passComplete: boolean;
   /**
    * `pass-complete`; `time-budget` when it stopped early to resume on the next run; `unreachable` when a replica
-   * could not be read (the next run resumes at the same place).
+   * could not be scanned, compared or repaired (the next run resumes at the same place).
    */
   readonly stoppedBecause: 'pass-complete' | 'time-budget' | 'unreachable';
   readonly startedAt: AntiEntropyPosition;
@@ -41,7 +42,10 @@ export interface AntiEntropyReport {
   readonly keysDiverged: number;
   /** Replica copies brought to the newest version. */
   readonly replicasRepaired: number;
-  /** Replicas that could not be scanned in this run. */
+  /**
+   * Replicas that could not be scanned, compared or repaired in this run: a replica whose repair write failed or
+   * timed out, or that could not be read for a repair, is one.
+   */
   readonly unreachable: readonly string[];
   readonly ms: number;
 }
@@ -63,9 +67,11 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
 /**
  * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the entries every replica
  * holds (version and rank, so equal versions with different values count), and brings every replica to the newest
- * entry of each key that differs, tombstones included. It first forgets the hints of replicas no longer configured and
- * replays the hints stored for every replica. A replica that cannot be scanned or compared ends the run where it is
- * (the next run resumes there): a pass is complete only when every replica was scanned through.
+ * entry of each key that differs, tombstones included. It first gives the hints of replicas not in this configuration
+ * an expiry where they have none (never removing them: a container with another configuration may need them), and
+ * replays the hints stored for every replica. A replica that cannot be scanned, compared or repaired ends the run
+ * before the batch it failed (the next run resumes there): a pass is complete only when every replica was scanned
+ * through and every key that differed was brought to its newest entry on every replica.
  *
  * Why: read repair only heals keys that are read, and hints can be lost; this is what refills a replica that
  * restarted empty and what makes tombstones reach every replica before they expire (so it must complete a pass
@@ -73,8 +79,9 @@ const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
  *
  * Cost: per batch, one round trip per replica to read compact versions (a Lua script); values move only for keys
  * that differ. Safe while writes continue: every copy is set-if-newer, so it never overwrites a newer write.
- * Resumable: the position (replica, cursor, pass) is saved on every replica after each batch, and a run stops when
- * its time budget is spent.
+ * Resumable: the position (replica, cursor, pass) is saved on every replica after each batch with a sequence number
+ * one above the highest loaded, and a run resumes from the position with the highest (no container's clock decides
+ * it); a run stops when its time budget is spent.
  *
  * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
  * @param graceMs the tombstone grace, for the repair writes (see `applyEntry`).
@@ -86,10 +93,15 @@ export async function runAntiEntropy(
   graceMs: number,
   observer: StoreObserver = NO_OBSERVER,
 ): Promise<AntiEntropyReport> {
-  const started = Date.now();
+  const started = performance.now();
   const replicas = pool.replicas;
   const saved = await loadPosition(pool);
-  const startedAt = options.fromStart === true ? { ...START, pass: saved.pass } : saved;
+  const startedAt = options.fromStart === true ? { ...START, pass: saved.position.pass } : saved.position;
+  let seq = saved.seq;
+  const save = (at: AntiEntropyPosition): Promise<void> => {
+    seq += 1;
+    return savePosition(pool, at, seq);
+  };
   const replicaKeys = await keyCounts(pool);
   let position = startedAt;
   let keysCompared = 0;
@@ -99,14 +111,14 @@ export async function runAntiEntropy(
   const unreachable = new Set<string>();
 
   let hintsReplayed = 0;
-  await forgetHintsOfRemovedReplicas(pool);
+  await expireHintsOfUnconfiguredReplicas(pool);
   for (const replica of replicas) {
     const replay = await replayHints(pool, replica.name, graceMs, observer);
     hintsReplayed += replay.keys;
     replicasRepaired += replay.repaired;
   }
 
-  const outOfTime = (): boolean => Date.now() - started >= options.budgetMs;
+  const outOfTime = (): boolean => performance.now() - started >= options.budgetMs;
   let passComplete = false;
   // At least one batch per run, so even a run that starts with little time left makes progress.
   do {
@@ -116,7 +128,7 @@ export async function runAntiEntropy(
       // A replica that cannot be scanned now stops the run where it is: the next run resumes its scan from the same
       // cursor, and the pass is complete only once every replica has been scanned through.
       unreachable.add(scanned.name);
-      await savePosition(pool, position);
+      await save(position);
       break;
     } else {
       const [nextCursor, keys] = page.value;
@@ -132,16 +144,17 @@ export async function runAntiEntropy(
         // Every replica the key's repair wrote to was behind (missing the key or holding an older entry).
         for (const repair of report.repairs) observer.record({ type: 'divergence-found', replica: repair.node, seenBy: 'anti-entropy' });
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
+        for (const node of notRepaired(report)) unreachable.add(node);
       }
       if (unreachable.size > failedBefore) {
-        // A replica could not compare this batch: its keys were not all compared with it, so the run stops before
-        // the batch rather than after it, and the next run compares the batch again.
-        await savePosition(pool, position);
+        // A replica could not compare this batch, or was not brought up to date on one of its keys: the run stops
+        // before the batch rather than after it, and the next run compares (and repairs) the batch again.
+        await save(position);
         break;
       }
       position = advance(position, nextCursor, replicas.length);
     }
-    await savePosition(pool, position);
+    await save(position);
     if (position.pass > startedAt.pass) {
       // Complete only if no replica failed a comparison on the way: its keys were then not all compared.
       passComplete = unreachable.size === 0;
@@ -161,8 +174,17 @@ export async function runAntiEntropy(
     keysDiverged,
     replicasRepaired,
     unreachable: [...unreachable],
-    ms: Date.now() - started,
+    ms: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * The replicas a key's repair did not bring to its newest entry: those it could not read, and those whose repair
+ * write failed or timed out (`newer`: the replica already holds a newer entry; `same`: it holds this one).
+ */
+function notRepaired(report: KeyRepairReport): string[] {
+  const failedWrites = report.repairs.filter((repair) => repair.outcome !== 'repaired' && repair.outcome !== 'same' && repair.outcome !== 'newer');
+  return [...report.unreachable, ...failedWrites.map((repair) => repair.node)];
 }
 
 /** The keys of a batch whose versions differ between the replicas that answered (missing counts as different). */
@@ -189,24 +211,43 @@ async function keyCounts(pool: ReplicaSet): Promise<AntiEntropyReport['replicaKe
   return sizes.map((size, i) => ({ node: pool.replicas[i]!.name, keys: size.ok ? size.value : null }));
 }
 
-/** The most recently saved position among the reachable replicas (a replica that restarted empty has none). */
-async function loadPosition(pool: ReplicaSet): Promise<AntiEntropyPosition> {
-  const saved = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.hgetall(ANTI_ENTROPY_STATE_KEY))));
-  let best: { position: AntiEntropyPosition; savedAt: number } | undefined;
-  for (const result of saved) {
-    if (!result.ok || result.value.savedAt === undefined) continue;
-    const savedAt = Number(result.value.savedAt);
-    const position = {
-      node: Math.min(Number(result.value.node ?? 0), pool.replicas.length - 1),
-      cursor: result.value.cursor ?? '0',
-      pass: Number(result.value.pass ?? 0),
-    };
-    if (best === undefined || savedAt > best.savedAt) best = { position, savedAt };
-  }
-  return best?.position ?? START;
+/** A saved position and its sequence number (0 for none, or for a position saved by a version before `seq`). */
+interface SavedPosition {
+  readonly position: AntiEntropyPosition;
+  readonly seq: number;
 }
 
-async function savePosition(pool: ReplicaSet, position: AntiEntropyPosition): Promise<void> {
-  const fields = { node: position.node, cursor: position.cursor, pass: position.pass, savedAt: Date.now() };
+/**
+ * The saved position with the highest sequence number among the reachable replicas (a replica that restarted empty
+ * has none, one restarted from an older copy has a lower one). Positions saved by versions before `seq` carry only
+ * their container's clock (`savedAt`): they are chosen by it, and only when no replica holds a `seq`.
+ */
+async function loadPosition(pool: ReplicaSet): Promise<SavedPosition> {
+  const saved = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.hgetall(ANTI_ENTROPY_STATE_KEY))));
+  let best: { saved: SavedPosition; rank: readonly [number, number] } | undefined;
+  for (const result of saved) {
+    if (!result.ok) continue;
+    const { seq, savedAt, node, cursor, pass } = result.value;
+    if (seq === undefined && savedAt === undefined) continue;
+    const rank = seq === undefined ? ([0, Number(savedAt)] as const) : ([1, Number(seq)] as const);
+    const position = {
+      node: Math.min(Number(node ?? 0), pool.replicas.length - 1),
+      cursor: cursor ?? '0',
+      pass: Number(pass ?? 0),
+    };
+    if (best === undefined || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1])) {
+      best = { saved: { position, seq: seq === undefined ? 0 : Number(seq) }, rank };
+    }
+  }
+  return best?.saved ?? { position: START, seq: 0 };
+}
+
+/**
+ * Saves `position` with sequence number `seq` on every replica. `savedAt` (this container's clock) is written only
+ * for coordinator versions before `seq`, which choose a position by it; this version never does while any replica
+ * holds a `seq`.
+ */
+async function savePosition(pool: ReplicaSet, position: AntiEntropyPosition, seq: number): Promise<void> {
+  const fields = { node: position.node, cursor: position.cursor, pass: position.pass, seq, savedAt: Date.now() };
   await Promise.all(pool.replicas.map((replica: ReplicaHandle) => pool.call(replica, (client) => client.hset(ANTI_ENTROPY_STATE_KEY, fields))));
 }

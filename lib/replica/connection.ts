@@ -1,6 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { EntryWriteFormat } from './entryFormat';
-import { APPLY_IF_NEWER_LUA, APPLY_IF_NEWER_WRITING_HASHES_LUA, CLEAR_REPLAYED_HINTS_LUA, VERSIONS_OF_LUA } from './luaScripts';
+import {
+  APPLY_IF_NEWER_LUA,
+  APPLY_IF_NEWER_WRITING_HASHES_LUA,
+  CLEAR_REPLAYED_HINTS_LUA,
+  RECORD_HINT_LUA,
+  VERSIONS_OF_LUA,
+} from './luaScripts';
 
 /** One Redis replica as configured: where it is and how to name it in logs and traces. */
 export interface ReplicaAddress {
@@ -42,6 +48,8 @@ export interface ReplicaClient extends Redis {
   applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
   /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
+  /** See `RECORD_HINT_LUA`; use `recordHints` from `repair/hintedHandoff`. */
+  recordHint(numberOfKeys: number, ...hintsKeysThenKeyAndKeepMs: string[]): Promise<number>;
   /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
   clearReplayedHints(hintsKey: string, ...keysAndScores: string[]): Promise<number>;
 }
@@ -86,6 +94,7 @@ export function connectReplica(
   client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
   // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
+  client.defineCommand('recordHint', { lua: RECORD_HINT_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });
   return client;
 }

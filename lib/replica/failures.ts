@@ -27,6 +27,17 @@ export class ConnectionDownError extends QuorumKvError {
   }
 }
 
+/**
+ * Thrown when a call to a replica got no reply within the node timeout counted from when it was issued (the pool's
+ * own deadline, `ReplicaPool.call`), whether or not its command had been sent by then.
+ */
+export class NodeTimeoutError extends QuorumKvError {
+  constructor() {
+    super(MESSAGES.timeout);
+    this.name = 'NodeTimeoutError';
+  }
+}
+
 /** A failed call as the pool reports it: the typed kind, and the short message traces show. */
 export interface ClassifiedFailure {
   readonly kind: ReplicaFailureKind;
@@ -42,11 +53,12 @@ const TIMEOUT: ClassifiedFailure = { kind: 'timeout', message: MESSAGES.timeout 
 const CONNECTION_DOWN: ClassifiedFailure = { kind: 'connection-down', message: MESSAGES['connection-down'] };
 
 /**
- * Classifies what a command to a replica threw: `timeout` (ioredis gave up waiting), `connection-down` (never sent),
+ * Classifies what a command to a replica threw: `timeout` (ioredis or the pool gave up waiting), `connection-down` (never sent),
  * or `command-error` (a Redis error reply, or a connection that broke while the command was in flight).
  */
 export function classifyCommandError(error: unknown): ClassifiedFailure {
   if (error instanceof ConnectionDownError) return CONNECTION_DOWN;
+  if (error instanceof NodeTimeoutError) return TIMEOUT;
   const message = error instanceof Error ? error.message : String(error);
   if (message === IOREDIS_TIMEOUT_MESSAGE) return TIMEOUT;
   return { kind: 'command-error', message };

@@ -291,16 +291,45 @@ return versions
 `;
 
 /**
+ * `recordHint KEYS=[hints key of each missed replica] ARGV=[key, keep ms]`
+ *
+ * Hints `key` in each sorted set of KEYS and keeps each set for `keep ms` more (`PEXPIRE`). The score is set here,
+ * on the replica, never by a coordinator's clock: the replica's `TIME` in microseconds, or the member's current
+ * score + 1 if that is not below it, so recording a member again always raises its score on this replica, whatever
+ * the clocks of the containers that record it. That is what {@link CLEAR_REPLAYED_HINTS_LUA} relies on. Hints
+ * scored in milliseconds by versions before this script sort below every microsecond score, and are raised the
+ * same way when hinted again. Returns how many sets it wrote.
+ *
+ * Scores are written with `%.0f`: Lua turns a number into a string with 14 significant digits, too few for
+ * microseconds (doubles hold them exactly up to 2^53, which the replica's clock reaches in the year 2255).
+ */
+export const RECORD_HINT_LUA = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+for _, hints in ipairs(KEYS) do
+  local score = now
+  local held = redis.call('ZSCORE', hints, ARGV[1])
+  if held and tonumber(held) >= score then
+    score = tonumber(held) + 1
+  end
+  redis.call('ZADD', hints, string.format('%.0f', score), ARGV[1])
+  redis.call('PEXPIRE', hints, ARGV[2])
+end
+return #KEYS
+`;
+
+/**
  * `clearReplayedHints KEYS=[hints key] ARGV=[key1, score1, key2, score2, ...]`
  *
- * Removes each replayed key from a replica's hints unless its hint was recorded again after the replay read it
- * (a newer score), so a key hinted anew during a replay is not forgotten. Returns how many were removed.
+ * Removes each replayed key from this replica's hints, given the score this same replica returned when the replay
+ * read it, unless its score changed since: a key hinted anew during the replay ({@link RECORD_HINT_LUA} raised its
+ * score) keeps its hint. Scores of two replicas are never compared. Returns how many were removed.
  */
 export const CLEAR_REPLAYED_HINTS_LUA = `
 local removed = 0
 for i = 1, #ARGV, 2 do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and tonumber(score) <= tonumber(ARGV[i + 1]) then
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
     removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
   end
 end

@@ -15,7 +15,7 @@ import {
   type ReplicaAddress,
   type ReplicaClient,
 } from './connection';
-import { classifyCommandError, ConnectionDownError, failureMessage } from './failures';
+import { classifyCommandError, ConnectionDownError, failureMessage, NodeTimeoutError } from './failures';
 import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
 
 /** One replica: its address, its long-lived connection and the circuit breaker guarding it. */
@@ -44,6 +44,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
    * same one.
    */
   readonly observer: StoreObserver;
+  private readonly nodeTimeoutMs: number;
   private reconnectHandler: ReconnectHandler | undefined;
   private bypassAllBreakers = false;
   private unguardedView: ReplicaPool | undefined;
@@ -54,6 +55,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
    */
   constructor(config: ReplicaPoolSettings, credentials?: RedisCredentials, observer: StoreObserver = NO_OBSERVER) {
     this.observer = observer;
+    this.nodeTimeoutMs = config.nodeTimeoutMs;
     const breakerSettings = { breakerFailures: config.breakerFailures ?? 3, breakerHalfOpenMs: config.breakerHalfOpenMs ?? 1_000 };
     this.replicas = config.replicas.map((address) => {
       const opened = (): void => observer.record({ type: 'breaker-opened', replica: address.name });
@@ -124,7 +126,11 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
    * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
    * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
    * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
-   * A timeout is reported to the {@link observer} (`node-timeout`), whichever work made the call.
+   * On a ready connection, a call that got no reply within the node timeout from when it was issued is a `timeout`,
+   * even if its command is still waiting to be sent: ioredis times a command from when it writes it, and with
+   * auto-pipelining a command waits unsent while the connection's previous pipeline waits for a hung replica (up to
+   * its own timeout). A command issued while the connection is being made is timed from when it is sent. A
+   * timeout is reported to the {@link observer} (`node-timeout`), whichever work made the call.
    *
    * @param options.bypassBreaker send even when the breaker is open (see {@link CallOptions}).
    */
@@ -136,7 +142,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     const send = (): Promise<T> => {
       const status = replica.client.status;
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
-      return command(replica.client);
+      // While the connection is being made, commands wait in ioredis' offline queue, bounded by its connect timeout,
+      // and are timed from when they are sent, as before.
+      const reply = command(replica.client);
+      return status === 'ready' ? withinNodeTimeout(reply, this.nodeTimeoutMs) : reply;
     };
     try {
       // An open breaker decides itself: skip, or let this call through as its probe.
@@ -168,6 +177,23 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       }),
     );
   }
+}
+
+/** `reply`, or a {@link NodeTimeoutError} once `ms` have passed, whichever comes first. */
+function withinNodeTimeout<T>(reply: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new NodeTimeoutError()), ms);
+    reply.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The result of a call that was not sent (shared: results are never mutated). */

@@ -39,9 +39,18 @@
  *   read: a seed key under {@link INTERNAL_PREFIX} (the seed's `!qkv:…`), since that namespace is the
  *   coordinator's own; so no user key may be meant to reach seed data there. Anti-entropy finds seed strings at `!x`
  *   and `!!y` by the user keys they belong to ({@link comparedKeysOf}).
- *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set, scored by time), kept on the replicas that
- *     took the write until the replica has been repaired (hinted hand-off).
- *   - `!qkv:antientropy`: where the last anti-entropy run stopped (node, SCAN cursor, pass), so the next resumes.
+ *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set), kept on the replicas that took the write
+ *     until the replica has been repaired (hinted hand-off), and for 7 days after the last hint at most (`PEXPIRE`).
+ *     Each holder scores a key by its own clock, in the Lua script that records it (`RECORD_HINT_LUA`): its `TIME`
+ *     in microseconds, or the key's score there + 1 if that is higher, so hinting a key again always raises its
+ *     score on that replica; a replay clears a hint on a replica only if its score there is still the one that
+ *     replica returned (`CLEAR_REPLAYED_HINTS_LUA`), never comparing two replicas' scores. Versions before scored
+ *     hints with the recording container's `Date.now()` in milliseconds: such sets are still read and cleared the
+ *     same way, their scores sort below every microsecond score, and hinting such a key again raises it.
+ *   - `!qkv:antientropy`: where the last anti-entropy run stopped (`node`, SCAN `cursor`, `pass`), so the next
+ *     resumes, and `seq`, one more with every save: a run resumes from the highest `seq` among the replicas. It
+ *     also holds `savedAt` (the saving container's clock, ms), written for versions before `seq`, which choose by
+ *     it; a hash without `seq` (from such a version) is chosen by its `savedAt` only when no replica holds a `seq`.
  */
 
 /** Prefix of every internal key. */

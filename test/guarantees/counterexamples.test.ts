@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HybridLogicalClock, LambdaRepairDispatcher, QuorumNotReachedError, type Coordinator } from '../../lib';
+import { HINTS_KEPT_MS } from '../../lib/repair/hintedHandoff';
 import { CoordinatorLinks } from '../support/coordinatorLinks';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
@@ -321,8 +322,33 @@ describe('Guarantees: the counterexamples that once broke them', () => {
       );
     });
 
-    it('forgets hints kept for a replica that is no longer configured', async () => {
-      // Prepare: hints for a node that left the configuration.
+    it('keeps the hints of a replica that a newer configuration left out, for the containers that still have it', async () => {
+      // Prepare: node 2 is down while a container configured with all three nodes writes 'k'; then a container of a
+      // configuration that no longer has node 2 (a change still rolling out) runs anti-entropy.
+      const withNode2 = newCoordinator();
+      await withNode2.get('warm-up');
+      await cluster().nodes[2]!.kill();
+      const written = await withNode2.set('k', 'v');
+      // The hint may be recorded after the answer (a write queued while node 2's connection was reconnecting).
+      const holder = directClient(cluster().nodes[0]!);
+      await vi.waitFor(async () => expect(await holder.zcard(`!qkv:hints:127.0.0.1:${cluster().nodes[2]!.port}`)).toBe(1));
+      holder.disconnect();
+      const withoutNode2 = newCoordinator({ REDIS_NODES: cluster().nodes.slice(0, 2).map((node) => node.url).join(',') });
+      await withoutNode2.antiEntropy({ budgetMs: 10_000, fromStart: true });
+
+      // Act: node 2 comes back empty, to the container that still has it.
+      await cluster().nodes[2]!.restart('empty');
+
+      // Assess
+      await vi.waitFor(async () => expect((await storedOnNode(cluster().nodes[2]!, 'k')).version).toBe(written.version), {
+        timeout: 5_000,
+        interval: 50,
+      });
+    });
+
+    it('gives the hints of a replica no longer configured an expiry where they have none, rather than removing them', async () => {
+      // Prepare: hints without an expiry (as versions before hint expiry left them) for a node that left the
+      // configuration.
       for (const node of cluster().nodes) {
         const client = directClient(node);
         await client.zadd('!qkv:hints:10.0.0.99:6379', Date.now(), 'some-key');
@@ -335,8 +361,11 @@ describe('Guarantees: the counterexamples that once broke them', () => {
       // Assess
       for (const node of cluster().nodes) {
         const client = directClient(node);
-        expect(await client.exists('!qkv:hints:10.0.0.99:6379')).toBe(0);
+        expect(await client.zrange('!qkv:hints:10.0.0.99:6379', '0', '-1')).toEqual(['some-key']);
+        const expiresIn = await client.pttl('!qkv:hints:10.0.0.99:6379');
         client.disconnect();
+        expect(expiresIn).toBeGreaterThan(HINTS_KEPT_MS - 60_000);
+        expect(expiresIn).toBeLessThanOrEqual(HINTS_KEPT_MS);
       }
     });
   });

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { AntiEntropyReport, Coordinator } from '../../lib';
 import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../lib/replica/storageLayout';
+import { onContainerClock, skewedClock } from '../support/containerClock';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../support/replicaState';
@@ -156,7 +158,11 @@ describe('Anti-entropy', () => {
     const writer = newCoordinator();
     await cluster().nodes[2]!.kill();
     await writer.set('hinted', 'v');
-    // The writer would replay the hint itself on seeing node 2 reconnect: it goes away first.
+    // The hint may be recorded after the answer (a write queued while node 2's connection was between two
+    // reconnection attempts); the writer would replay it itself on seeing node 2 reconnect: it goes away first.
+    const holder = directClient(cluster().nodes[0]!);
+    await vi.waitFor(async () => expect(await holder.zcard(hintsKey(`127.0.0.1:${cluster().nodes[2]!.port}`))).toBe(1));
+    holder.disconnect();
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
 
@@ -181,4 +187,62 @@ describe('Anti-entropy', () => {
     expect(report.keysDiverged).toBe(0);
     expect(await storedOnNode(cluster().nodes[1]!, '!qkv:something-internal')).toEqual({});
   });
+
+  it('does not call a pass complete while a replica refused the repair writes it needed', async () => {
+    // Prepare: node 1 restarted empty and is out of memory (maxmemory reached, noeviction): it answers scans and
+    // comparisons, and refuses every write.
+    await writeMany(30);
+    const full = cluster().nodes[1]!;
+    await full.restart('empty');
+    const client = directClient(full);
+    await client.config('SET', 'maxmemory', '1');
+    let report: AntiEntropyReport;
+    try {
+      // Act
+      report = await newCoordinator().antiEntropy({ budgetMs: 60_000, fromStart: true });
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+      client.disconnect();
+    }
+
+    // Assess
+    expect(report.keysDiverged).toBeGreaterThan(0);
+    expect(report.replicasRepaired).toBe(0);
+    expect(report).toMatchObject({ passComplete: false, stoppedBecause: 'unreachable', unreachable: [`127.0.0.1:${full.port}`] });
+  });
+
+  it('resumes where the last run stopped even when a replica holds an older position saved by a container whose clock is ahead', async () => {
+    // Prepare: a container 3 minutes ahead walks the pass to the last replica; node 1 keeps a copy of that position.
+    await writeMany(90);
+    const ahead = newCoordinator({}, skewedClock(180_000));
+    const runAhead = (options: { fromStart?: boolean } = {}): Promise<AntiEntropyReport> =>
+      onContainerClock(180_000, () => ahead.antiEntropy({ budgetMs: 0, batch: 10, ...options }));
+    let last = await runAhead({ fromStart: true });
+    for (let runs = 1; last.stoppedAt.node < 2 && runs < 100; runs += 1) last = await runAhead();
+    const stale = cluster().nodes[1]!;
+    await stale.kill();
+    const snapshot = await stale.snapshot();
+    await stale.start();
+    // A container on time starts a new pass and gets a few batches into it; then node 1 comes back from its copy.
+    const onTime = newCoordinator();
+    const runs = [await onTime.antiEntropy({ budgetMs: 0, batch: 10, fromStart: true })];
+    for (let i = 0; i < 2; i += 1) runs.push(await onTime.antiEntropy({ budgetMs: 0, batch: 10 }));
+    const stoppedBefore = runs.at(-1)!.stoppedAt;
+    await stale.restart({ snapshot });
+    await everyReplicaUp(onTime);
+
+    // Act
+    do runs.push(await onTime.antiEntropy({ budgetMs: 0, batch: 10 }));
+    while (!runs.at(-1)!.passComplete && runs.length < 200);
+
+    // Assess: the pass went on from where it stopped, and was complete only once every replica was scanned through.
+    expect(runs[3]!.startedAt).toEqual(stoppedBefore);
+    expect(runs.at(-1)!.passComplete).toBe(true);
+    expect(runs.reduce((sum, run) => sum + run.keysCompared, 0)).toBeGreaterThanOrEqual(3 * 90);
+  });
+
+  /** Waits until `coordinator` reaches every replica again (after a restart, its connection reconnects). */
+  async function everyReplicaUp(coordinator: Coordinator): Promise<void> {
+    await vi.waitFor(async () => expect((await coordinator.health()).nodes.every((node) => node.up)).toBe(true), { timeout: 5_000, interval: 20 });
+  }
 });

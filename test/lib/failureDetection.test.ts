@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { loadConfig, ReplicaPool } from '../../lib';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { directClient, timed, useRedisCluster } from '../support/redisCluster';
 
@@ -53,6 +54,27 @@ describe('Failure detection: a circuit breaker per replica', () => {
 
     // Assess: four failures in all, but never three in a row, so node 0 was never skipped.
     expect(outcomes).toEqual(['timeout', 'timeout', 'applied', 'timeout', 'timeout', 'applied']);
+  });
+
+  it('answers a command queued behind another on a hung replica within the node timeout too', async () => {
+    // Prepare: a pool whose connections are up; node 0 hangs. A first call to it is sent and waits for its timeout;
+    // a second, issued a moment later, waits unsent behind it (one auto-pipeline at a time per connection).
+    const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: String(TEST_NODE_TIMEOUT_MS) }));
+    const node0 = pool.replicas[0]!;
+    await pool.call(node0, (client) => client.ping());
+    cluster().nodes[0]!.pause();
+    const first = pool.call(node0, (client) => client.ping());
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    const second = await timed(() => pool.call(node0, (client) => client.get('k')));
+    await first;
+    cluster().nodes[0]!.resume();
+    await pool.close();
+
+    // Assess
+    expect(second.result).toMatchObject({ ok: false, outcome: 'timeout', failure: 'timeout' });
+    expect(second.ms).toBeLessThan(TEST_NODE_TIMEOUT_MS + 50);
   });
 
   it('lets a recovered replica back in through a probe after the half-open pause', async () => {

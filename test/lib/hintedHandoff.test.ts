@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
-import { clearHints } from '../../lib/repair/hintedHandoff';
+import { clearHints, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../lib/repair/hintedHandoff';
 import { hintsKey } from '../../lib/replica/storageLayout';
+import { onContainerClock, skewedClock } from '../support/containerClock';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 
@@ -27,6 +28,24 @@ describe('Hinted hand-off', () => {
     }
   }
 
+  /**
+   * Waits until nodes 0 and 1 each hold `count` hints for `target`: a write whose command to a killed node was queued
+   * while its connection was between two reconnection attempts records that node's hint after its answer.
+   */
+  async function hintsStored(target: string, count: number): Promise<void> {
+    await vi.waitFor(
+      async () => {
+        for (const index of [0, 1]) expect(await hintsOn(index, target)).toHaveLength(count);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  }
+
+  /** The name a coordinator gives node `index` (what its hints are kept under). */
+  function nameOf(index: number): string {
+    return `127.0.0.1:${cluster().nodes[index]!.port}`;
+  }
+
   it('stores a durable hint on the replicas that took a write a killed replica missed, and hands it off', async () => {
     // Prepare
     const dispatcher = new RecordingDispatcher();
@@ -38,6 +57,7 @@ describe('Hinted hand-off', () => {
     // Act
     await coordinator.set('a', '1');
     await coordinator.set('b', '2');
+    await hintsStored(down, 2);
 
     // Assess: both keys hinted on both holders; one hand-off (the second falls in the same second).
     expect((await hintsOn(0, down)).sort()).toEqual(['a', 'b']);
@@ -52,6 +72,7 @@ describe('Hinted hand-off', () => {
     const down = `127.0.0.1:${cluster().nodes[2]!.port}`;
     await cluster().nodes[2]!.kill();
     const written = await writer.set('a', 'missed-it');
+    await hintsStored(down, 1);
     // The writer would replay the hints itself on seeing node 2 reconnect: it goes away first.
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
@@ -67,26 +88,44 @@ describe('Hinted hand-off', () => {
   });
 
   it('forgets a replayed hint, but keeps one recorded again after the replay read it', async () => {
-    // Prepare: two keys hinted for node 2 at time 1000; then 'rehinted' is hinted again (a newer write missed it too).
-    const target = `127.0.0.1:${cluster().nodes[2]!.port}`;
-    for (const index of [0, 1]) {
-      const client = directClient(cluster().nodes[index]!);
-      await client.zadd(hintsKey(target), 1_000, 'replayed', 1_000, 'rehinted');
-      await client.zadd(hintsKey(target), 2_000, 'rehinted');
-      client.disconnect();
-    }
+    // Prepare: two keys hinted for node 2 on nodes 0 and 1, and a replay that read them.
+    const target = nameOf(2);
     const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+    const holders = pool.replicas.slice(0, 2);
+    await recordHints(pool, 'replayed', [target], holders);
+    await recordHints(pool, 'rehinted', [target], holders);
+    const read = await hintedKeys(pool, target);
 
-    // Act: a replay that read both hints at time 1000 clears them.
-    await clearHints(pool, target, [
-      { redisKey: 'replayed', recordedAt: 1_000 },
-      { redisKey: 'rehinted', recordedAt: 1_000 },
-    ]);
+    // Act: 'rehinted' is hinted again (a newer write missed node 2 too), then the replay clears what it read.
+    await recordHints(pool, 'rehinted', [target], holders);
+    const cleared = await clearHints(pool, target, read);
+    await pool.close();
 
     // Assess
+    expect(cleared).toBe(2);
     expect(await hintsOn(0, target)).toEqual(['rehinted']);
     expect(await hintsOn(1, target)).toEqual(['rehinted']);
+  });
+
+  it('reads and clears hints scored in milliseconds by earlier versions, and scores them above that when hinted again', async () => {
+    // Prepare: hints scored with a container's Date.now(), as versions before replica-side scores stored them.
+    const target = nameOf(2);
+    const client = directClient(cluster().nodes[0]!);
+    await client.zadd(hintsKey(target), Date.now(), 'old', Date.now(), 'old-hinted-again');
+    const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+    const read = await hintedKeys(pool, target);
+
+    // Act
+    await recordHints(pool, 'old-hinted-again', [target], pool.replicas.slice(0, 1));
+    await clearHints(pool, target, read);
     await pool.close();
+
+    // Assess: the replica scores in microseconds, far above any millisecond score.
+    expect(read.map((hint) => hint.redisKey).sort()).toEqual(['old', 'old-hinted-again']);
+    const left = await client.zrange(hintsKey(target), '0', '-1', 'WITHSCORES');
+    client.disconnect();
+    expect(left[0]).toBe('old-hinted-again');
+    expect(Number(left[1])).toBeGreaterThan(Date.now() * 100);
   });
 
   it('keeps the hints while the replica is still down', async () => {
@@ -95,6 +134,7 @@ describe('Hinted hand-off', () => {
     const down = `127.0.0.1:${cluster().nodes[2]!.port}`;
     await cluster().nodes[2]!.kill();
     await writer.set('a', 'v');
+    await hintsStored(down, 1);
 
     // Act
     const replay = await newCoordinator().replayHints(down);
@@ -117,5 +157,81 @@ describe('Hinted hand-off', () => {
     // Assess
     expect(written.replicas[0]!.outcome).toBe('skipped');
     expect(await hintsOn(1, hung)).toContain('skipped-key');
+  });
+
+  it('keeps a hint that a container whose clock is behind records between a replay\'s read and its clear', async () => {
+    // Prepare: node 2 is down; a container on time writes 'k', hinting it for node 2 on nodes 0 and 1, and a replay
+    // reads the hints.
+    const target = nameOf(2);
+    await cluster().nodes[2]!.kill();
+    await newCoordinator().set('k', 'first');
+    await hintsStored(target, 1);
+    const behind = newCoordinator({}, skewedClock(-60_000));
+    const replay = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+    const read = await hintedKeys(replay, target);
+
+    // Act: a container 60 s behind writes 'k' again, and node 2 misses that too, before the replay clears what it read.
+    await onContainerClock(-60_000, () => behind.set('k', 'second'));
+    await clearHints(replay, target, read);
+    await replay.close();
+
+    // Assess: node 2 still has to get the second write.
+    expect(await hintsOn(0, target)).toEqual(['k']);
+    expect(await hintsOn(1, target)).toEqual(['k']);
+  });
+
+  it('replays every hinted key, batch after batch, before it reports the replica replayed', async () => {
+    // Prepare: node 2 misses more keys than two batches hold, then restarts empty.
+    const count = 2 * HINT_REPLAY_BATCH + 100;
+    const writer = newCoordinator();
+    const down = nameOf(2);
+    await cluster().nodes[2]!.kill();
+    for (let start = 0; start < count; start += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => writer.set(`k${start + i}`, 'v')));
+    }
+    await hintsStored(down, count);
+    // The writer would replay the hints itself on seeing node 2 reconnect: it goes away first.
+    await writer.close();
+    await cluster().nodes[2]!.restart('empty');
+
+    // Act
+    const replay = await newCoordinator().replayHints(down);
+
+    // Assess
+    expect(replay).toMatchObject({ target: down, status: 'replayed', keys: count, repaired: count });
+    expect(await hintsOn(0, down)).toEqual([]);
+    expect(await hintsOn(1, down)).toEqual([]);
+    const client = directClient(cluster().nodes[2]!);
+    expect(await client.dbsize()).toBe(count);
+    client.disconnect();
+  });
+
+  it('replays the hints in-process once a paused replica resumes, with no repair function configured', async () => {
+    // Prepare: a coordinator without a repair function, its connections up before node 2 hangs (SIGSTOP), writes
+    // ten keys; its breaker soon skips node 2, so most of them never reach it, even queued.
+    const coordinator = newCoordinator();
+    await coordinator.get('warm-up', { consistency: 'all' });
+    const paused = cluster().nodes[2]!;
+    const target = nameOf(2);
+    paused.pause();
+    const versions = new Map<string, string>();
+    for (let i = 0; i < 10; i += 1) {
+      const written = await coordinator.set(`p${i}`, `v${i}`);
+      await written.settled;
+      versions.set(`p${i}`, written.version);
+    }
+
+    // Act: node 2 wakes; its connection never dropped, so no coordinator sees it reconnect.
+    paused.resume();
+
+    // Assess
+    await vi.waitFor(
+      async () => {
+        for (const [key, version] of versions) expect((await storedOnNode(paused, key)).version, key).toBe(version);
+        expect(await hintsOn(0, target)).toEqual([]);
+        expect(await hintsOn(1, target)).toEqual([]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 });
