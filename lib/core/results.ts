@@ -82,7 +82,10 @@ export interface KeyRepairReport {
 export interface HintReplayReport {
   /** The replica whose hints were replayed. */
   readonly target: string;
-  /** `down`: the replica is still unreachable, its hints stay for later. */
+  /**
+   * `replayed`: no hint is left for the replica. `down`: some stay for a later replay: the replica is unreachable,
+   * or a repair write to it failed.
+   */
   readonly status: 'replayed' | 'down';
   /** Hinted keys handled (and forgotten). */
   readonly keys: number;

@@ -283,7 +283,7 @@ describe('End to end: the qkv command line against serverless offline and real r
 
       // Assess
       expect(run.code).toBe(EXIT.unavailable);
-      expect(run.stdout).toContain(`INCOMPLETE: could not scan ${down}; the next run resumes there`);
+      expect(run.stdout).toContain(`INCOMPLETE: could not scan, compare or repair ${down}; the next run resumes there`);
       expect(run.stderr.trim().split('\n').at(-1)).toContain(`stopped: ${down} unreachable`);
       expect(report).toMatchObject({ status: 'FAIL', passComplete: false, unreachable: [down] });
     } finally {

@@ -123,7 +123,7 @@ export function renderRepairReport(progress: RepairProgress, wallMs: number): st
   const outcome = progress.passComplete
     ? 'pass complete: every replica was scanned through'
     : progress.stoppedBecause === 'unreachable'
-      ? `INCOMPLETE: could not scan ${progress.unreachable.map(printable).join(', ')}; the next run resumes there`
+      ? `INCOMPLETE: could not scan, compare or repair ${progress.unreachable.map(printable).join(', ')}; the next run resumes there`
       : 'stopped before the pass completed; the next run resumes where it stopped';
   const fields = renderFields([
     ['outcome', outcome],

@@ -200,7 +200,7 @@ describe('Module: repairProgress', () => {
     expect(progress).toMatchObject({ done: true, passComplete: false, unreachable: ['n1'] });
     expect(repairProgressLine(progress)).toContain('stopped: n1 unreachable');
     const report = renderRepairReport(progress, 12);
-    expect(report).toContain('INCOMPLETE: could not scan n1');
+    expect(report).toContain('INCOMPLETE: could not scan, compare or repair n1');
     expect(report).toMatch(/^n1 +unreachable +0$/m);
   });
 
