@@ -1,9 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HybridLogicalClock, LambdaRepairDispatcher, QuorumNotReachedError, type Coordinator } from '../../lib';
+import { describe, expect, it, vi } from 'vitest';
+import { HybridLogicalClock, LambdaRepairDispatcher, QuorumNotReachedError } from '../../lib';
 import { HINTS_KEPT_MS } from '../../lib/repair/hintedHandoff';
-import { CoordinatorLinks } from '../support/coordinatorLinks';
-import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators, usePartitionable } from '../support/coordinators';
 import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 import { entriesByNode, divergentEntries } from '../support/replicaState';
 
@@ -21,17 +20,7 @@ function skewedClock(skewMs: number, coordinatorId?: number): HybridLogicalClock
 describe('Guarantees: the counterexamples that once broke them', () => {
   const cluster = useRedisCluster({ count: 3 });
   const newCoordinator = useCoordinators(cluster);
-  const openLinks: CoordinatorLinks[] = [];
-  afterEach(async () => {
-    await Promise.all(openLinks.splice(0).map((links) => links.close()));
-  });
-
-  /** A coordinator whose every replica connection goes through its own proxy, so it can be cut off alone. */
-  async function partitionable(env: Record<string, string> = {}, clock?: HybridLogicalClock): Promise<{ coordinator: Coordinator; links: CoordinatorLinks }> {
-    const links = await CoordinatorLinks.open(cluster().nodes);
-    openLinks.push(links);
-    return { coordinator: newCoordinator({ REDIS_NODES: links.redisNodes, ...env }, clock), links };
-  }
+  const partitionable = usePartitionable(cluster, newCoordinator);
 
   describe('1. clocks that disagree between containers', () => {
     it('applies an overwrite made through a container whose clock is 5 ms behind the previous writer', async () => {

@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HybridLogicalClock, QuorumNotReachedError, type Coordinator } from '../../lib';
-import { CoordinatorLinks } from '../support/coordinatorLinks';
-import { useCoordinators } from '../support/coordinators';
+import { describe, expect, it, vi } from 'vitest';
+import { HybridLogicalClock, QuorumNotReachedError } from '../../lib';
+import { useCoordinators, usePartitionable } from '../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../support/redisCluster';
 
 /** A container clock `skewMs` off the real one (positive: ahead), plus `laterMs` once `later.on` is set. */
@@ -16,19 +15,7 @@ function driftingClock(skewMs: number, later: { on: boolean; laterMs: number } =
 describe('Guarantees: a write takes effect once, and never above a later write', () => {
   const cluster = useRedisCluster({ count: 3 });
   const newCoordinator = useCoordinators(cluster);
-  const openLinks: CoordinatorLinks[] = [];
-  afterEach(async () => {
-    await Promise.all(openLinks.splice(0).map((links) => links.close()));
-  });
-
-  /** A coordinator whose every replica connection goes through its own proxy, so it can be cut off alone. */
-  async function partitionable(env: Record<string, string> = {}, clock?: HybridLogicalClock): Promise<{ coordinator: Coordinator; links: CoordinatorLinks }> {
-    const links = await CoordinatorLinks.open(cluster().nodes);
-    openLinks.push(links);
-    const coordinator = newCoordinator({ REDIS_NODES: links.redisNodes, ...env }, clock);
-    await coordinator.whenClockCalibrated();
-    return { coordinator, links };
-  }
+  const partitionable = usePartitionable(cluster, newCoordinator);
 
   it('does not issue again an attempt that landed on a replica and was read there, when refusals arrive late', async () => {
     // Prepare: X reaches replica 0 only; its bytes to replicas 1 and 2 are held by the partition, and its node timeout

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { Coordinator, type HybridLogicalClock, loadConfig, type RepairDispatcher, ReplicaPool } from '../../lib';
 import type { LocalRedisCluster } from '../../scripts/localCluster';
+import { CoordinatorLinks } from './coordinatorLinks';
 import { flushAll } from './redisCluster';
 
 /** The node timeout used by tests: short, so fault tests run quickly, yet far above a healthy local round trip. */
@@ -42,4 +43,34 @@ export function useCoordinators(
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A coordinator reaching every replica through its own proxies, and those proxies (see {@link usePartitionable}). */
+export interface PartitionableCoordinator {
+  readonly coordinator: Coordinator;
+  readonly links: CoordinatorLinks;
+}
+
+/**
+ * Gives each test coordinators whose every replica connection goes through their own TCP proxy, so one can be cut
+ * off alone, as one Lambda container behind a partition; the proxies are closed after each test.
+ *
+ * @param newCoordinator the file's coordinator factory (see {@link useCoordinators}), which closes the coordinators.
+ * @returns `partitionable(env?, clock?)`: a coordinator on its own links, its clock already measured.
+ */
+export function usePartitionable(
+  cluster: () => LocalRedisCluster,
+  newCoordinator: (env?: Record<string, string>, clock?: HybridLogicalClock) => Coordinator,
+): (env?: Record<string, string>, clock?: HybridLogicalClock) => Promise<PartitionableCoordinator> {
+  const openLinks: CoordinatorLinks[] = [];
+  afterEach(async () => {
+    await Promise.all(openLinks.splice(0).map((links) => links.close()));
+  });
+  return async (env = {}, clock) => {
+    const links = await CoordinatorLinks.open(cluster().nodes);
+    openLinks.push(links);
+    const coordinator = newCoordinator({ REDIS_NODES: links.redisNodes, ...env }, clock);
+    await coordinator.whenClockCalibrated();
+    return { coordinator, links };
+  };
 }
