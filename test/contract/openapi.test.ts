@@ -105,9 +105,12 @@ describe('Document: openapi.yaml as YAML', () => {
   });
 });
 
-describe('Document: README API section', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const apiSection = readme.slice(readme.indexOf('## API'), readme.indexOf('\n## ', readme.indexOf('## API') + 1));
+describe.each([
+  ['docs/api.md', '## Routes'],
+  ['README.md', '## API at a glance'],
+])('Document: the route table of %s', (document, heading) => {
+  const text = readFileSync(join(ROOT, document), 'utf8');
+  const apiSection = text.slice(text.indexOf(heading), text.indexOf('\n## ', text.indexOf(heading) + 1));
 
   it.each(operationsOf(loadOpenApi()).map(({ method, path }) => [`${method} ${path}`]))('lists %s in its route table', (route) => {
     // Act
