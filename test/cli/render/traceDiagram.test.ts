@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StoreAnswer, TraceNode } from '../../../scripts/qkv/client/storeClient';
-import { niceCeiling, renderTraceDiagram } from '../../../scripts/qkv/render/traceDiagram';
+import type { StoreAnswer, TraceNode } from '../../../cli/client/storeClient';
+import { niceCeiling, renderTraceDiagram } from '../../../cli/render/traceDiagram';
 
 const V1 = '1795808440933.00000.6441806726';
 const V0 = '1795808440000.00000.6441806726';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsistencyLevel } from '../../../lib';
-import { LatencyHistogram } from '../../bench/histogram';
+import type { ConsistencyLevel } from '../../lib';
+import { LatencyHistogram } from '../../scripts/bench/histogram';
 import { exitCodeOf, failureMessage } from '../answers';
 import type { KvOperation, StoreClient } from '../client/storeClient';
 import { EXIT, QkvError, type ExitCode } from '../exitCodes';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePorts } from '../../scripts/localCluster';
-import { EXIT } from '../../scripts/qkv/exitCodes';
+import { EXIT } from '../../cli/exitCodes';
 import { rowOf, runQkvProcess, type QkvRun } from '../support/qkvProcess';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';

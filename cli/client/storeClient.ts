@@ -1,4 +1,4 @@
-import type { AntiEntropyReport, ConsistencyLevel, ReplicaOutcome } from '../../../lib';
+import type { AntiEntropyReport, ConsistencyLevel, ReplicaOutcome } from '../../lib';
 
 /**
  * What `qkv` sends a quorum-kv service and what it gets back, whichever way it reaches it (HTTP or Lambda invoke).
