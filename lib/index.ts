@@ -1,5 +1,5 @@
 /**
- * quorum-kv's public entry: everything `functions/` and `scripts/` may use, and the only path they import `lib/`
+ * quorum-kv's public entry: everything outside lib/ (`functions/`, `cli/`, `tools/`, `scripts/`) may use, and the only path they import `lib/`
  * by (the dependency check in `npm test` refuses any other). Inside `lib/`, dependencies point one way:
  *
  * ```

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { Coordinator, type HybridLogicalClock, loadConfig, type RepairDispatcher, ReplicaPool } from '../../lib';
-import type { LocalRedisCluster } from '../../scripts/localCluster';
+import type { LocalRedisCluster } from '../../tools/localCluster';
 import { flushAll } from './redisCluster';
 
 /** The node timeout used by tests: short, so fault tests run quickly, yet far above a healthy local round trip. */
