@@ -16,6 +16,8 @@
 /** Paths of lib/ that a layer may import besides itself, as one regular expression. */
 const allowed = (...paths) => `^(${paths.join('|')})`;
 const LOGGER = 'lib/logger\\.ts$';
+/** The trace's wire type, the one module of functions/ that cli/ and console/ may import. */
+const TRACE_WIRE = 'functions/contract/trace\\.ts$';
 
 /** One rule per layer: files under `from` may import nothing of lib/ outside `mayImport`. */
 const layer = (name, from, mayImport, comment) => ({
@@ -122,9 +124,18 @@ module.exports = {
     forbid(
       'lib-only-through-index',
       'functions/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
-        'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/.',
-      { path: '^(functions|scripts)/' },
+        'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/. The one exception is the trace ' +
+        'wire type (functions/contract/trace.ts), which names lib/core/replicaOutcome.ts so the browser page can use it.',
+      { path: '^(functions|scripts)/', pathNot: `^${TRACE_WIRE}` },
       { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+    ),
+    forbid(
+      'trace-wire-type-stands-alone',
+      'functions/contract/trace.ts declares the trace every side of the wire uses (the handlers, cli/, console/): it ' +
+        'may import only lib/core/replicaOutcome.ts, which imports nothing, so the browser page and the command line ' +
+        'can import it without the rest of lib/ or functions/.',
+      { path: `^${TRACE_WIRE}` },
+      { pathNot: '^lib/core/replicaOutcome\\.ts$' },
     ),
     forbid(
       'console-function-stays-light',
@@ -136,10 +147,10 @@ module.exports = {
     forbid(
       'console-page-is-browser-code',
       'console/ is the page\'s browser script: it may import only its own files (no lib/, functions/, Node built-ins ' +
-        'or packages), so the page stays small and self-contained; the one exception is lib/core/replicaOutcome.ts, ' +
-        'which imports nothing, so the page names the store\'s own outcome type instead of a copy.',
+        'or packages), so the page stays small and self-contained; the one exception is the trace wire type ' +
+        '(functions/contract/trace.ts, types only), so the page reads the fields the service declares instead of a copy.',
       { path: '^console/' },
-      { pathNot: '^(console/|lib/core/replicaOutcome\\.ts$)' },
+      { pathNot: `^(console/|${TRACE_WIRE})` },
     ),
     {
       name: 'not-to-unresolvable',
