@@ -3,10 +3,21 @@
  *
  * Dependencies point one way:
  *
- *   functions/, scripts/ → lib/index.ts → coordinator.ts, sharedCoordinator.ts, config.ts
- *                        → lib/write → lib/repair → lib/read → lib/replica → lib/core
+ *   functions/, cli/, tools/, scripts/ → lib/index.ts → coordinator.ts, sharedCoordinator.ts, config.ts
+ *                                      → lib/write → lib/repair → lib/read → lib/replica → lib/core
  *   lib/aws (adapters: Lambda dispatch, Redis credentials, CloudWatch metrics) sits beside the top: it may use every layer below it.
  *   lib/logger.ts is a leaf every layer but core may use.
+ *
+ * Around the store, each top-level folder is a room with its own rule:
+ *
+ *   functions/  the deployed handlers: lib/ and their own files, never cli/, console/, tools/, scripts/ or test/.
+ *   cli/        the qkv command line (bin/qkv.js loads it), a client of the service: its own files, lib/'s types,
+ *               the trace wire type (functions/contract/trace.ts) and two modules of tools/.
+ *   console/    the console page's browser script: its own files and the trace wire type.
+ *   tools/      what tests, scripts/ and cli/ share (a local Redis cluster, serverless offline, API Gateway events,
+ *               the latency histogram, the console build, the validators' source): lib/, functions/ and itself.
+ *   scripts/    what developers run (npm run dev, bench, repair, build:console, generate:validators): nothing imports it.
+ *   test/       may import every room but scripts/.
  *
  * A layer may import its own files and the layers below it, never one above it. Each rule's comment is the message
  * shown when a change breaks it. Type-only imports count (`tsPreCompilationDeps`), so a circle cannot hide behind
@@ -16,6 +27,8 @@
 /** Paths of lib/ that a layer may import besides itself, as one regular expression. */
 const allowed = (...paths) => `^(${paths.join('|')})`;
 const LOGGER = 'lib/logger\\.ts$';
+/** The trace's wire type, the one module of functions/ that cli/ and console/ may import. */
+const TRACE_WIRE = 'functions/contract/trace\\.ts$';
 
 /** One rule per layer: files under `from` may import nothing of lib/ outside `mayImport`. */
 const layer = (name, from, mayImport, comment) => ({
@@ -109,22 +122,65 @@ module.exports = {
     ),
     forbid(
       'index-is-for-outside',
-      'lib/index.ts is the entry for functions/ and scripts/; inside lib/, import the module itself.',
+      'lib/index.ts is the entry for functions/, cli/, tools/ and scripts/; inside lib/, import the module itself.',
       { path: '^lib/', pathNot: '^lib/index\\.ts$' },
       { path: '^lib/index\\.ts$' },
     ),
     forbid(
       'lib-stands-alone',
-      'lib/ is the store, testable without HTTP: it must not import functions/, scripts/ or test/.',
+      'lib/ is the store, testable without HTTP: it must not import functions/, cli/, console/, tools/, scripts/ or test/.',
       { path: '^lib/' },
-      { path: '^(functions|scripts|test)/' },
+      { path: '^(functions|cli|console|tools|scripts|test)/' },
     ),
     forbid(
       'lib-only-through-index',
-      'functions/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
-        'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/.',
-      { path: '^(functions|scripts)/' },
+      'functions/, cli/, tools/ and scripts/ import lib/ only through lib/index.ts (`../lib`). Export what you need from ' +
+        'lib/index.ts if it belongs to the public surface; otherwise it belongs in lib/. The one exception is the trace ' +
+        'wire type (functions/contract/trace.ts), which names lib/core/replicaOutcome.ts so the browser page can use it.',
+      { path: '^(functions|cli|tools|scripts)/', pathNot: `^${TRACE_WIRE}` },
       { path: '^lib/', pathNot: '^lib/index\\.ts$' },
+    ),
+    forbid(
+      'trace-wire-type-stands-alone',
+      'functions/contract/trace.ts declares the trace every side of the wire uses (the handlers, cli/, console/): it ' +
+        'may import only lib/core/replicaOutcome.ts, which imports nothing, so the browser page and the command line ' +
+        'can import it without the rest of lib/ or functions/.',
+      { path: `^${TRACE_WIRE}` },
+      { pathNot: '^lib/core/replicaOutcome\\.ts$' },
+    ),
+    forbid(
+      'functions-deploy-alone',
+      'functions/ is what is deployed: its bundles must not pull in the command line, the console\'s script, the local ' +
+        'tooling, developer scripts or tests. Move what a handler needs into functions/ or lib/.',
+      { path: '^functions/' },
+      { path: '^(cli|console|tools|scripts|test)/' },
+    ),
+    forbid(
+      'cli-is-a-client',
+      'cli/ (the qkv command line) is a client of the service, over HTTP or the Lambda API: it may import its own ' +
+        'files, npm packages, lib/ through lib/index.ts (for types, with `import type`: it never runs the store ' +
+        'itself; the swc parser cannot tell type-only imports apart, so this part is on review), the trace wire type ' +
+        '(functions/contract/trace.ts), and from tools/ the API Gateway event it invokes functions with and the ' +
+        'latency histogram it shares with the bench. Nothing else of functions/ or tools/, nor console/, scripts/ or test/.',
+      { path: '^cli/' },
+      {
+        path: '^(functions|tools|console|scripts|test)/',
+        pathNot: `^(${TRACE_WIRE}|tools/(apiGatewayEvents|latencyHistogram)\\.ts$)`,
+      },
+    ),
+    forbid(
+      'tools-below-tests-and-scripts',
+      'tools/ is what tests, scripts/ and cli/ share: it may import lib/ (through lib/index.ts), functions/ and itself, ' +
+        'never cli/, console/, scripts/ or test/, so each of them can use it.',
+      { path: '^tools/' },
+      { path: '^(cli|console|scripts|test)/' },
+    ),
+    forbid(
+      'scripts-are-run-not-imported',
+      'scripts/ holds only what developers run (npm run dev, bench, repair, build:console, generate:validators); ' +
+        'nothing outside it imports it. Code that tests or the command line need too belongs in tools/.',
+      { pathNot: '^scripts/' },
+      { path: '^scripts/' },
     ),
     forbid(
       'console-function-stays-light',
@@ -136,10 +192,10 @@ module.exports = {
     forbid(
       'console-page-is-browser-code',
       'console/ is the page\'s browser script: it may import only its own files (no lib/, functions/, Node built-ins ' +
-        'or packages), so the page stays small and self-contained; the one exception is lib/core/replicaOutcome.ts, ' +
-        'which imports nothing, so the page names the store\'s own outcome type instead of a copy.',
+        'or packages), so the page stays small and self-contained; the one exception is the trace wire type ' +
+        '(functions/contract/trace.ts, types only), so the page reads the fields the service declares instead of a copy.',
       { path: '^console/' },
-      { pathNot: '^(console/|lib/core/replicaOutcome\\.ts$)' },
+      { pathNot: `^(console/|${TRACE_WIRE})` },
     ),
     {
       name: 'not-to-unresolvable',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `qkv`, the quorum-kv command line (package.json "bin"; run it as `npx qkv`, `npm run qkv --` or `node bin/qkv.js`).
-// It is TypeScript (scripts/qkv/), run through tsx's CommonJS loader, a devDependency `npm ci` installs: no build
-// step, and the same source the tests import.
+// It is TypeScript (cli/), run through tsx's CommonJS loader, a devDependency `npm ci` installs: no build step, and
+// the same source the tests import.
 require('tsx/cjs/api').register();
-require('../scripts/qkv/main.ts');
+require('../cli/main.ts');

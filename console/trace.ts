@@ -4,13 +4,17 @@
  *
  * Why a tolerant reader: the console must also work against a server without the timing fields (an older stage),
  * so every field is optional here and falls back as the contract says: `sent_ms` 0, no `first`, no `quorum_ms`.
- * Pure (no DOM), so it is unit-tested in Node.
+ * The field names it reads are those of the service's own declaration (`functions/contract/trace.ts`), checked by
+ * the compiler. Pure (no DOM), so it is unit-tested in Node.
  */
 
-import type { ReplicaOutcome } from '../lib/core/replicaOutcome';
+import type { TracedAnswer, TraceEntry } from '../functions/contract/trace';
 
 /** What one replica did, as `nodes[i].outcome` says: the store's own type (a type-only import, erased in the page). */
-export type Outcome = ReplicaOutcome;
+export type Outcome = TraceEntry['outcome'];
+
+/** A JSON object as it arrives: the fields of a wire type by name, each of any type until checked. */
+type Unchecked<T> = { readonly [K in keyof T]?: unknown };
 
 /** One replica's lane of a trace. */
 export interface TraceNode {
@@ -48,7 +52,7 @@ const OUTCOMES: readonly string[] = ['applied', 'newer', 'found', 'stale', 'miss
 /** The trace in a response body, or undefined when it carries none (no `nodes` array). */
 export function traceOf(body: unknown): Trace | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
-  const fields = body as Record<string, unknown>;
+  const fields = body as Unchecked<TracedAnswer>;
   if (!Array.isArray(fields.nodes)) return undefined;
   const nodes = fields.nodes.filter(isObject).map(nodeOf);
   return {
@@ -63,7 +67,7 @@ export function traceOf(body: unknown): Trace | undefined {
   };
 }
 
-function nodeOf(entry: Record<string, unknown>): TraceNode {
+function nodeOf(entry: Unchecked<TraceEntry>): TraceNode {
   const outcome = typeof entry.outcome === 'string' && OUTCOMES.includes(entry.outcome) ? (entry.outcome as Outcome) : 'error';
   const sent = entry.sent_ms;
   return {

@@ -1,6 +1,6 @@
 /**
- * quorum-kv's public entry: everything `functions/` and `scripts/` may use, and the only path they import `lib/`
- * by (the dependency check in `npm test` refuses any other). Inside `lib/`, dependencies point one way:
+ * quorum-kv's public entry: everything `functions/`, `cli/`, `tools/` and `scripts/` may use, and the only path they
+ * import `lib/` by (the dependency check in `npm test` refuses any other). Inside `lib/`, dependencies point one way:
  *
  * ```
  * index → coordinator, sharedCoordinator, config → write → repair → read → replica → core

@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LocalRedisCluster } from './localCluster';
+import { LocalRedisCluster } from '../tools/localCluster';
 
 const root = join(__dirname, '..');
 

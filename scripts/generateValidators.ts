@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatedValidatorSource, generatedValidatorTypes, GENERATED_TYPES_PATH, GENERATED_VALIDATORS_PATH } from './validatorSource';
+import { generatedValidatorSource, generatedValidatorTypes, GENERATED_TYPES_PATH, GENERATED_VALIDATORS_PATH } from '../tools/validatorSource';
 
 const root = join(__dirname, '..');
 writeFileSync(join(root, GENERATED_VALIDATORS_PATH), generatedValidatorSource());

@@ -1,33 +1,6 @@
 import type { OperationTiming, ReadOutcome, ReplicaReport, StoreHealth, WriteResult } from '../../lib';
+import type { TraceEntry, TraceFields, TraceTiming } from '../contract/trace';
 import { jsonResponse, wantsTrace, type HttpEvent, type HttpResult } from './events';
-
-/** One replica's entry in a trace (`nodes`): always `node`, `outcome`, `ms` and `version`, plus the reason if any. */
-export interface TraceEntry {
-  readonly node: string;
-  readonly outcome: ReplicaReport['outcome'];
-  readonly ms: number;
-  /** The version the replica holds, took or reported; null where it has none (`missing`, `pending`, `error`, …). */
-  readonly version: string | null;
-  /**
-   * When the command was sent to the replica, in ms since the operation started (it answered at `sent_ms + ms`);
-   * null when it was never sent (`skipped`).
-   */
-  readonly sent_ms?: number | null;
-  /** True when what the replica holds is a tombstone. */
-  readonly deleted?: boolean;
-  /** A short reason, for `error` and `timeout`. */
-  readonly error?: string;
-  /** On a first-response read (level `one`): true on the replica whose reply was answered; absent elsewhere. */
-  readonly first?: true;
-}
-
-/** The top-level timing fields of a trace: `elapsed_ms` and, when the quorum was reached, `quorum_ms`. */
-export interface TraceTiming {
-  /** When the coordinator answered, in ms since the operation started. */
-  readonly elapsed_ms: number;
-  /** When the quorum was reached (a write's W-th acknowledgement, a quorum read's deciding reply), in ms since the start. */
-  readonly quorum_ms?: number;
-}
 
 /** Milliseconds from `startedAt` to `at` (both on `performance.now()`'s clock), to the microsecond, as `ms` is. */
 function sinceStart(at: number, startedAt: number): number {
@@ -67,7 +40,7 @@ export function traceTiming(timing: OperationTiming): TraceTiming {
 export function failureTrace(
   replicas: readonly ReplicaReport[],
   timing: OperationTiming | undefined,
-): Partial<TraceTiming> & { readonly nodes: TraceEntry[] } {
+): Partial<TraceTiming> & Pick<TraceFields, 'nodes'> {
   return { ...(timing === undefined ? {} : traceTiming(timing)), nodes: traceEntries(replicas, timing?.startedAt) };
 }
 
@@ -82,7 +55,7 @@ export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult
     success_nodes: result.acknowledged,
     version: result.version,
     ...(wantsTrace(event)
-      ? { ...traceTiming(result), attempts: result.attempts, nodes: traceEntries(result.replicas, result.startedAt) }
+      ? ({ ...traceTiming(result), attempts: result.attempts, nodes: traceEntries(result.replicas, result.startedAt) } satisfies TraceFields)
       : {}),
   });
 }
@@ -93,12 +66,12 @@ export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult
  */
 export function readResponse(event: HttpEvent, outcome: ReadOutcome): HttpResult {
   const trace = wantsTrace(event)
-    ? {
+    ? ({
         consistency: outcome.consistency,
         repair: outcome.repair,
         ...traceTiming(outcome),
         nodes: traceEntries(outcome.replicas, outcome.startedAt, outcome.answeredBy),
-      }
+      } satisfies TraceFields)
     : {};
   if (outcome.value === null) return jsonResponse(404, { status: 'NOT_FOUND', ...trace });
   return jsonResponse(200, {

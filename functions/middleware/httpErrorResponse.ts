@@ -6,6 +6,7 @@ import {
   ReadQuorumNotReachedError,
   ReplicasUnavailableError,
 } from '../../lib';
+import type { TraceFields } from '../contract/trace';
 import { HttpError } from '../http/errors';
 import { jsonResponse, requestIdOf, wantsTrace, type HttpEvent, type HttpResult } from '../http/events';
 import { failureTrace } from '../http/responses';
@@ -48,7 +49,7 @@ export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
           error: error.message,
           version: error.version,
           rolled_back: error.rolledBack,
-          ...(trace ? { ...failureTrace(error.replicas, error.timing), attempts: error.attempts } : {}),
+          ...(trace ? ({ ...failureTrace(error.replicas, error.timing), attempts: error.attempts } satisfies TraceFields) : {}),
         });
       } else if (error instanceof ReplicasUnavailableError || error instanceof ReadQuorumNotReachedError) {
         request.response = jsonResponse(503, {

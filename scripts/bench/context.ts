@@ -1,4 +1,4 @@
-import type { LocalRedisCluster } from '../localCluster';
+import type { LocalRedisCluster } from '../../tools/localCluster';
 import type { ColdStart, Row } from './results';
 import type { BenchSettings } from './settings';
 import type { Workload } from './workload';

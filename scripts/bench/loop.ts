@@ -1,4 +1,4 @@
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from '../../tools/latencyHistogram';
 
 /** One operation under test; `i` counts the operations issued so far in this run (use it to pick a key). */
 export type Operation = (i: number) => Promise<unknown>;

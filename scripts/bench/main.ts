@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LocalRedisCluster } from '../localCluster';
+import { LocalRedisCluster } from '../../tools/localCluster';
 import { writeChart } from './chart';
 import type { ScenarioContext, ScenarioOutput } from './context';
 import { textReport, writeResults } from './report';

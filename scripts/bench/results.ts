@@ -1,4 +1,4 @@
-import type { CurvePoint, LatencySummary } from './histogram';
+import type { CurvePoint, LatencySummary } from '../../tools/latencyHistogram';
 import type { VariantResult } from './loop';
 import type { ScenarioId } from './settings';
 

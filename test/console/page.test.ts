@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/console';
 import { CONSOLE_CSP, CONSOLE_HTML } from '../../functions/console/page.generated';
-import { buildConsolePage, GENERATED_MODULE, generatedModuleSource } from '../../scripts/buildConsole';
+import { buildConsolePage, GENERATED_MODULE, generatedModuleSource } from '../../tools/consolePage';
 
 /** The largest page the console function may serve: it ships in a Lambda bundle and loads on every visit. */
 const MAX_PAGE_BYTES = 48 * 1024;

@@ -8,7 +8,7 @@ import { RequestValidator } from '../../functions/contract/requestValidator';
 import { ROUTES, type OperationId } from '../../functions/contract/routes';
 import { MAX_UTF8_BYTES_KEYWORD, requestSchemas, type JsonSchema } from '../../functions/contract/schemas';
 import { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from '../../lib';
-import { generatedValidatorSource, generatedValidatorTypes, GENERATED_TYPES_PATH, GENERATED_VALIDATORS_PATH } from '../../scripts/validatorSource';
+import { generatedValidatorSource, generatedValidatorTypes, GENERATED_TYPES_PATH, GENERATED_VALIDATORS_PATH } from '../../tools/validatorSource';
 import { requestArbitraries } from '../support/fuzzArbitraries';
 
 const ROOT = join(__dirname, '..', '..');

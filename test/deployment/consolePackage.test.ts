@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_HTML } from '../../functions/console/page.generated';
-import { readZip, type ZipEntry } from '../../scripts/bench/zip';
+import { readZip, type ZipEntry } from '../../tools/zipArchive';
 import { useChromium } from '../support/chromium';
 
 const ROOT = join(__dirname, '..', '..');

@@ -4,7 +4,7 @@ import { requestArbitraries } from '../support/fuzzArbitraries';
 import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 import { settledSnapshot, snapshotStore } from '../support/storeSnapshot';
-import type { LocalRedisCluster, LocalRedisNode } from '../../scripts/localCluster';
+import type { LocalRedisCluster, LocalRedisNode } from '../../tools/localCluster';
 
 /**
  * Percent-encodes a key for a URL path, byte by byte. A lone surrogate (which encodeURIComponent refuses) becomes its

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startServerlessOffline } from '../../scripts/serverlessOffline';
+import { startServerlessOffline } from '../../tools/serverlessOffline';
 import { useRedisCluster } from '../support/redisCluster';
 import type { RunningOffline } from '../support/serverlessOffline';
 

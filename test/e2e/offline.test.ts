@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline, type RunningOffline } from '../support/serverlessOffline';
-import type { LocalRedisNode } from '../../scripts/localCluster';
+import type { LocalRedisNode } from '../../tools/localCluster';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { maxBodyBytes } from '../../functions/contract/schemas';
 import { httpErrorResponse } from '../../functions/middleware/httpErrorResponse';
-import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext, type HttpEventParts } from '../../tools/apiGatewayEvents';
 import { jsonOf, useHandlers, type HttpHandler } from '../support/handlers';
 import { loadOpenApi, responseChecker } from '../support/openApi';
 import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';

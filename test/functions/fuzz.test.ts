@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpResult } from '../../functions/http/events';
-import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext, type HttpEventParts } from '../../tools/apiGatewayEvents';
 import { requestArbitraries } from '../support/fuzzArbitraries';
 import { jsonOf, useHandlers, type Handlers } from '../support/handlers';
 import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';

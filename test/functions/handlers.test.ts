@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { closeSharedCoordinator } from '../../lib';
-import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
 import { loadOpenApi, responseChecker } from '../support/openApi';
 import { useRedisCluster } from '../support/redisCluster';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
-import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
 import { useHandlers } from '../support/handlers';
 import { useRedisCluster } from '../support/redisCluster';
 

@@ -12,7 +12,7 @@ vi.hoisted(() => {
 });
 
 import type { Context } from 'aws-lambda';
-import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
 import { blobsWith, emfBlobs } from '../support/emf';
 import { useHandlers } from '../support/handlers';
 import { useRedisCluster } from '../support/redisCluster';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { HttpResult } from '../../functions/http/events';
-import { httpEvent, lambdaContext, type HttpEventParts } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext, type HttpEventParts } from '../../tools/apiGatewayEvents';
 import { jsonOf, useHandlers, type HttpHandler } from '../support/handlers';
 import { loadOpenApi, responseChecker } from '../support/openApi';
 import { directClient, useRedisCluster } from '../support/redisCluster';

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, CredentialsUnavailableError, loadConfig, logger, ReplicaPool } from '../../lib';
 import { fetchRedisCredentials, parseCredentials } from '../../lib/aws/redisCredentials';
-import { httpEvent, lambdaContext } from '../../scripts/apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
 import { useFakeAwsParameters } from '../support/fakeAwsParameters';
 import { jsonOf, useHandlers } from '../support/handlers';
 import { useRedisCluster } from '../support/redisCluster';

@@ -4,7 +4,7 @@ import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import { tieRank } from '../../lib/core/storedEntry';
 import { encodeEntry } from '../../lib/replica/entryFormat';
 import { entryIdsOf } from '../../lib/replica/replicaCommands';
-import type { LocalRedisNode } from '../../scripts/localCluster';
+import type { LocalRedisNode } from '../../tools/localCluster';
 import { useCoordinators } from '../support/coordinators';
 import { directClient, flushAll, storedOnNode, useRedisCluster } from '../support/redisCluster';
 

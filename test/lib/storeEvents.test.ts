@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, loadConfig, QuorumNotReachedError, ReadQuorumNotReachedError, ReplicaPool } from '../../lib';
-import type { LocalRedisNode } from '../../scripts/localCluster';
+import type { LocalRedisNode } from '../../tools/localCluster';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { RecordingObserver } from '../support/recordingObserver';
 import { directClient, useRedisCluster } from '../support/redisCluster';

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { Coordinator, type HybridLogicalClock, loadConfig, type RepairDispatcher, ReplicaPool } from '../../lib';
-import type { LocalRedisCluster } from '../../scripts/localCluster';
+import type { LocalRedisCluster } from '../../tools/localCluster';
 import { CoordinatorLinks } from './coordinatorLinks';
 import { flushAll } from './redisCluster';
 

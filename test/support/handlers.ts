@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { closeSharedCoordinator } from '../../lib';
-import type { LocalRedisCluster } from '../../scripts/localCluster';
-import { lambdaContext } from '../../scripts/apiGatewayEvents';
+import type { LocalRedisCluster } from '../../tools/localCluster';
+import { lambdaContext } from '../../tools/apiGatewayEvents';
 
 /** An HTTP handler as Lambda calls it. */
 export type HttpHandler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { LocalRedisCluster, type LocalClusterOptions, type LocalRedisNode } from '../../scripts/localCluster';
+import { LocalRedisCluster, type LocalClusterOptions, type LocalRedisNode } from '../../tools/localCluster';
 import { storedFields } from './storedEntries';
 
 /**

@@ -1,5 +1,5 @@
 import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
-import type { LocalRedisCluster } from '../../scripts/localCluster';
+import type { LocalRedisCluster } from '../../tools/localCluster';
 import { userKeyOf } from '../../lib/replica/storageLayout';
 import { directClient } from './redisCluster';
 import { storedFields } from './storedEntries';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startServerlessOffline, type OfflineStartOptions, type RunningOffline } from '../../scripts/serverlessOffline';
+import { startServerlessOffline, type OfflineStartOptions, type RunningOffline } from '../../tools/serverlessOffline';
 
-export type { RunningOffline } from '../../scripts/serverlessOffline';
+export type { RunningOffline } from '../../tools/serverlessOffline';
 
 /**
  * Starts a real `serverless offline` on free ports (with its own API key, see `RunningOffline.fetch`) for the file's

@@ -1,4 +1,4 @@
-import type { LocalRedisCluster } from '../../scripts/localCluster';
+import type { LocalRedisCluster } from '../../tools/localCluster';
 import { directClient } from './redisCluster';
 
 /** Everything one node holds: each Redis key with its type and content (hash fields, or string value). */

@@ -3,11 +3,11 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import type { HttpEvent } from '../../../functions/http/events';
-import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
+import { httpEvent, lambdaContext } from '../../../tools/apiGatewayEvents';
+import { readZip } from '../../../tools/zipArchive';
 import { deployedBundleOptions } from '../bundleOptions';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import type { ColdStart } from '../results';
-import { readZip } from '../zip';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { httpEvent, lambdaContext } from '../../apiGatewayEvents';
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { HttpEvent, HttpResult } from '../../../functions/http/events';
 import type { Coordinator } from '../../../lib';
+import { httpEvent, lambdaContext } from '../../../tools/apiGatewayEvents';
 import { deployedBundleOptions } from '../bundleOptions';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved } from '../loop';

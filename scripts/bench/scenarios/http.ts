@@ -1,8 +1,8 @@
 import autocannon from 'autocannon';
 import { Coordinator, loadConfig } from '../../../lib';
-import { startServerlessOffline } from '../../serverlessOffline';
+import { LatencyHistogram } from '../../../tools/latencyHistogram';
+import { startServerlessOffline } from '../../../tools/serverlessOffline';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
-import { LatencyHistogram } from '../histogram';
 import type { VariantResult } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { populate } from '../workload';

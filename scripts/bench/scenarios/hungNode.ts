@@ -1,6 +1,6 @@
 import { Coordinator, loadConfig } from '../../../lib';
+import { LatencyHistogram } from '../../../tools/latencyHistogram';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
-import { LatencyHistogram } from '../histogram';
 import { closedLoop, type VariantResult } from '../loop';
 import { rowsFrom, type Row } from '../results';
 import { populate } from '../workload';

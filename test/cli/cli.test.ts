@@ -2,13 +2,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../../../scripts/qkv/answers';
-import { runQkv, type QkvEnvironment } from '../../../scripts/qkv/cli';
-import { HttpStoreClient } from '../../../scripts/qkv/client/httpStoreClient';
-import { LambdaStoreClient } from '../../../scripts/qkv/client/lambdaStoreClient';
-import type { AntiEntropyPage, KvOperation, StoreAnswer, StoreClient } from '../../../scripts/qkv/client/storeClient';
-import { storeClientFor, type TargetOptions } from '../../../scripts/qkv/client/targets';
-import { EXIT, QkvError } from '../../../scripts/qkv/exitCodes';
+import { exitCodeOf } from '../../cli/answers';
+import { runQkv, type QkvEnvironment } from '../../cli/cli';
+import { HttpStoreClient } from '../../cli/client/httpStoreClient';
+import { LambdaStoreClient } from '../../cli/client/lambdaStoreClient';
+import type { AntiEntropyPage, KvOperation, StoreAnswer, StoreClient } from '../../cli/client/storeClient';
+import { storeClientFor, type TargetOptions } from '../../cli/client/targets';
+import { EXIT, QkvError } from '../../cli/exitCodes';
 
 /** A client that answers from a script and records what it was asked: the CLI's logic without a service. */
 class ScriptedClient implements StoreClient {

@@ -1,4 +1,5 @@
-import type { AntiEntropyReport, ConsistencyLevel, ReplicaOutcome } from '../../../lib';
+import type { TracedAnswer } from '../../functions/contract/trace';
+import type { AntiEntropyReport, ConsistencyLevel } from '../../lib';
 
 /**
  * What `qkv` sends a quorum-kv service and what it gets back, whichever way it reaches it (HTTP or Lambda invoke).
@@ -20,39 +21,20 @@ export interface StoreAnswer {
   readonly roundTripMs: number;
 }
 
-/** One replica's entry in a trace (`nodes`). The timing fields are optional: older servers do not send them. */
-export interface TraceNode {
-  readonly node: string;
-  readonly outcome: ReplicaOutcome;
-  /** From sending the command to this replica to its answer (0 while pending). */
-  readonly ms: number;
-  readonly version?: string | null;
-  readonly deleted?: boolean;
-  readonly error?: string;
-  /** When the command was sent, ms after the coordinator started the operation; null when never sent (skipped). */
-  readonly sent_ms?: number | null;
-  /** The replica whose reply a first-response read answered with. */
-  readonly first?: boolean;
-}
-
-/** The JSON body of any answer: the fields of every route's responses, all optional. */
-export interface AnswerBody {
+/**
+ * The JSON body of any answer: the fields of every route's responses, all optional. The trace's fields (`nodes`,
+ * `elapsed_ms`, …) are the service's own declaration, `functions/contract/trace.ts`.
+ */
+export interface AnswerBody extends Partial<TracedAnswer> {
   readonly status?: string;
   readonly value?: string;
   readonly version?: string;
   readonly expires_at?: string;
-  readonly success_nodes?: number;
-  readonly rolled_back?: boolean;
   readonly error?: string;
   /** API Gateway's (and offline's) own refusals: `{"message":"Forbidden"}`. */
   readonly message?: string;
   readonly requestId?: string;
   readonly consistency?: ConsistencyLevel;
-  readonly repair?: string;
-  readonly nodes?: readonly TraceNode[];
-  readonly elapsed_ms?: number;
-  readonly quorum_ms?: number;
-  readonly attempts?: number;
   /** `/health`. */
   readonly writeQuorumReachable?: boolean;
   readonly writeQuorum?: number;

@@ -1,3 +1,7 @@
+/**
+ * The latency histogram and its summary (mean, p50, p90, p99, p99.9, max), one for both load tools: `npm run bench`
+ * (scripts/bench/) and `qkv bench` (cli/commands/bench.ts), so their percentiles are computed, and named, alike.
+ */
 import * as hdr from 'hdr-histogram-js';
 
 /** Percentiles of one latency distribution, in milliseconds. */

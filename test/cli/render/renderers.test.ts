@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AntiEntropyPage, StoreAnswer } from '../../../scripts/qkv/client/storeClient';
-import { renderBenchFrame, renderBenchSummary } from '../../../scripts/qkv/render/bench';
-import { latencyBuckets, renderHistogram } from '../../../scripts/qkv/render/histogram';
-import { advanceRepair, currentReplicaKeys, NO_PROGRESS, renderRepairReport, repairProgressLine } from '../../../scripts/qkv/render/repairProgress';
-import { renderHealth, renderKvAnswer } from '../../../scripts/qkv/render/results';
-import { renderFields, renderTable } from '../../../scripts/qkv/render/table';
-import { displayWidth, formatMs, printable, quotedValue } from '../../../scripts/qkv/render/text';
+import type { AntiEntropyPage, StoreAnswer } from '../../../cli/client/storeClient';
+import { renderBenchFrame, renderBenchSummary } from '../../../cli/render/bench';
+import { latencyBuckets, renderHistogram } from '../../../cli/render/histogram';
+import { advanceRepair, currentReplicaKeys, NO_PROGRESS, renderRepairReport, repairProgressLine } from '../../../cli/render/repairProgress';
+import { renderHealth, renderKvAnswer } from '../../../cli/render/results';
+import { renderFields, renderTable } from '../../../cli/render/table';
+import { displayWidth, formatMs, printable, quotedValue } from '../../../cli/render/text';
 
 const V1 = '1795808440933.00000.6441806726';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StoreAnswer, TraceNode } from '../../../scripts/qkv/client/storeClient';
-import { niceCeiling, renderTraceDiagram } from '../../../scripts/qkv/render/traceDiagram';
+import type { StoreAnswer } from '../../../cli/client/storeClient';
+import type { TraceEntry } from '../../../functions/contract/trace';
+import { niceCeiling, renderTraceDiagram } from '../../../cli/render/traceDiagram';
 
 const V1 = '1795808440933.00000.6441806726';
 const V0 = '1795808440000.00000.6441806726';
@@ -31,7 +32,7 @@ describe('Module: traceDiagram', () => {
   describe('Function: renderTraceDiagram', () => {
     it('draws one lane per replica from its send time to its answer, with the outcome mark where it answered', () => {
       // Prepare: a first-response read with the contract's timing fields.
-      const nodes: TraceNode[] = [
+      const nodes: TraceEntry[] = [
         { node: 'a:1', outcome: 'found', ms: 0.9, version: V1, sent_ms: 0.1, first: true },
         { node: 'b:2', outcome: 'stale', ms: 1.7, version: V0, sent_ms: 0.2 },
         { node: 'c:3', outcome: 'missing', ms: 0.5, version: null, sent_ms: 0.3 },
@@ -60,7 +61,7 @@ describe('Module: traceDiagram', () => {
 
     it('marks where the quorum was reached and when the coordinator answered, across the lanes and below them', () => {
       // Prepare: a quorum write whose third acknowledgement came after the answer.
-      const nodes: TraceNode[] = [
+      const nodes: TraceEntry[] = [
         { node: 'a:1', outcome: 'applied', ms: 0.4, version: null, sent_ms: 0 },
         { node: 'b:2', outcome: 'applied', ms: 0.8, version: null, sent_ms: 0 },
         { node: 'c:3', outcome: 'pending', ms: 0, version: null, sent_ms: 0 },
@@ -93,7 +94,7 @@ describe('Module: traceDiagram', () => {
 
     it("draws today's trace too: lanes start at 0, no quorum or answer marks, and says what the trace lacks", () => {
       // Prepare: the trace as servers without the timing fields send it.
-      const nodes: TraceNode[] = [
+      const nodes: TraceEntry[] = [
         { node: 'a:1', outcome: 'applied', ms: 0.5, version: null },
         { node: 'b:2', outcome: 'applied', ms: 1.0, version: null },
         { node: 'c:3', outcome: 'pending', ms: 0, version: null },
@@ -111,7 +112,7 @@ describe('Module: traceDiagram', () => {
 
     it("shows a failed write's replicas, errors and fate, and a skipped replica as not sent", () => {
       // Prepare: two replicas paused, so the write missed its quorum; a third skipped by its breaker.
-      const nodes: TraceNode[] = [
+      const nodes: TraceEntry[] = [
         { node: 'a:1', outcome: 'applied', ms: 0.6, version: null, sent_ms: 0 },
         { node: 'b:2', outcome: 'timeout', ms: 200.5, version: null, sent_ms: 0, error: 'timed out' },
         { node: 'c:3', outcome: 'error', ms: 0.2, version: null, sent_ms: 0, error: 'connection down' },
@@ -138,7 +139,7 @@ describe('Module: traceDiagram', () => {
 
     it('prints what the service sent without letting it drive the terminal', () => {
       // Prepare: control characters in the key, the value and a replica name.
-      const nodes: TraceNode[] = [{ node: 'evil\u001b[2J', outcome: 'found', ms: 1, version: V1, sent_ms: 0 }];
+      const nodes: TraceEntry[] = [{ node: 'evil\u001b[2J', outcome: 'found', ms: 1, version: V1, sent_ms: 0 }];
 
       // Act
       const picture = renderTraceDiagram({ op: 'get', key: 'k\n1' }, answer({ status: 'OK', value: 'v\u001b]0;x\u0007', nodes }), { axisWidth: WIDTH });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { httpEvent, type HttpEventParts } from '../../apiGatewayEvents';
+import { httpEvent, type HttpEventParts } from '../../tools/apiGatewayEvents';
 import { EXIT, QkvError } from '../exitCodes';
 import { parseBody } from './httpStoreClient';
 import type { AntiEntropyPage, AntiEntropyRequest, KvOperation, StoreAnswer, StoreClient } from './storeClient';

@@ -3,18 +3,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePorts } from '../../scripts/localCluster';
-import { EXIT } from '../../scripts/qkv/exitCodes';
+import { EXIT } from '../../cli/exitCodes';
+import type { TraceEntry } from '../../functions/contract/trace';
+import { freePorts } from '../../tools/localCluster';
 import { rowOf, runQkvProcess, type QkvRun } from '../support/qkvProcess';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
-
-/** A trace entry as the service sends it (`--json`). */
-interface TraceEntry {
-  readonly node: string;
-  readonly outcome: string;
-  readonly version?: string | null;
-}
 
 // Every test runs the real qkv process several times (about half a second each on an idle machine, a few seconds on a
 // busy one): the timeout leaves room for a loaded machine, never for a hang (each run is bounded by runQkvProcess).

@@ -1,4 +1,5 @@
-import type { StoreAnswer, TraceNode } from '../client/storeClient';
+import type { TraceEntry } from '../../functions/contract/trace';
+import type { StoreAnswer } from '../client/storeClient';
 import { displayWidth, formatMs, pad, printable, quotedValue } from './text';
 
 /** What a trace picture is about: the operation and its key (the answer carries the rest). */
@@ -25,7 +26,7 @@ const OUTCOME_MARKS: Record<string, string> = {
   timeout: '⊗',
 };
 
-const LEGEND: readonly (readonly [mark: string, meaning: string, used: (node: TraceNode) => boolean])[] = [
+const LEGEND: readonly (readonly [mark: string, meaning: string, used: (node: TraceEntry) => boolean])[] = [
   ['├━', 'sent, waiting', (node) => node.outcome !== 'skipped'],
   ['●', 'applied/found', (node) => ['applied', 'found', 'repaired'].includes(node.outcome)],
   ['◐', 'stale', (node) => node.outcome === 'stale'],
@@ -62,7 +63,7 @@ export function renderTraceDiagram(operation: TracedOperation, answer: StoreAnsw
 
   const elapsed = finite(body.elapsed_ms);
   const quorum = finite(body.quorum_ms);
-  const sentOf = (node: TraceNode): number => finite(node.sent_ms) ?? 0;
+  const sentOf = (node: TraceEntry): number => finite(node.sent_ms) ?? 0;
   const answeredAt = nodes.filter((node) => node.outcome !== 'pending' && node.outcome !== 'skipped').map((node) => sentOf(node) + node.ms);
   const latest = Math.max(0, elapsed ?? 0, quorum ?? 0, ...answeredAt, ...nodes.map(sentOf));
   const end = niceCeiling(latest);
@@ -126,7 +127,7 @@ function timings(answer: StoreAnswer): string {
 }
 
 /** One lane's cells: blank, then `├` where the command was sent, `━` while waiting, and the outcome's mark. */
-function lane(node: TraceNode, sent: number, column: (ms: number) => number, answeredColumn: number | undefined, width: number): string[] {
+function lane(node: TraceEntry, sent: number, column: (ms: number) => number, answeredColumn: number | undefined, width: number): string[] {
   const cells = Array.from({ length: width }, () => ' ');
   if (node.outcome === 'skipped' || node.sent_ms === null) {
     const text = 'not sent';
@@ -150,7 +151,7 @@ function lane(node: TraceNode, sent: number, column: (ms: number) => number, ans
 }
 
 /** The columns beside a lane: outcome, the replica's time, version, notes. */
-function laneDetails(node: TraceNode, withVersions: boolean): { outcome: string; ms: string; version: string[]; notes: string[] } {
+function laneDetails(node: TraceEntry, withVersions: boolean): { outcome: string; ms: string; version: string[]; notes: string[] } {
   const waiting = node.outcome === 'pending' || node.outcome === 'skipped';
   const notes: string[] = [];
   if (node.first === true) notes.push('← first');
@@ -166,7 +167,7 @@ function laneDetails(node: TraceNode, withVersions: boolean): { outcome: string;
 }
 
 /** What the picture cannot show in lanes: read repair, a failed write's fate, re-issues, missing timing fields. */
-function footnotes(operation: TracedOperation, answer: StoreAnswer, nodes: readonly TraceNode[]): string[] {
+function footnotes(operation: TracedOperation, answer: StoreAnswer, nodes: readonly TraceEntry[]): string[] {
   const { body } = answer;
   const notes: string[] = [];
   if (typeof body.repair === 'string') notes.push(`read repair: ${printable(body.repair)}${REPAIR_MEANINGS[body.repair] ?? ''}`);

@@ -1,3 +1,4 @@
+import type { LatencySummary } from '../../tools/latencyHistogram';
 import { latencyBuckets, renderHistogram } from './histogram';
 import { renderFields, renderTable } from './table';
 import { formatCount, formatMs, printable } from './text';
@@ -13,17 +14,11 @@ export interface BenchProgress {
   readonly samplesMs: readonly number[];
 }
 
-/** One operation's results in a bench. */
-export interface BenchOperationSummary {
+/** One operation's results in a bench: its counts and the latency summary `npm run bench` reports too. */
+export interface BenchOperationSummary extends Omit<LatencySummary, 'count'> {
   readonly op: string;
   readonly requests: number;
   readonly failed: number;
-  readonly meanMs: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly p999Ms: number;
-  readonly maxMs: number;
 }
 
 /** What a finished bench reports (also its `--json` output). */

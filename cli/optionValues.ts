@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { ConsistencyLevel } from '../../lib';
+import type { ConsistencyLevel } from '../lib';
 
 /**
  * Parsers for option values, given to commander: each returns the typed value or throws `InvalidArgumentError` with

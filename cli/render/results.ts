@@ -1,4 +1,5 @@
-import type { HealthNode, KvOperation, StoreAnswer, TraceNode } from '../client/storeClient';
+import type { TraceEntry } from '../../functions/contract/trace';
+import type { HealthNode, KvOperation, StoreAnswer } from '../client/storeClient';
 import { failureMessage } from '../answers';
 import { renderFields, renderTable } from './table';
 import { formatMs, printable, quotedValue } from './text';
@@ -10,8 +11,8 @@ import { formatMs, printable, quotedValue } from './text';
  */
 
 /** Every replica's part in one operation: outcome, its time, the version it holds or took, and any error. */
-export function renderReplicaTable(nodes: readonly TraceNode[]): string {
-  return renderTable<TraceNode>(
+export function renderReplicaTable(nodes: readonly TraceEntry[]): string {
+  return renderTable<TraceEntry>(
     [
       { header: 'replica', cell: (node) => printable(node.node) },
       { header: 'outcome', cell: (node) => `${printable(node.outcome)}${node.first === true ? ' (first)' : ''}` },

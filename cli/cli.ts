@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
-import type { ConsistencyLevel } from '../../lib';
+import type { ConsistencyLevel } from '../lib';
 import type { KvOperation, StoreClient } from './client/storeClient';
 import { storeClientFor, type TargetOptions } from './client/targets';
 import { runBench } from './commands/bench';

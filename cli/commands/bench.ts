@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsistencyLevel } from '../../../lib';
-import { LatencyHistogram } from '../../bench/histogram';
+import type { ConsistencyLevel } from '../../lib';
+import { LatencyHistogram } from '../../tools/latencyHistogram';
 import { exitCodeOf, failureMessage } from '../answers';
 import type { KvOperation, StoreClient } from '../client/storeClient';
 import { EXIT, QkvError, type ExitCode } from '../exitCodes';
@@ -93,8 +93,9 @@ export async function runBench(context: CommandContext, options: BenchOptions): 
   const operations: BenchOperationSummary[] = (['get', 'set'] as const)
     .filter((op) => counts[op].requests > 0)
     .map((op) => {
-      const summary = histograms[op].summary();
-      return { op, ...counts[op], meanMs: summary.meanMs, p50Ms: summary.p50Ms, p90Ms: summary.p90Ms, p99Ms: summary.p99Ms, p999Ms: summary.p999Ms, maxMs: summary.maxMs };
+      // Every sample counts as a request, so the histogram's count is `requests` already.
+      const { count: _count, ...latency } = histograms[op].summary();
+      return { op, ...counts[op], ...latency };
     });
   const summary: BenchSummary = {
     target: client.description,
