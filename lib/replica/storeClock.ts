@@ -41,6 +41,8 @@ interface Sample {
 export class StoreClock {
   private offsetMs = 0;
   private best: Sample | undefined;
+  /** True once requests may use the measurement (see {@link wakeWaiters}). */
+  private usable = false;
   private measuredAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private readonly waiters = new Set<() => void>();
@@ -89,7 +91,7 @@ export class StoreClock {
    * is running. Synchronous-fast once measured: a request pays nothing after the first.
    */
   whenMeasured(pool: ReplicaSet<ReplicaClient>, timeoutMs: number): Promise<boolean> | true {
-    if (this.best !== undefined) {
+    if (this.usable) {
       if (performance.now() - this.measuredAt >= REMEASURE_EVERY_MS) void this.calibrate(pool);
       return true;
     }
@@ -98,7 +100,8 @@ export class StoreClock {
       const done = (): void => {
         clearTimeout(timer);
         this.waiters.delete(done);
-        resolve(this.best !== undefined);
+        // Past the timeout, the best measurement so far beats failing the request.
+        resolve(this.usable || this.best !== undefined);
       };
       const timer = setTimeout(done, timeoutMs);
       this.waiters.add(done);
@@ -124,18 +127,26 @@ export class StoreClock {
       fresh = sample;
       // Within what a round trip can tell apart, the clocks agree: keep the container's own.
       const offset = Math.abs(sample.offsetMs) <= sample.roundTripMs / 2 + 1 ? 0 : Math.round(sample.offsetMs);
-      const wasKnown = this.best !== undefined;
       this.best = sample;
       this.offsetMs = offset;
       this.measuredAt = performance.now();
       this.onMeasured(offset);
-      if (!wasKnown || sample.roundTripMs <= MAX_ACCEPTED_ROUND_TRIP_MS) for (const wake of [...this.waiters]) wake();
+      // A request waiting for the first measurement takes one as precise as the uncertainty allows, or else the
+      // best of the whole run.
+      if (sample.roundTripMs <= MAX_ACCEPTED_ROUND_TRIP_MS) this.wakeWaiters();
     };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       await Promise.all(pool.replicas.map((replica) => this.sampleReplica(pool, replica, offer)));
+      this.wakeWaiters();
       if (fresh !== undefined) return;
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
     }
+  }
+
+  /** Marks the measurement usable by requests (precise enough, or the best a whole run got) and wakes them. */
+  private wakeWaiters(): void {
+    if (this.best !== undefined) this.usable = true;
+    for (const wake of [...this.waiters]) wake();
   }
 
   /** Up to {@link SAMPLES} `TIME` round trips to one replica, each offered as soon as it is in. */
