@@ -197,6 +197,14 @@ module.exports = {
       { path: '^console/' },
       { pathNot: `^(console/|${TRACE_WIRE})` },
     ),
+    forbid(
+      'unit-layer-starts-no-redis',
+      'test/unit is the fast layer: decisions against the fake replica set (test/support/fakeReplicaSet.ts), with no ' +
+        'redis-server, process or socket. A test that needs real Redis, a coordinator over real replicas or serverless ' +
+        'offline belongs in test/integration or a scenario suite (docs/tests.md).',
+      { path: '^test/unit/' },
+      { path: '(^test/support/(redisCluster|coordinators|coordinatorLinks|handlers|serverlessOffline|tcpProxy|qkvProcess)\\.ts$|localCluster\\.ts$|serverlessOffline\\.ts$|node_modules/ioredis/)' },
+    ),
     {
       name: 'not-to-unresolvable',
       severity: 'error',

@@ -4,9 +4,9 @@ import { HybridLogicalClock, type Coordinator } from '../../lib';
 import { ChaosWorkload, type WorkloadCoordinator } from '../support/chaosWorkload';
 import { CoordinatorLinks } from '../support/coordinatorLinks';
 import { createCoordinator, sleep } from '../support/coordinators';
-import { checkHistory } from '../support/linearizability/checker';
-import { describeCheck } from '../support/linearizability/describeResult';
-import { writeHistoryPicture } from '../support/linearizability/historyPicture';
+import { checkHistory } from '../checker/checker';
+import { describeCheck } from '../checker/describeResult';
+import { writeHistoryPicture } from '../checker/historyPicture';
 import { directClient, useRedisCluster } from '../support/redisCluster';
 import { divergentEntries, entriesByNode } from '../support/replicaState';
 

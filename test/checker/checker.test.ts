@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory, checkKey } from '../support/linearizability/checker';
-import type { Operation } from '../support/linearizability/history';
-import { del, get, put } from './handMadeHistory';
+import { checkHistory, checkKey } from './checker';
+import type { Operation } from './history';
+import { del, get, put } from './support/handMadeHistory';
 
 const verdictOf = (operations: readonly Operation[], options = {}) => checkKey('k', operations, options).verdict;
 const orderOf = (operations: readonly Operation[]) =>

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkHistory } from '../support/linearizability/checker';
-import type { Operation } from '../support/linearizability/history';
-import { plansArbitrary, simulate, withAnsweredUnknownWrites, type SimulationShape } from './simulatedHistory';
+import { checkHistory } from './checker';
+import type { Operation } from './history';
+import { plansArbitrary, simulate, withAnsweredUnknownWrites, type SimulationShape } from './support/simulatedHistory';
 
 const SLACK_MS = 2;
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkHistory, checkKey } from '../support/linearizability/checker';
-import { bruteForceLinearizable } from './bruteForceChecker';
-import { mutate, mutationArbitrary, plansArbitrary, simulate, withAnsweredUnknownWrites } from './simulatedHistory';
+import { checkHistory, checkKey } from './checker';
+import { bruteForceLinearizable } from './support/bruteForceChecker';
+import { mutate, mutationArbitrary, plansArbitrary, simulate, withAnsweredUnknownWrites } from './support/simulatedHistory';
 
 const SLACK_MS = 2;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory, checkKey } from '../support/linearizability/checker';
-import { describeCheck, describeKeyResult, operationLabel } from '../support/linearizability/describeResult';
-import { del, get, put } from './handMadeHistory';
+import { checkHistory, checkKey } from './checker';
+import { describeCheck, describeKeyResult, operationLabel } from './describeResult';
+import { del, get, put } from './support/handMadeHistory';
 
 describe('Function: operationLabel', () => {
   it('labels puts, gets and deletes the way the picture shows them', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkKey } from '../support/linearizability/checker';
-import { historyPictureInput, renderHistoryPicture, writeHistoryPicture } from '../support/linearizability/historyPicture';
-import { del, get, put } from './handMadeHistory';
+import { checkKey } from './checker';
+import { historyPictureInput, renderHistoryPicture, writeHistoryPicture } from './historyPicture';
+import { del, get, put } from './support/handMadeHistory';
 
 // The new-old inversion, with a failed write, an unknown one and a TTL for every kind of box.
 const inversion = [

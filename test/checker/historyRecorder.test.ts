@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HistoryRecorder } from '../support/linearizability/historyRecorder';
+import { HistoryRecorder } from './historyRecorder';
 
 /** A clock that returns the given instants in turn, then keeps the last. */
 const clockOf = (...instants: number[]) => () => (instants.length > 1 ? instants.shift()! : instants[0]!);

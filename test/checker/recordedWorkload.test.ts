@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHistory, describeCheck, HistoryRecorder, writeHistoryPicture } from '../support/linearizability';
+import { checkHistory, describeCheck, HistoryRecorder, writeHistoryPicture } from './index';
 
 /** A store under test: a key-value map behind asynchronous calls. */
 interface FakeStore {

@@ -1,5 +1,5 @@
 import { QuorumNotReachedError, type Coordinator } from '../../lib';
-import { HistoryRecorder } from './linearizability/historyRecorder';
+import { HistoryRecorder } from '../checker/historyRecorder';
 
 /** One coordinator (a Lambda container) taking part in a chaos workload, and the clock skew it runs with. */
 export interface WorkloadCoordinator {

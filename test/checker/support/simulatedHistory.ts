@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Operation, Outcome } from '../support/linearizability/history';
+import type { Operation, Outcome } from '../history';
 
 /** What one client does next, as fast-check draws it (so that failing cases shrink to small histories). */
 export interface OperationPlan {

@@ -1,4 +1,4 @@
-import type { Operation } from '../support/linearizability/history';
+import type { Operation } from '../history';
 
 /** A call of the brute-force search: an operation, or the expiry of a put's TTL. */
 interface Call {

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Coordinator, CredentialsUnavailableError, loadConfig, logger, ReplicaPool } from '../../lib';
-import { fetchRedisCredentials, parseCredentials } from '../../lib/aws/redisCredentials';
-import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
-import { useFakeAwsParameters } from '../support/fakeAwsParameters';
-import { jsonOf, useHandlers } from '../support/handlers';
-import { useRedisCluster } from '../support/redisCluster';
-import { storedFields } from '../support/storedEntries';
+import { Coordinator, CredentialsUnavailableError, loadConfig, logger, ReplicaPool } from '../../../lib';
+import { fetchRedisCredentials } from '../../../lib/aws/redisCredentials';
+import { httpEvent, lambdaContext } from '../../../tools/apiGatewayEvents';
+import { useFakeAwsParameters } from '../../support/fakeAwsParameters';
+import { jsonOf, useHandlers } from '../../support/handlers';
+import { useRedisCluster } from '../../support/redisCluster';
+import { storedFields } from '../../support/storedEntries';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:quorum-kv/redis-AbCdEf';
 const ACL_PASSWORD = 'Acl-Pa55word-do-not-log-7f3e9c';
@@ -133,34 +133,5 @@ describe('Function: fetchRedisCredentials with Redis 6 ACL users', () => {
       await store.close();
     }
     expect(output.text()).not.toContain(ACL_PASSWORD);
-  });
-});
-
-describe('Function: parseCredentials', () => {
-  it.each([
-    ['a plain password', 'hunter2-long', { password: 'hunter2-long' }],
-    ['JSON with a user', '{"username":"app","password":"pw"}', { username: 'app', password: 'pw' }],
-    ['JSON without a user', '{"password":"pw"}', { password: 'pw' }],
-    ['bytes', new TextEncoder().encode('pw-bytes'), { password: 'pw-bytes' }],
-  ])('reads %s', (_case, raw, expected) => {
-    // Act
-    const credentials = parseCredentials('source', raw);
-
-    // Assess
-    expect(credentials).toEqual(expected);
-  });
-
-  it.each([
-    ['an empty value', ''],
-    ['JSON without a password', '{"username":"app"}'],
-    ['malformed JSON', '{"password": "hunter2'],
-    ['a non-string user', '{"username": 7, "password": "hunter2"}'],
-  ])('refuses %s without quoting it', (_case, raw) => {
-    // Act
-    const attempt = (): unknown => parseCredentials('source', raw);
-
-    // Assess
-    expect(attempt).toThrow(CredentialsUnavailableError);
-    expect(attempt).not.toThrow(/hunter2/);
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { applyEntry, loadConfig, readEntry, ReplicaPool, type StoredEntry } from '../../lib';
-import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
-import { tieRank } from '../../lib/core/storedEntry';
-import { encodeEntry } from '../../lib/replica/entryFormat';
-import { entryIdsOf } from '../../lib/replica/replicaCommands';
-import type { LocalRedisNode } from '../../tools/localCluster';
-import { useCoordinators } from '../support/coordinators';
-import { directClient, flushAll, storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { applyEntry, loadConfig, readEntry, ReplicaPool, type StoredEntry } from '../../../lib';
+import { SEED_VERSION } from '../../../lib/core/hybridLogicalClock';
+import { tieRank } from '../../../lib/core/storedEntry';
+import { encodeEntry } from '../../../lib/replica/entryFormat';
+import { entryIdsOf } from '../../../lib/replica/replicaCommands';
+import type { LocalRedisNode } from '../../../tools/localCluster';
+import { useCoordinators } from '../../support/coordinators';
+import { directClient, flushAll, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 /**
  * The seed stored user key K verbatim, as a plain string at K; quorum-kv stores a user key starting with `!` at

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { AntiEntropyReport, Coordinator } from '../../lib';
-import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../lib/replica/storageLayout';
-import { onContainerClock, skewedClock } from '../support/containerClock';
-import { useCoordinators } from '../support/coordinators';
-import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
-import { divergentKeys, versionsByNode } from '../support/replicaState';
+import type { AntiEntropyReport, Coordinator } from '../../../lib';
+import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../../lib/replica/storageLayout';
+import { onContainerClock, skewedClock } from '../../support/containerClock';
+import { useCoordinators } from '../../support/coordinators';
+import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { divergentKeys, versionsByNode } from '../../support/replicaState';
 
 describe('Anti-entropy', () => {
   const cluster = useRedisCluster({ count: 3 });

@@ -10,7 +10,7 @@ import { directClient, flushAll, useRedisCluster } from '../support/redisCluster
 import { settledSnapshot } from '../support/storeSnapshot';
 import { storedFields } from '../support/storedEntries';
 
-// Small limits keep the size cases cheap; test/contract checks the documented defaults.
+// Small limits keep the size cases cheap; openapi.test.ts and generatedValidators.test.ts check the documented defaults.
 const MAX_KEY_BYTES = 64;
 const MAX_VALUE_BYTES = 4_096;
 const JSON_HEADERS = { 'content-type': 'application/json' };

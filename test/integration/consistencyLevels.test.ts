@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../functions/http/errors';
-import { parseConsistency } from '../../functions/http/requests';
-import { requiredReadReplies, requiredWriteAcks } from '../../lib/core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib';
 import { useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
-
-describe('Module: consistency', () => {
-  it.each([
-    ['one', 3, 2, 1, 1],
-    ['quorum', 3, 2, 2, 2],
-    ['all', 3, 2, 3, 3],
-    ['quorum', 5, 3, 3, 3],
-    ['quorum', 5, 4, 4, 2],
-  ] as const)('level %s with %i nodes and W=%i needs %i acks and %i replies', (level, n, w, acks, replies) => {
-    // Assess
-    expect(requiredWriteAcks(level, w, n)).toBe(acks);
-    expect(requiredReadReplies(level, w, n)).toBe(replies);
-  });
-
-  it('rejects an unknown level with a client error naming the allowed ones', () => {
-    // Assess
-    expect(() => parseConsistency('strong', 'one')).toThrow(InvalidRequestError);
-    expect(() => parseConsistency('strong', 'one')).toThrow(/one, quorum, all/);
-  });
-});
 
 describe('Consistency levels against real replicas', () => {
   const cluster = useRedisCluster({ count: 3 });

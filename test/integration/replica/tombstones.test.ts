@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
-import { useCoordinators } from '../support/coordinators';
+import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { useCoordinators } from '../../support/coordinators';
 
 describe('Deletes with tombstones, and TTL', () => {
   const cluster = useRedisCluster({ count: 3 });

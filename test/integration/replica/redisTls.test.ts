@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../lib';
-import { useRedisCluster } from '../support/redisCluster';
-import { useTestCertificates } from '../support/tlsCertificates';
-import { storedFields } from '../support/storedEntries';
+import { Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../../lib';
+import { useRedisCluster } from '../../support/redisCluster';
+import { useTestCertificates } from '../../support/tlsCertificates';
+import { storedFields } from '../../support/storedEntries';
 
 describe('Class: ReplicaPool over TLS (rediss://)', () => {
   const certificates = useTestCertificates();

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig, ReplicaPool } from '../../lib';
-import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
-import { directClient, timed, useRedisCluster } from '../support/redisCluster';
+import { loadConfig, ReplicaPool } from '../../../lib';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../../support/coordinators';
+import { directClient, timed, useRedisCluster } from '../../support/redisCluster';
 
 describe('Failure detection: a circuit breaker per replica', () => {
   const cluster = useRedisCluster({ count: 3 });

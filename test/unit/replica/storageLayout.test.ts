@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparedKeysOf, displacedSeedKeyOf, INTERNAL_PREFIX, seedKeyOf, storageKey, userKeyOf } from '../../lib/replica/storageLayout';
+import { comparedKeysOf, displacedSeedKeyOf, INTERNAL_PREFIX, seedKeyOf, storageKey, userKeyOf } from '../../../lib/replica/storageLayout';
 
 describe('Module: storageLayout', () => {
   it.each(['plain', 'user:1', '!', '!qkv:hint', '!!x', 'ключ', ' '])('maps user key %j to a Redis key and back', (key) => {

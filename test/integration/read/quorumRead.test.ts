@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONSISTENCY_LEVELS, ReadQuorumNotReachedError } from '../../lib';
-import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
-import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { CONSISTENCY_LEVELS, ReadQuorumNotReachedError } from '../../../lib';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../../support/coordinators';
+import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../../support/redisCluster';
 
 /** Every configuration a store can have up to five replicas: N = 1..5 and every write quorum W = 1..N. */
 const CONFIGURATIONS = [1, 2, 3, 4, 5].flatMap((n) => Array.from({ length: n }, (_, i) => [n, i + 1] as const));

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
-import { clearHints, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../lib/repair/hintedHandoff';
-import { hintsKey } from '../../lib/replica/storageLayout';
-import { onContainerClock, skewedClock } from '../support/containerClock';
-import { useCoordinators } from '../support/coordinators';
-import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../../lib';
+import { clearHints, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../../lib/repair/hintedHandoff';
+import { hintsKey } from '../../../lib/replica/storageLayout';
+import { onContainerClock, skewedClock } from '../../support/containerClock';
+import { useCoordinators } from '../../support/coordinators';
+import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 /** Records hand-offs instead of invoking Lambda; the test then plays the repair function itself. */
 class RecordingDispatcher implements RepairDispatcher {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, readEntry, ReplicaPool } from '../../lib';
-import { tieRank } from '../../lib/core/storedEntry';
-import { applyEntry, entryIdsOf } from '../../lib/replica/replicaCommands';
-import { httpEvent, lambdaContext } from '../../tools/apiGatewayEvents';
-import { useCoordinators } from '../support/coordinators';
-import { jsonOf, useHandlers } from '../support/handlers';
-import { directClient, flushAll, storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { loadConfig, readEntry, ReplicaPool } from '../../../lib';
+import { tieRank } from '../../../lib/core/storedEntry';
+import { applyEntry, entryIdsOf } from '../../../lib/replica/replicaCommands';
+import { httpEvent, lambdaContext } from '../../../tools/apiGatewayEvents';
+import { useCoordinators } from '../../support/coordinators';
+import { jsonOf, useHandlers } from '../../support/handlers';
+import { directClient, flushAll, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 const V = '1795808440933.00000.6441806726';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HybridLogicalClock, parseVersion, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
+import { HybridLogicalClock, parseVersion, SEED_VERSION } from '../../../lib/core/hybridLogicalClock';
 
 describe('Class: HybridLogicalClock', () => {
   describe('Method: next', () => {

@@ -1,4 +1,4 @@
-import type { Operation, Outcome } from '../support/linearizability/history';
+import type { Operation, Outcome } from '../history';
 
 /** Optional parts of a hand-made operation. */
 export interface HandMadeExtras {

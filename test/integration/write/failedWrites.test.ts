@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { QuorumNotReachedError } from '../../lib';
-import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
-import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { QuorumNotReachedError } from '../../../lib';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../../support/coordinators';
+import { storedOnNode, timedFailure, useRedisCluster } from '../../support/redisCluster';
 
 /**
  * A write that misses its quorum: answered fast, honest about its fate (`rolledBack`), never undone, and never seen

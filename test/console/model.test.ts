@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeAnswer, describeCommon, httpCallFor } from '../../../console/requests';
-import { layoutTimeline, shortVersion } from '../../../console/timeline';
-import { traceOf } from '../../../console/trace';
+import { describeAnswer, describeCommon, httpCallFor } from '../../console/requests';
+import { layoutTimeline, shortVersion } from '../../console/timeline';
+import { traceOf } from '../../console/trace';
 
 const VERSION = '1796163099525.00003.7717299719';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { applyEntry, type Coordinator, HybridLogicalClock, LambdaRepairDispatcher, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../lib';
-import { sleep, useCoordinators } from '../support/coordinators';
-import { storedOnNode, useRedisCluster } from '../support/redisCluster';
-import { freePorts } from '../../tools/localCluster';
+import { applyEntry, type Coordinator, HybridLogicalClock, LambdaRepairDispatcher, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../../lib';
+import { sleep, useCoordinators } from '../../support/coordinators';
+import { storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { freePorts } from '../../../tools/localCluster';
 
 /**
  * Stands in for the `repair` Lambda function: runs the real repair code (`repairKey`) on its own coordinator, as the
@@ -124,7 +124,7 @@ describe('Read repair', () => {
     const repairFunction = new RepairFunctionStandIn(newCoordinator());
     const [closedPort] = await freePorts(1);
     const config = loadConfig({ REDIS_NODES: cluster().redisNodes, READ_REPAIR: 'async' });
-    const { Coordinator } = await import('../../lib');
+    const { Coordinator } = await import('../../../lib');
     const readers = [
       new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), repairFunction),
       new Coordinator(config, new ReplicaPool(config), new HybridLogicalClock(), new LambdaRepairDispatcher('quorum-kv-dev-repair', `http://127.0.0.1:${closedPort}`)),
@@ -160,7 +160,7 @@ describe('Read repair', () => {
 
   it('upgrades data written by the seed (a plain string) on every replica that lacks a newer version', async () => {
     // Prepare: the seed wrote a plain string to one node only.
-    const { directClient } = await import('../support/redisCluster');
+    const { directClient } = await import('../../support/redisCluster');
     const client = directClient(cluster().nodes[1]!);
     await client.set('legacy', 'seed-value');
     client.disconnect();
