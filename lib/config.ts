@@ -139,20 +139,31 @@ function parseTlsCa(env: Environment, replicas: readonly ReplicaAddress[]): { tl
   const raw = optionalString(env, 'REDIS_TLS_CA');
   if (raw === undefined) return {};
   if (!replicas.some((replica) => replica.tls)) {
-    throw new ConfigError('REDIS_TLS_CA', 'set only when REDIS_NODES uses rediss:// (TLS) URLs', '(a CA certificate)');
+    throw new ConfigError({
+      variable: 'REDIS_TLS_CA',
+      expected: 'set only when REDIS_NODES uses rediss:// (TLS) URLs',
+      received: '(a CA certificate)',
+    });
   }
   let pem = raw;
   if (!raw.includes('-----BEGIN')) {
     try {
       pem = readFileSync(raw, 'utf8');
     } catch (error) {
-      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw, {
+      throw new ConfigError({
+        variable: 'REDIS_TLS_CA',
+        expected: `PEM text or the path of a readable PEM file (${(error as Error).message})`,
+        received: raw,
         cause: error,
       });
     }
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError('REDIS_TLS_CA', 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)', raw.slice(0, 64));
+    throw new ConfigError({
+      variable: 'REDIS_TLS_CA',
+      expected: 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)',
+      received: raw.slice(0, 64),
+    });
   }
   return { tlsCa: pem };
 }
@@ -169,20 +180,36 @@ function parseCredentialsSource(
   const parameter = optionalString(env, 'REDIS_PASSWORD_PARAMETER');
   if (secret === undefined && parameter === undefined) return {};
   if (secret !== undefined && parameter !== undefined) {
-    throw new ConfigError('REDIS_SECRET_ARN', 'unset when REDIS_PASSWORD_PARAMETER is set (choose one source of credentials)', secret);
+    throw new ConfigError({
+      variable: 'REDIS_SECRET_ARN',
+      expected: 'unset when REDIS_PASSWORD_PARAMETER is set (choose one source of credentials)',
+      received: secret,
+    });
   }
   if (replicas.some((replica) => hasCredentials(replica.url))) {
     const variable = secret === undefined ? 'REDIS_PASSWORD_PARAMETER' : 'REDIS_SECRET_ARN';
-    throw new ConfigError(variable, 'used with REDIS_NODES URLs that carry no user or password', redactList(replicas.map((r) => r.url)));
+    throw new ConfigError({
+      variable,
+      expected: 'used with REDIS_NODES URLs that carry no user or password',
+      received: redactList(replicas.map((r) => r.url)),
+    });
   }
   if (secret !== undefined) {
     if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(secret)) {
-      throw new ConfigError('REDIS_SECRET_ARN', 'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', secret);
+      throw new ConfigError({
+        variable: 'REDIS_SECRET_ARN',
+        expected: 'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+        received: secret,
+      });
     }
     return { credentialsSource: { kind: 'secretsManager', name: secret } };
   }
   if (!parameter!.startsWith('/')) {
-    throw new ConfigError('REDIS_PASSWORD_PARAMETER', 'an SSM parameter name starting with / (serverless.yml builds its ARN from it)', parameter!);
+    throw new ConfigError({
+      variable: 'REDIS_PASSWORD_PARAMETER',
+      expected: 'an SSM parameter name starting with / (serverless.yml builds its ARN from it)',
+      received: parameter!,
+    });
   }
   return { credentialsSource: { kind: 'ssmParameter', name: parameter! } };
 }
@@ -207,12 +234,20 @@ export function parseReplicaList(list: string): ReplicaAddress[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
   if (entries.length === 0) {
-    throw new ConfigError('REDIS_NODES', 'at least one redis:// or rediss:// URL', list);
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'at least one redis:// or rediss:// URL',
+      received: list,
+    });
   }
   const replicas = entries.map(parseReplicaUrl);
   const names = new Set(replicas.map((replica) => replica.name));
   if (names.size !== replicas.length) {
-    throw new ConfigError('REDIS_NODES', 'distinct host:port pairs (each replica listed once)', redactList(entries));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'distinct host:port pairs (each replica listed once)',
+      received: redactList(entries),
+    });
   }
   return replicas;
 }
@@ -222,13 +257,21 @@ function parseReplicaUrl(entry: string): ReplicaAddress {
   try {
     url = new URL(entry);
   } catch {
-    throw new ConfigError('REDIS_NODES', 'comma-separated redis://host:port or rediss://host:port URLs', redact(entry));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'comma-separated redis://host:port or rediss://host:port URLs',
+      received: redact(entry),
+    });
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_NODES', 'URLs with the redis:// or rediss:// scheme', redact(entry));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'URLs with the redis:// or rediss:// scheme',
+      received: redact(entry),
+    });
   }
   if (url.hostname === '') {
-    throw new ConfigError('REDIS_NODES', 'a host in every URL', redact(entry));
+    throw new ConfigError({ variable: 'REDIS_NODES', expected: 'a host in every URL', received: redact(entry) });
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -244,7 +287,7 @@ function parseInteger(env: Environment, variable: string, fallback: number, min:
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(variable, `a whole number from ${min} to ${max}`, raw);
+    throw new ConfigError({ variable, expected: `a whole number from ${min} to ${max}`, received: raw });
   }
   return value;
 }
@@ -254,7 +297,7 @@ function parseChoice<T extends string>(env: Environment, variable: string, choic
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = raw.trim().toLowerCase();
   if (!(choices as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, `one of ${choices.join(', ')}`, raw);
+    throw new ConfigError({ variable, expected: `one of ${choices.join(', ')}`, received: raw });
   }
   return value as T;
 }

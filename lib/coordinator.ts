@@ -273,7 +273,15 @@ export class Coordinator {
     const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
     const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
     if (measured !== true && !(await measured)) {
-      throw new QuorumNotReachedError(this.clock.next(), 0, required, this.clockUnknownReports(), true, [], this.timingSince(startedAt), 0);
+      throw new QuorumNotReachedError({
+        version: this.clock.next(),
+        acknowledged: 0,
+        required,
+        replicas: this.clockUnknownReports(),
+        rolledBack: true,
+        timing: this.timingSince(startedAt),
+        attempts: 0,
+      });
     }
     const expiresAt = expiresInMs === undefined ? undefined : this.storeClock.now() + expiresInMs;
     const redisKey = storageKey(key);
@@ -355,7 +363,16 @@ export class Coordinator {
       required: error.required,
       rolledBack: !mayLand,
     });
-    return new QuorumNotReachedError(version, error.acknowledged, error.required, error.replicas, !mayLand, error.failures, this.timingSince(startedAt), attempts);
+    return new QuorumNotReachedError({
+      version,
+      acknowledged: error.acknowledged,
+      required: error.required,
+      replicas: error.replicas,
+      rolledBack: !mayLand,
+      failures: error.failures,
+      timing: this.timingSince(startedAt),
+      attempts,
+    });
   }
 
   /**
@@ -439,7 +456,9 @@ function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs
  */
 function withReadTiming(error: unknown, startedAt: number): unknown {
   const timing = { startedAt, answeredAt: performance.now() };
-  if (error instanceof ReadQuorumNotReachedError) return new ReadQuorumNotReachedError(error.answered, error.required, error.replicas, timing);
+  if (error instanceof ReadQuorumNotReachedError) {
+    return new ReadQuorumNotReachedError({ answered: error.answered, required: error.required, replicas: error.replicas, timing });
+  }
   if (error instanceof ReplicasUnavailableError) return new ReplicasUnavailableError(error.replicas, timing);
   return error;
 }

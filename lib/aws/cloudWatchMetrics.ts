@@ -52,7 +52,11 @@ export function metricsDisabledSetting(env: Environment = process.env): 'true' |
   if (TRUE_VALUES.has(given)) return 'true';
   if (FALSE_VALUES.has(given)) return 'false';
   if (given !== '') {
-    throw new ConfigError('POWERTOOLS_METRICS_DISABLED', 'true or false (or unset)', env.POWERTOOLS_METRICS_DISABLED ?? '');
+    throw new ConfigError({
+      variable: 'POWERTOOLS_METRICS_DISABLED',
+      expected: 'true or false (or unset)',
+      received: env.POWERTOOLS_METRICS_DISABLED ?? '',
+    });
   }
   const inLambda = (env.AWS_LAMBDA_INITIALIZATION_TYPE ?? '') !== '' && env.IS_OFFLINE !== 'true' && env.IS_LOCAL !== 'true';
   return inLambda ? 'false' : 'true';

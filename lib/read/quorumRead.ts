@@ -73,7 +73,7 @@ export async function quorumRead<Client = ReplicaClient>(
     const round = await readFanOut(pool, read, isDecided, attempt === 0 ? options : {});
     const { newest, answeredBy, tally } = tallyOf(round.replies, round.pending);
     const step = quorumReadStep(tally, required, writeQuorum);
-    if (step === 'unreachable') throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
+    if (step === 'unreachable') throw new ReadQuorumNotReachedError({ answered: round.replies.length, required, replicas: round.reports });
     const result = { entry: newest, round, ...(answeredBy === undefined ? {} : { answeredBy }) };
     if (step === 'answer' || newest === null) return { ...result, writeBacks: [] };
 
@@ -82,10 +82,14 @@ export async function quorumRead<Client = ReplicaClient>(
     const targets = pool.replicas.filter((replica) => !holders.has(replica));
     const written = await writeBackQuorum(pool, targets, entry, writeBack, writeQuorum - holders.size);
     if (written.won) return { ...result, writeBacks: written.reports };
-    failure = new ReadQuorumNotReachedError(holders.size + written.held, writeQuorum, withWriteBacks(round.reports, written.reports));
+    failure = new ReadQuorumNotReachedError({
+      answered: holders.size + written.held,
+      required: writeQuorum,
+      replicas: withWriteBacks(round.reports, written.reports),
+    });
     if (!written.refusedAsNewer) throw failure;
   }
-  throw failure ?? new ReadQuorumNotReachedError(0, required, []);
+  throw failure ?? new ReadQuorumNotReachedError({ answered: 0, required, replicas: [] });
 }
 
 /** The newest entry among the replies, the replica that answered it first, and the counts `quorumReadStep` needs. */

@@ -1,4 +1,4 @@
-import { QuorumNotReachedError } from '../core/errors';
+import { QuorumNotReachedError, type QuorumNotReachedDetails } from '../core/errors';
 import type { Version } from '../core/hybridLogicalClock';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaClient } from '../replica/connection';
@@ -46,7 +46,7 @@ export function writeQuorum<Client = ReplicaClient>(
         const quorumAt = performance.now();
         resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled, attempts: 1, startedAt: sentAt, quorumAt, answeredAt: quorumAt });
       } else {
-        reject(new WriteQuorumMissed(version, acknowledged, quorum, snapshot, failures.slice(), settledWithFailures));
+        reject(new WriteQuorumMissed({ version, acknowledged, required: quorum, replicas: snapshot, failures: failures.slice() }, settledWithFailures));
       }
     };
 
@@ -95,14 +95,10 @@ export interface SettledWrite {
  */
 export class WriteQuorumMissed extends QuorumNotReachedError {
   constructor(
-    version: Version,
-    acknowledged: number,
-    required: number,
-    replicas: readonly ReplicaReport[],
-    failures: readonly (ReplicaFailureKind | undefined)[],
+    details: Omit<QuorumNotReachedDetails, 'rolledBack'>,
     /** Resolves once every replica has answered or timed out (within the node timeout); never rejects. */
     readonly settled: () => Promise<SettledWrite>,
   ) {
-    super(version, acknowledged, required, replicas, false, failures);
+    super(details);
   }
 }
