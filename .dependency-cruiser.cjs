@@ -103,9 +103,10 @@ module.exports = {
     ),
     forbid(
       'coordinator-below-the-composition-root',
-      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it) or lib/index.ts.',
+      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it), lib/index.ts or an ' +
+        'AWS adapter (lib/aws): sharedCoordinator.ts builds the adapters and passes them in.',
       { path: '^lib/coordinator\\.ts$' },
-      { path: '^lib/(sharedCoordinator|index)\\.ts$' },
+      { path: '^lib/((sharedCoordinator|index)\\.ts$|aws/)' },
     ),
     forbid(
       'index-is-for-outside',

@@ -1,4 +1,3 @@
-import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
@@ -81,7 +80,6 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  * timeouts and breaker openings in `replica/replicaPool.ts`. Metrics are an adapter's business (`aws/`).
  */
 export class Coordinator {
-  private readonly dispatcher: RepairDispatcher | undefined;
   private readonly observer: StoreObserver;
   /** When (`performance.now()`) this container last handed each missed replica to the repair function. */
   private readonly lastHintDispatch = new Map<string, number>();
@@ -94,13 +92,9 @@ export class Coordinator {
     private readonly config: CoordinatorConfig,
     private readonly pool: ReplicaPool = new ReplicaPool(config),
     private readonly clock: HybridLogicalClock = new HybridLogicalClock(),
-    dispatcher?: RepairDispatcher,
+    /** Where hints are handed off to (the repair function); without one they are replayed in-process only. */
+    private readonly dispatcher?: RepairDispatcher,
   ) {
-    this.dispatcher =
-      dispatcher ??
-      (config.repairFunctionName === undefined
-        ? undefined
-        : new LambdaRepairDispatcher(config.repairFunctionName, config.lambdaEndpoint));
     this.observer = pool.observer;
     this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs, observer: this.observer };
     // Versions and TTLs follow the replicas' clock, measured in the background (see StoreClock); the first request

@@ -1,6 +1,7 @@
 import { loadConfig, type CoordinatorConfig } from './config';
 import { Coordinator } from './coordinator';
 import { CloudWatchMetrics, metricsDisabledSetting } from './aws/cloudWatchMetrics';
+import { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';
 import { fetchRedisCredentials } from './aws/redisCredentials';
 import { ReplicaPool } from './replica/replicaPool';
 
@@ -83,5 +84,7 @@ export async function closeSharedCoordinator(): Promise<void> {
 async function createCoordinator(settings: CoordinatorConfig): Promise<Coordinator> {
   const credentials =
     settings.credentialsSource === undefined ? undefined : await fetchRedisCredentials(settings.credentialsSource);
-  return new Coordinator(settings, new ReplicaPool(settings, credentials, sharedMetrics()));
+  const dispatcher =
+    settings.repairFunctionName === undefined ? undefined : new LambdaRepairDispatcher(settings.repairFunctionName, settings.lambdaEndpoint);
+  return new Coordinator(settings, new ReplicaPool(settings, credentials, sharedMetrics()), undefined, dispatcher);
 }
