@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
 import { ConfigError } from './core/errors';
 import type { CredentialsSource } from './aws/redisCredentials';
-import type { ReadRepairMode } from './read/readRepairMode';
+import type { ReadRepairMode } from './read/readRepair';
 import type { ReplicaAddress } from './replica/connection';
 import type { EntryWriteFormat } from './replica/entryFormat';
 

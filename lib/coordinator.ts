@@ -18,8 +18,8 @@ import { infoEnabled, logger } from './logger';
 import { quorumRead } from './read/quorumRead';
 import { raceRead } from './read/raceRead';
 import type { ReadResult } from './read/readFanOut';
-import type { RepairPlan } from './read/readRepair';
-import { ReadRepair, type ReadRepairSettings } from './read/readRepairMode';
+import { ReadRepair, type ReadRepairSettings } from './read/readRepair';
+import type { RepairPlan } from './read/repairPlan';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { recordHints } from './repair/hintedHandoff';
 import { replayHints } from './repair/hintReplay';
@@ -33,7 +33,7 @@ import { ReplicaPool, type Replica } from './replica/replicaPool';
 import { storageKey } from './replica/storageLayout';
 import { CLOCK_UNCERTAINTY_MS, StoreClock } from './replica/storeClock';
 import { mayHoldWrite, missedAttemptVerdict, newestRefusal } from './write/missedAttempt';
-import { writeQuorum, WriteQuorumMissed } from './write/quorumWrite';
+import { writeFanOut, WriteQuorumMissed } from './write/writeFanOut';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -66,17 +66,17 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  *
  * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
  * live in the layers it calls, each in its own folder of `lib/`:
- * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/quorumWrite.ts` (fan-out, quorum
+ * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/writeFanOut.ts` (fan-out, quorum
  *   counting, fail-fast; a refused write is re-issued above the newer version here, in `write`); for replicas that missed it
  *   `repair/hintedHandoff.ts` and the repair dispatcher;
  * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
- *   `read/readFanOut.ts`, then `read/readRepairMode.ts` for what `READ_REPAIR` does with replicas found behind;
+ *   `read/readFanOut.ts`, then `read/readRepair.ts` for what `READ_REPAIR` does with replicas found behind;
  * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
  *   `repair/`;
  * - one replica, for all of them: `replica/` (connection, breaker, commands, Lua scripts, storage layout).
  *
  * What it does is reported as events (`core/storeEvents.ts`) to the observer its pool was built with: failed
- * quorums and hints here, repairs in `read/readRepairMode.ts`, hint replays and anti-entropy in `repair/`, node
+ * quorums and hints here, repairs in `read/readRepair.ts`, hint replays and anti-entropy in `repair/`, node
  * timeouts and breaker openings in `replica/replicaPool.ts`. Metrics are an adapter's business (`aws/`).
  */
 export class Coordinator {
@@ -286,7 +286,7 @@ export class Coordinator {
     for (let attempt = 1; ; attempt += 1) {
       const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
       try {
-        const result = await writeQuorum(this.pool, required, version, (client) => applyEntry(client, redisKey, entry, graceMs));
+        const result = await writeFanOut(this.pool, required, version, (client) => applyEntry(client, redisKey, entry, graceMs));
         if (infoEnabled()) {
           logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: loggedReplicas(result.replicas) });
           logger.debug('write key', { key });

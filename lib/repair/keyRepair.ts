@@ -1,5 +1,5 @@
 import { readFanOut } from '../read/readFanOut';
-import { applyRepair, planRepair } from '../read/readRepair';
+import { applyRepair, planRepair } from '../read/repairPlan';
 import type { KeyRepairReport } from '../core/results';
 import { readEntry } from '../replica/replicaCommands';
 import type { ReplicaSet } from '../replica/replicaSet';

@@ -21,7 +21,7 @@ import type { WriteResult } from '../core/results';
  *
  * @throws {WriteQuorumMissed} (a {@link QuorumNotReachedError}) when fewer than `quorum` replicas can acknowledge.
  */
-export function writeQuorum<Client = ReplicaClient>(
+export function writeFanOut<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
   quorum: number,
   version: Version,

@@ -1,0 +1,49 @@
+import type { ReplicaRead } from './readFanOut';
+import { applyEntry } from '../replica/replicaCommands';
+import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
+import type { RepairReport } from '../core/results';
+import { compareEntries, newerEntry, type StoredEntry } from '../core/storedEntry';
+
+/** Which replicas are behind, and the entry that brings them up to date. */
+export interface RepairPlan {
+  readonly newest: StoredEntry;
+  /** Replicas that answered with nothing or with an older version. */
+  readonly behind: readonly ReplicaHandle[];
+}
+
+/**
+ * Compares the versions in a read's replies and names the replicas that are missing the newest entry.
+ *
+ * @returns undefined when the replies agree (or none holds anything): nothing to repair.
+ */
+export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefined {
+  let newest: StoredEntry | null = null;
+  for (const reply of replies) newest = newerEntry(newest, reply.entry);
+  if (newest === null) return undefined;
+  const target = newest;
+  const behind = replies.filter((reply) => compareEntries(reply.entry, target) < 0).map((reply) => reply.replica);
+  return behind.length === 0 ? undefined : { newest: target, behind };
+}
+
+/**
+ * Brings the replicas that are behind to the newest entry, with the same set-if-newer script as writes, so repair
+ * can never clobber a newer concurrent write. Values, tombstones and their absolute expiry travel unchanged (a
+ * repaired key expires when the others do, not later).
+ *
+ * @param graceMs the tombstone grace (see `applyEntry`).
+ */
+export async function applyRepair(
+  pool: ReplicaSet,
+  redisKey: string,
+  plan: RepairPlan,
+  graceMs: number,
+): Promise<RepairReport[]> {
+  return Promise.all(
+    plan.behind.map(async (replica) => {
+      const result = await pool.call(replica, (client) => applyEntry(client, redisKey, plan.newest, graceMs));
+      if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
+      const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
+      return { node: replica.name, outcome, ms: result.ms };
+    }),
+  );
+}
