@@ -7,6 +7,7 @@ import type { ReplicaClient } from '../replica/connection';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { readFanOut, type FanOutOptions, type ReadResult, type ReplicaRead } from './readFanOut';
+import { repairReplica } from './repairPlan';
 
 /** What a quorum read needs to know about the store and how to read and write one replica. */
 export interface QuorumReadSettings<Client = ReplicaClient> {
@@ -141,7 +142,7 @@ function writeBackQuorum<Client>(
       resolve({ won: progress === 'won', held, refusedAsNewer, reports: reports.slice() });
     };
     for (const replica of targets) {
-      void writeBackTo(pool, replica, entry, writeBack).then((report) => {
+      void repairReplica(pool, replica, (client) => writeBack(client, entry)).then((report) => {
         reports.push(report);
         pending -= 1;
         if (report.outcome === 'repaired' || report.outcome === 'same') held += 1;
@@ -151,18 +152,6 @@ function writeBackQuorum<Client>(
     }
     decide();
   });
-}
-
-async function writeBackTo<Client>(
-  pool: ReplicaSet<Client>,
-  replica: ReplicaHandle,
-  entry: StoredEntry,
-  writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>,
-): Promise<RepairReport> {
-  const result = await pool.call(replica, (client) => writeBack(client, entry));
-  if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
-  const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
-  return { node: replica.name, outcome, ms: result.ms };
 }
 
 /** The read's reports, with the outcome of each write-back that failed or was refused in place of the read's. */

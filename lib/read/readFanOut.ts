@@ -1,5 +1,5 @@
 import type { ReplicaClient } from '../replica/connection';
-import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
+import { failedCallReport, type ReplicaHandle, type ReplicaSet } from '../replica/replicaSet';
 import type { ReplicaReport } from '../core/replicaOutcome';
 import type { StoredEntry } from '../core/storedEntry';
 
@@ -94,10 +94,7 @@ export function readFanOut<Client = ReplicaClient>(
       void pool.call(replica, read).then((result) => {
         if (answered && onSettled === undefined) return;
         if (!result.ok) {
-          reports[index] =
-            result.outcome === 'skipped'
-              ? { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error }
-              : { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
+          reports[index] = failedCallReport(replica.name, result, sentAt);
           failed += 1;
         } else {
           const entry = result.value;

@@ -1,5 +1,6 @@
 import type { ReplicaRead } from './readFanOut';
-import { applyEntry } from '../replica/replicaCommands';
+import type { ReplicaClient } from '../replica/connection';
+import { applyEntry, type ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import type { RepairReport } from '../core/results';
 import { compareEntries, newerEntry, type StoredEntry } from '../core/storedEntry';
@@ -38,12 +39,21 @@ export async function applyRepair(
   plan: RepairPlan,
   graceMs: number,
 ): Promise<RepairReport[]> {
-  return Promise.all(
-    plan.behind.map(async (replica) => {
-      const result = await pool.call(replica, (client) => applyEntry(client, redisKey, plan.newest, graceMs));
-      if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
-      const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
-      return { node: replica.name, outcome, ms: result.ms };
-    }),
-  );
+  const apply = (client: ReplicaClient): Promise<ApplyReply> => applyEntry(client, redisKey, plan.newest, graceMs);
+  return Promise.all(plan.behind.map((replica) => repairReplica(pool, replica, apply)));
+}
+
+/**
+ * Writes an entry to one replica with `apply` (set-if-newer) and reports what that did: `repaired` when the replica
+ * took it, `same` or `newer` when it held that entry or a newer one, or why the call failed. Read repair, key
+ * repair and a quorum read's write-back all report their writes this way.
+ */
+export async function repairReplica<Client>(
+  pool: ReplicaSet<Client>,
+  replica: ReplicaHandle,
+  apply: (client: Client) => Promise<ApplyReply>,
+): Promise<RepairReport> {
+  const result = await pool.call(replica, apply);
+  if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
+  return { node: replica.name, outcome: result.value.kind === 'applied' ? 'repaired' : result.value.kind, ms: result.ms };
 }

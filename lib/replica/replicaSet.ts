@@ -1,4 +1,4 @@
-import type { ReplicaFailureKind } from '../core/replicaOutcome';
+import type { ReplicaFailureKind, ReplicaReport } from '../core/replicaOutcome';
 import type { ReplicaClient } from './connection';
 
 /** A replica as the fan-out functions see it: only its `host:port` name. */
@@ -7,18 +7,26 @@ export interface ReplicaHandle {
 }
 
 /** The outcome of one call to one replica: its reply, or why there was none, and how long it took. */
-export type ReplicaCallResult<T> =
-  | { readonly ok: true; readonly value: T; readonly ms: number }
-  | {
-      readonly ok: false;
-      /** The outcome a trace shows for this replica. */
-      readonly outcome: 'error' | 'timeout' | 'skipped';
-      /** Why, as a typed value: what decisions (whether a failed write may have landed, hints) look at. */
-      readonly failure: ReplicaFailureKind;
-      /** A short, client-safe reason, as traces show it. */
-      readonly error: string;
-      readonly ms: number;
-    };
+export type ReplicaCallResult<T> = { readonly ok: true; readonly value: T; readonly ms: number } | ReplicaCallFailure;
+
+/** A call to one replica that got no reply. */
+export interface ReplicaCallFailure {
+  readonly ok: false;
+  /** The outcome a trace shows for this replica. */
+  readonly outcome: 'error' | 'timeout' | 'skipped';
+  /** Why, as a typed value: what decisions (whether a failed write may have landed, hints) look at. */
+  readonly failure: ReplicaFailureKind;
+  /** A short, client-safe reason, as traces show it. */
+  readonly error: string;
+  readonly ms: number;
+}
+
+/** A failed call as a fan-out reports it: sent at `sentAt`, unless it never was (`skipped`). */
+export function failedCallReport(node: string, result: ReplicaCallFailure, sentAt: number): ReplicaReport {
+  return result.outcome === 'skipped'
+    ? { node, outcome: result.outcome, ms: result.ms, error: result.error }
+    : { node, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
+}
 
 /** Options of one call. */
 export interface CallOptions {

@@ -2,7 +2,7 @@ import { QuorumNotReachedError, type QuorumNotReachedDetails } from '../core/err
 import type { Version } from '../core/hybridLogicalClock';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaClient } from '../replica/connection';
-import type { ReplicaCallResult, ReplicaSet } from '../replica/replicaSet';
+import { failedCallReport, type ReplicaCallResult, type ReplicaSet } from '../replica/replicaSet';
 import { isWriteAcknowledged, type ReplicaFailureKind, type ReplicaReport } from '../core/replicaOutcome';
 import type { WriteResult } from '../core/results';
 
@@ -67,11 +67,7 @@ export function writeFanOut<Client = ReplicaClient>(
 }
 
 function toReport(node: string, version: Version, result: ReplicaCallResult<ApplyReply>, sentAt: number): ReplicaReport {
-  if (!result.ok) {
-    return result.outcome === 'skipped'
-      ? { node, outcome: result.outcome, ms: result.ms, error: result.error }
-      : { node, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
-  }
+  if (!result.ok) return failedCallReport(node, result, sentAt);
   const reply = result.value;
   switch (reply.kind) {
     case 'applied':
