@@ -79,7 +79,7 @@ module.exports = {
       'layer-write',
       'lib/write/',
       ['lib/repair/', 'lib/read/', 'lib/replica/', 'lib/core/', LOGGER],
-      'lib/write (quorum write, rollback) may import lib/repair, lib/read, lib/replica and lib/core, never the ' +
+      'lib/write (attempts, fan-out, the re-issue rule) may import lib/repair, lib/read, lib/replica and lib/core, never the ' +
         'Coordinator, config or AWS adapters.',
     ),
     layer(

@@ -1,9 +1,9 @@
 import type { CoordinatorConfig } from './config';
 import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
-import { HybridLogicalClock, parseVersion, type Version } from './core/hybridLogicalClock';
+import { HybridLogicalClock } from './core/hybridLogicalClock';
 import type { OperationTiming } from './core/operationTiming';
-import { isWriteAcknowledged, isWriteMissed, loggedReplicas, type ReplicaReport } from './core/replicaOutcome';
+import { isWriteMissed, loggedReplicas, type ReplicaReport } from './core/replicaOutcome';
 import type {
   HintReplayReport,
   KeyRepairReport,
@@ -21,7 +21,7 @@ import type { ReadResult } from './read/readFanOut';
 import { ReadRepair, type ReadRepairSettings } from './read/readRepair';
 import type { RepairPlan } from './read/repairPlan';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
-import { recordHints } from './repair/hintedHandoff';
+import { HintRecorder } from './repair/hintRecorder';
 import { replayHints } from './repair/hintReplay';
 import { HintReplayScheduler } from './repair/hintReplayScheduler';
 import { repairRedisKey } from './repair/keyRepair';
@@ -29,11 +29,11 @@ import type { RepairDispatcher } from './repair/repairDispatcher';
 import type { ReplicaClient } from './replica/connection';
 import { checkHealth, type StoreHealth } from './replica/health';
 import { applyEntry, readEntry } from './replica/replicaCommands';
-import { ReplicaPool, type Replica } from './replica/replicaPool';
+import { ReplicaPool } from './replica/replicaPool';
 import { storageKey } from './replica/storageLayout';
-import { CLOCK_UNCERTAINTY_MS, StoreClock } from './replica/storeClock';
-import { mayHoldWrite, missedAttemptVerdict, newestRefusal } from './write/missedAttempt';
-import { writeFanOut, WriteQuorumMissed } from './write/writeFanOut';
+import { StoreClock } from './replica/storeClock';
+import { issueWrite, mayStillTakeEffect, observeVersions } from './write/writeAttempts';
+import type { WriteQuorumMissed } from './write/writeFanOut';
 
 /** Options of a write (`set` or `delete`). */
 export interface WriteOptions {
@@ -49,26 +49,17 @@ export interface ReadOptions {
   readonly consistency?: ConsistencyLevel;
 }
 
-/** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
-const MAX_WRITE_ATTEMPTS = 5;
-/** The longest commit wait: a failed write's version further ahead of the replicas' clock is not waited for. */
-const COMMIT_WAIT_CAP_MS = 100;
 /** Why every replica shows as failed when the replicas' clock could not be measured. */
 const CLOCK_UNKNOWN = "no replica answered TIME within the node timeout: the replicas' clock is unknown";
-/** How far above the newest refusal's time each re-issue goes, by the attempt that was refused (ms). */
-const REISSUE_LEAD_MS: readonly number[] = [0, 2, 8, 32];
-
-/** At most one hand-off per missed replica per container and interval: the repair function replays all its hints. */
-const HINT_DISPATCH_INTERVAL_MS = 1_000;
 
 /**
  * Makes several independent Redis servers behave as one replicated key-value store.
  *
- * This is where "what happens on a write" and "what happens on a read" can be read top to bottom; the mechanics
- * live in the layers it calls, each in its own folder of `lib/`:
- * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/writeFanOut.ts` (fan-out, quorum
- *   counting, fail-fast; a refused write is re-issued above the newer version here, in `write`); for replicas that missed it
- *   `repair/hintedHandoff.ts` and the repair dispatcher;
+ * "What happens on a write" and "what happens on a read" start here, each step in its own folder of `lib/`:
+ * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/writeAttempts.ts` (attempts, re-issues,
+ *   whether a failed write may still take effect), `write/writeFanOut.ts` (one attempt: fan-out, quorum counting,
+ *   fail-fast), `write/missedAttempt.ts` (when an attempt may be re-issued); `repair/hintRecorder.ts` for replicas
+ *   that missed it;
  * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
  *   `read/readFanOut.ts`, then `read/readRepair.ts` for what `READ_REPAIR` does with replicas found behind;
  * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
@@ -81,9 +72,8 @@ const HINT_DISPATCH_INTERVAL_MS = 1_000;
  */
 export class Coordinator {
   private readonly observer: StoreObserver;
-  /** When (`performance.now()`) this container last handed each missed replica to the repair function. */
-  private readonly lastHintDispatch = new Map<string, number>();
   private readonly hintReplays: HintReplayScheduler;
+  private readonly hints: HintRecorder;
   private readonly readRepairSettings: ReadRepairSettings;
   private readonly storeClock: StoreClock;
   private readonly storeClockReady: Promise<void>;
@@ -93,7 +83,7 @@ export class Coordinator {
     private readonly pool: ReplicaPool = new ReplicaPool(config),
     private readonly clock: HybridLogicalClock = new HybridLogicalClock(),
     /** Where hints are handed off to (the repair function); without one they are replayed in-process only. */
-    private readonly dispatcher?: RepairDispatcher,
+    dispatcher?: RepairDispatcher,
   ) {
     this.observer = pool.observer;
     this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs, observer: this.observer };
@@ -110,6 +100,7 @@ export class Coordinator {
       return report;
     });
     pool.onReconnect((replica) => this.hintReplays.schedule(replica.name, { now: true }));
+    this.hints = new HintRecorder(pool, this.hintReplays, this.observer, dispatcher);
   }
 
   /**
@@ -239,19 +230,11 @@ export class Coordinator {
   }
 
   /**
-   * The write path shared by `set` and `delete`: stamp a version, send it to every replica, answer on the quorum.
-   *
-   * A replica that holds a newer version refuses the write. When refusals leave an attempt short of its quorum, it
-   * is issued again above the newest version refused with (at most {@link MAX_WRITE_ATTEMPTS} times, within about
-   * one node timeout), but only if that attempt landed nowhere and never will (`write/missedAttempt.ts`): an attempt
-   * that landed anywhere may have been read, and issuing it again could bring it back above a later write. So **a
-   * write takes effect at most once**.
-   *
-   * A write that misses its quorum is not undone (see README "Guarantees"): the error says whether it may still
-   * take effect (`rolledBack: false`: it landed somewhere, or a replica timed out with it in flight) or certainly
-   * never will (`rolledBack: true`). Before saying it may, it waits until the replicas' clock has passed its version
-   * by the clocks' uncertainty (a commit wait of a few ms, only on this path): every write started after this answer
-   * then carries a higher version, so **a failed write never takes effect above a write that came after it**.
+   * The write path shared by `set` and `delete`, in four steps: wait for the replicas' clock (versions and expiries
+   * are stamped on it); issue the write, re-issuing it above newer versions while no replica can hold it
+   * (`write/writeAttempts.ts`: a write takes effect at most once); if every attempt missed its quorum, say whether it
+   * may still take effect, after a commit wait if it may (a failed write never takes effect above a later one);
+   * else hint the replicas that missed it, and answer.
    *
    * @param expiresInMs the entry's expiry, in ms from now on the replicas' clock (a TTL, or a tombstone's grace).
    */
@@ -267,118 +250,78 @@ export class Coordinator {
     const required = requiredWriteAcks(consistency, this.config.writeQuorum, this.pool.replicas.length);
     const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
     if (measured !== true && !(await measured)) {
-      throw new QuorumNotReachedError({
-        version: this.clock.next(),
-        acknowledged: 0,
-        required,
-        replicas: this.clockUnknownReports(),
-        rolledBack: true,
-        timing: this.timingSince(startedAt),
-        attempts: 0,
-      });
+      const replicas = this.clockUnknownReports();
+      const timing = this.timingSince(startedAt);
+      throw new QuorumNotReachedError({ version: this.clock.next(), acknowledged: 0, required, replicas, rolledBack: true, timing, attempts: 0 });
     }
     const expiresAt = expiresInMs === undefined ? undefined : this.storeClock.now() + expiresInMs;
     const redisKey = storageKey(key);
     const graceMs = this.config.tombstoneGraceMs;
-    const reissueUntil = startedAt + this.config.nodeTimeoutMs;
-    const missedAttempts: WriteQuorumMissed[] = [];
-    let version = this.clock.next();
-    for (let attempt = 1; ; attempt += 1) {
-      const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
-      try {
-        const result = await writeFanOut(this.pool, required, version, (client) => applyEntry(client, redisKey, entry, graceMs));
-        if (infoEnabled()) {
-          logger.info('write', { operation, consistency, attempt, acknowledged: result.acknowledged, replicas: loggedReplicas(result.replicas) });
-          logger.debug('write key', { key });
-        }
-        // The hints are stored before answering (Redis, bounded by the node timeout), so they outlive a container
-        // frozen right after the answer; the hand-off to the repair function (an AWS call) is not waited for.
-        if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.handOffMissed(redisKey, result.replicas);
-        // Replicas still pending at the answer may fail later: hint them too, as far as this container stays awake.
-        void result.settled.then((reports) => {
-          this.observe(reports);
-          const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
-          if (late.length > 0) void this.handOffMissed(redisKey, reports, late.map((r) => r.node));
-        });
-        return {
-          ...result,
-          attempts: attempt,
-          startedAt,
-          answeredAt: performance.now(),
-          ...(expiresAt === undefined || value === null ? {} : { expiresAt }),
-        };
-      } catch (error) {
-        if (!(error instanceof WriteQuorumMissed)) throw error;
-        missedAttempts.push(error);
-        const mayReissue = (): boolean => attempt < MAX_WRITE_ATTEMPTS && performance.now() < reissueUntil;
-        let reports = error.replicas;
-        let verdict = missedAttemptVerdict(reports, error.failures);
-        if (verdict === 'await-pending' && mayReissue()) {
-          const settled = await error.settled();
-          reports = settled.reports;
-          verdict = missedAttemptVerdict(reports, settled.failures);
-        }
-        const newer = newestRefusal(reports);
-        if (verdict === 'reissue' && newer !== undefined && mayReissue()) {
-          // Just above the first time; then further each time, in case a writer keeps writing the key within every
-          // round trip.
-          version = this.clock.nextAbove(newer, REISSUE_LEAD_MS[attempt - 1] ?? 0);
-          continue;
-        }
-        throw await this.failedWrite(operation, consistency, version, error, missedAttempts, startedAt, attempt);
-      }
+    const issued = await issueWrite(this.pool, {
+      required,
+      clock: this.clock,
+      reissueUntil: startedAt + this.config.nodeTimeoutMs,
+      applyAt: (version) => {
+        const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
+        return (client) => applyEntry(client, redisKey, entry, graceMs);
+      },
+    });
+    if (!issued.committed) throw await this.failedWrite(operation, consistency, issued.missed, startedAt);
+
+    const { result, attempts } = issued;
+    if (infoEnabled()) {
+      logger.info('write', { operation, consistency, attempt: attempts, acknowledged: result.acknowledged, replicas: loggedReplicas(result.replicas) });
+      logger.debug('write key', { key });
     }
+    await this.hintMissed(redisKey, result);
+    return {
+      ...result,
+      attempts,
+      startedAt,
+      answeredAt: performance.now(),
+      ...(expiresAt === undefined || value === null ? {} : { expiresAt }),
+    };
   }
 
   /**
-   * The error a write that missed its quorum answers with, once what is known about it is known: it waits (at most
-   * a node timeout) for the replicas still pending, to say whether any attempt may land, and if one may, for the
-   * commit wait (see {@link write}).
+   * Hints for the replicas a committed write missed. Those known at the answer are stored before it (in Redis,
+   * bounded by the node timeout), so they outlive a container frozen right after the answer; replicas still pending
+   * then that fail later are hinted too, as far as this container stays awake.
+   */
+  private async hintMissed(redisKey: string, result: WriteResult): Promise<void> {
+    if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.hints.record(redisKey, result.replicas);
+    void result.settled.then((reports) => {
+      observeVersions(this.clock, reports);
+      const late = reports.filter((report, i) => isWriteMissed(report.outcome) && result.replicas[i]?.outcome === 'pending');
+      if (late.length > 0) void this.hints.record(redisKey, reports, late.map((r) => r.node));
+    });
+  }
+
+  /**
+   * The error a write answers with when every attempt missed its quorum (`missed`, the last one last), once it is
+   * known whether the write may still take effect; logged, and reported as `write-quorum-failed`.
    */
   private async failedWrite(
     operation: 'set' | 'delete',
     consistency: ConsistencyLevel,
-    version: Version,
-    error: WriteQuorumMissed,
-    missedAttempts: readonly WriteQuorumMissed[],
+    missed: readonly WriteQuorumMissed[],
     startedAt: number,
-    attempts: number,
   ): Promise<QuorumNotReachedError> {
-    const settled = await Promise.all(missedAttempts.map((missed) => missed.settled()));
-    const mayLand = settled.some(({ reports, failures }) => reports.some((report, i) => mayHoldWrite(report, failures[i])));
-    for (const { reports } of settled) this.observe(reports);
-    if (mayLand) await this.commitWait(version);
-    logger.warn('write failed', { operation, consistency, attempts, mayStillTakeEffect: mayLand, replicas: loggedReplicas(error.replicas) });
-    this.observer.record({
-      type: 'write-quorum-failed',
-      operation,
-      consistency,
-      acknowledged: error.acknowledged,
-      required: error.required,
-      rolledBack: !mayLand,
-    });
+    const last = missed[missed.length - 1]!;
+    const mayLand = await mayStillTakeEffect(missed, this.clock, this.storeClock);
+    const { acknowledged, required, replicas, failures } = last;
+    logger.warn('write failed', { operation, consistency, attempts: missed.length, mayStillTakeEffect: mayLand, replicas: loggedReplicas(replicas) });
+    this.observer.record({ type: 'write-quorum-failed', operation, consistency, acknowledged, required, rolledBack: !mayLand });
     return new QuorumNotReachedError({
-      version,
-      acknowledged: error.acknowledged,
-      required: error.required,
-      replicas: error.replicas,
+      version: last.version,
+      acknowledged,
+      required,
+      replicas,
       rolledBack: !mayLand,
-      failures: error.failures,
+      failures,
       timing: this.timingSince(startedAt),
-      attempts,
+      attempts: missed.length,
     });
-  }
-
-  /**
-   * Waits until every container reads the replicas' clock past `version`'s time: this one's reading minus both
-   * containers' uncertainty. A write started anywhere after that stamps a later millisecond, so it orders above
-   * `version`. A version further ahead than {@link COMMIT_WAIT_CAP_MS} (stamped above a version from the future, see
-   * README "Versions") is not waited for.
-   */
-  private async commitWait(version: Version): Promise<void> {
-    const parsed = parseVersion(version);
-    if (parsed === undefined) return;
-    await this.storeClock.waitUntil(parsed.ms + 1 + 2 * CLOCK_UNCERTAINTY_MS, COMMIT_WAIT_CAP_MS);
   }
 
   /** Every replica reported as unusable because no replica answered `TIME` (see {@link StoreClock}). */
@@ -388,46 +331,6 @@ export class Coordinator {
 
   private timingSince(startedAt: number): OperationTiming {
     return { startedAt, answeredAt: performance.now() };
-  }
-
-  /**
-   * Hinted hand-off, first half: when a committed write missed some replicas (error, timeout, breaker open), stores
-   * durable hints on the replicas that took it, schedules their replay in this container's background (until the
-   * hints are gone, see `HintReplayScheduler`), and hands the missed replicas to the repair function when one is
-   * configured (at most once a second per replica and container; the repair function replays all their hints at
-   * once). No request waits on the hand-off (an AWS API call) or the replay.
-   */
-  private async handOffMissed(redisKey: string, reports: readonly ReplicaReport[], only?: readonly string[]): Promise<void> {
-    const missed = only ?? reports.filter((report) => isWriteMissed(report.outcome)).map((report) => report.node);
-    if (missed.length === 0) return;
-    const holders: Replica[] = this.pool.replicas.filter((_, i) => isWriteAcknowledged(reports[i]?.outcome ?? 'pending'));
-    const stored = await recordHints(this.pool, redisKey, missed, holders).catch(() => 0);
-    logger.info('hints recorded', { missed, storedOn: stored });
-    if (stored > 0) {
-      for (const replica of missed) {
-        this.observer.record({ type: 'hint-queued', replica });
-        this.hintReplays.schedule(replica);
-      }
-    }
-    const dispatcher = this.dispatcher;
-    if (dispatcher === undefined) return;
-    const now = performance.now();
-    const due = missed.filter((target) => {
-      const last = this.lastHintDispatch.get(target);
-      return last === undefined || now - last >= HINT_DISPATCH_INTERVAL_MS;
-    });
-    if (due.length === 0) return;
-    for (const target of due) this.lastHintDispatch.set(target, now);
-    // Not awaited: no request waits on an AWS API. A failed hand-off loses nothing: the replay scheduled above runs
-    // in this container's background anyway.
-    void dispatcher.dispatch({ hintsFor: due, reason: 'hints' }).then((handed) => {
-      if (!handed) logger.warn('hint hand-off failed; replaying in-process only', { hintsFor: due });
-    });
-  }
-
-  /** Keeps the clock ahead of every version seen on a replica. */
-  private observe(reports: readonly ReplicaReport[]): void {
-    for (const report of reports) if (report.version !== undefined) this.clock.observe(report.version);
   }
 }
 
