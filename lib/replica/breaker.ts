@@ -21,18 +21,15 @@ export interface GuardedReplica {
 
 /**
  * A new, closed breaker: it opens after `breakerFailures` consecutive failures and lets a probe through
- * `breakerHalfOpenMs` later.
+ * `breakerHalfOpenMs` later. A probe is a real request whose quorum never waits for it, so probing costs clients
+ * nothing and lets a recovered replica back within about one interval.
  *
- * Why a probe is cheap: it is a real request whose quorum never waits for it, so probing at a steady pace costs
- * clients nothing and lets a recovered replica back within about one interval.
- *
- * @param onOpened called each time the breaker opens from closed (for metrics); not when a failed probe keeps it open.
+ * @param onOpened called each time it opens from closed, not when a failed probe keeps it open.
  */
 export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettings, onOpened?: () => void): CircuitBreakerPolicy {
   const breaker = circuitBreaker(handleAll, { breaker: new ConsecutiveBreaker(breakerFailures), halfOpenAfter: breakerHalfOpenMs });
   if (onOpened !== undefined) {
-    // cockatiel reports a break both when a closed breaker opens and when a half-open probe fails; only the first is an
-    // opening. It resets (closes) only after a successful probe.
+    // cockatiel reports a break also when a half-open probe fails: only a break from closed is an opening.
     let closed = true;
     breaker.onBreak(() => {
       if (closed) onOpened();
@@ -46,9 +43,8 @@ export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettin
 }
 
 /**
- * A call through a closed breaker. The breaker only needs to hear what can change its state, a failure, or the first
- * success after failures, so a healthy replica's calls skip its bookkeeping (measured at ~10% of a read's cost at 64
- * in flight); the outcome for the breaker is the same as running every call through it.
+ * A call through a closed breaker, which only hears what can change its state (a failure, or the first success
+ * after failures): a healthy replica's calls skip its bookkeeping, with the same outcome for the breaker.
  */
 export async function closedCall<T>(replica: GuardedReplica, send: () => Promise<T>): Promise<T> {
   let value: T;

@@ -18,10 +18,7 @@ export interface ReplicaAddress {
   readonly tls: boolean;
 }
 
-/**
- * A Redis user (Redis 6 ACL; `default` when absent) and its password, when they come from a secret rather than the
- * URLs (`lib/aws/redisCredentials.ts` fetches them). Never logged.
- */
+/** A Redis user (`default` when absent) and password from a secret rather than the URLs. Never logged. */
 export interface RedisCredentials {
   readonly username?: string;
   readonly password: string;
@@ -29,16 +26,13 @@ export interface RedisCredentials {
 
 /** How every connection to a replica behaves (from the configuration). */
 export interface ConnectionSettings {
-  /** Upper bound for any single command to one replica, in milliseconds (`NODE_TIMEOUT_MS`). */
+  /** Upper bound for any single command to one replica (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
-  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`); on when not given. */
+  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`). @default true */
   readonly autoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
-  /**
-   * The form `applyIfNewer` writes entries in (`ENTRY_WRITE_FORMAT`); every form is read whatever it is.
-   * @default 'string'
-   */
+  /** The form `applyIfNewer` writes (`ENTRY_WRITE_FORMAT`). @default 'string' */
   readonly entryWriteFormat?: EntryWriteFormat;
 }
 
@@ -55,11 +49,9 @@ export interface ReplicaClient extends Redis {
 }
 
 /**
- * Opens the long-lived connection to one replica, with the Lua scripts registered.
- *
- * Why these options: every command is bounded by the node timeout, and a dropped connection fails its commands at
- * once rather than replaying them later, so the quorum logic sees each failure as it happens; reconnection goes on
- * in the background so a restarted replica is back in use quickly.
+ * Opens the long-lived connection to one replica, with the Lua scripts registered. Every command is bounded by the
+ * node timeout and a dropped connection fails its commands at once, never replaying them later, so the quorum logic
+ * sees each failure as it happens; reconnection goes on in the background.
  */
 export function connectReplica(
   address: ReplicaAddress,
@@ -73,10 +65,8 @@ export function connectReplica(
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Keep reconnecting in the background, at least every 250 ms, so a restarted node is back in use quickly (a
-    // refused connection costs next to nothing).
+    // At least every 250 ms, so a restarted node is back quickly (a refused connection costs next to nothing).
     retryStrategy: (attempt) => Math.min(attempt * 25, 250),
-    // Commands issued in the same tick share one write to the socket (see `autoPipelining`).
     enableAutoPipelining: autoPipelining,
     keepAlive: 10_000,
     lazyConnect: false,
