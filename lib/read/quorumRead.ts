@@ -9,55 +9,41 @@ import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { readFanOut, type FanOutOptions, type ReadResult, type ReplicaRead } from './readFanOut';
 import { repairReplica } from './repairPlan';
 
-/** What a quorum read needs to know about the store and how to read and write one replica. */
+/** What a quorum read needs: its quorum sizes, and how to read and write one replica. */
 export interface QuorumReadSettings<Client = ReplicaClient> {
-  /** Replies to wait for (R): N − W + 1 for `quorum`, N for `all` (`requiredReadReplies`). */
+  /** Replies to wait for (R, `requiredReadReplies`). */
   readonly required: number;
-  /** Replicas that must hold the entry answered (the write quorum W): what makes it safe to hand out. */
+  /** Replicas that must hold the entry answered (W): what makes it safe to hand out. */
   readonly writeQuorum: number;
-  /** Reads the key from one replica. */
   readonly read: (client: Client) => Promise<StoredEntry | null>;
-  /** Writes an entry back to one replica, set-if-newer (`applyEntry`). */
+  /** Writes an entry back to one replica, set-if-newer. */
   readonly writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>;
-  /** Rounds to try before giving up (a newer write racing the read starts a new round). Default 3. */
+  /** Rounds to try (a newer write racing the read starts another). @default 3 */
   readonly rounds?: number;
 }
 
-/** A quorum read's answer: the entry, the round it came from, and what was written back to make it safe. */
+/** A quorum read's answer, and what was written back to make it safe. */
 export interface QuorumReadResult extends ReadResult {
-  /**
-   * The write-backs this read made that had answered when it answered (those still in flight then go on, and are
-   * not listed), empty when W replies already held the entry.
-   */
+  /** The write-backs answered by the read's answer (those in flight go on, unlisted); empty when W replies held it. */
   readonly writeBacks: readonly RepairReport[];
 }
 
 const DEFAULT_ROUNDS = 3;
 
 /**
- * Consistency `quorum` or `all`: a read that is linearizable with quorum writes (ABD's read, with write-back), for
- * every N and every write quorum W from 1 to N.
+ * Consistency `quorum` or `all`: ABD's read with write-back, linearizable with quorum writes for every N and W.
  *
- * It reads every replica and waits for R = `required` replies, then takes the newest entry among the replies. It
- * answers with it only once W replicas hold it (`quorumReadStep` in `core/consistency.ts` decides after each reply):
- * - at once when W of the replies hold it: the common case, one round trip. When W > R (say N = 3, W = 3, R = 1) it
- *   waits for more replies, up to W, while they can still make W holders, so that a healthy read stays one round
- *   trip instead of writing back every time;
- * - otherwise it writes the entry back (set-if-newer, so nothing newer is overwritten) to every replica not known to
- *   hold it: those whose reply was older or empty, and those whose reply has not come or failed (it may hold the
- *   entry, or need it). It answers once W replicas hold it (one more round trip, only on divergence), without
- *   waiting for the others, whose write-backs go on.
+ * It waits for R replies and takes the newest entry among them, and answers once W replicas hold it
+ * (`quorumReadStep` decides after each reply): at once when W replies hold it, the common case; otherwise after
+ * writing it back (set-if-newer) to every replica not known to hold it, replied or not, and W of them took it.
  *
- * Why: without the write-back a read could return a value that sits on one replica only (a write still in flight,
- * or one that failed) and a later read, asking other replicas, could return an older value: a "new-old inversion".
- * Once an answered entry sits on W replicas, every later quorum read (R + W > N) sees it or something newer. Writing
- * back to the replicas of all N, not only to the R that replied, is what lets W > R work at all. A write-back
- * refused because a replica holds a newer entry means a newer write is racing this read: if that leaves it short of
- * W, it reads again, at most `rounds` times. Each round trip waits at most about one node timeout (every call is
- * bounded by it), so with W = N a read needs every replica up.
+ * Without the write-back a read could return a value that sits on one replica only (a write in flight, or one that
+ * failed), and a later read asking other replicas return an older one: a new-old inversion. An answer that sits on W
+ * replicas is seen by every later quorum read (R + W > N). Writing back to all N, not only the R that replied, is
+ * what lets W > R work. A write-back refused as older means a newer write races the read: short of W, it reads
+ * again, at most `rounds` times.
  *
- * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer (`answered` of `required` replies), or the
- *   newest entry could not be made to sit on W replicas (`answered` replicas holding it, of `required` = W).
+ * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer, or the entry could not be made to sit on W.
  */
 export async function quorumRead<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
@@ -70,7 +56,7 @@ export async function quorumRead<Client = ReplicaClient>(
     quorumReadStep(tallyOf(progress.replies, progress.pending).tally, required, writeQuorum) !== 'wait';
   let failure: ReadQuorumNotReachedError | undefined;
   for (let attempt = 0; attempt < rounds; attempt += 1) {
-    // Only the first round carries read repair's options (e.g. looking at replies that come after the answer).
+    // Only the first round carries read repair's options.
     const round = await readFanOut(pool, read, isDecided, attempt === 0 ? options : {});
     const { newest, answeredBy, tally } = tallyOf(round.replies, round.pending);
     const step = quorumReadStep(tally, required, writeQuorum);
@@ -108,20 +94,17 @@ function tallyOf(replies: readonly ReplicaRead[], pending: number): { newest: St
   return { newest, answeredBy, tally: { replies: replies.length, holders, pending, found: newest !== null } };
 }
 
-/** How a write-back ended: whether enough replicas took the entry, and what each one that answered did. */
+/** How a write-back ended, and what each replica that answered did. */
 interface WriteBackOutcome {
   readonly won: boolean;
   /** Replicas that took the entry, or already held it. */
   readonly held: number;
-  /** True when a replica refused it, holding a newer entry (a write racing the read). */
+  /** True when a replica refused it as older (a write racing the read). */
   readonly refusedAsNewer: boolean;
   readonly reports: readonly RepairReport[];
 }
 
-/**
- * Writes `entry` back to `targets` in parallel and resolves as soon as `needed` of them hold it, or so many have
- * failed or refused that they cannot.
- */
+/** Writes `entry` back to `targets` in parallel; resolves once `needed` of them hold it, or cannot. */
 function writeBackQuorum<Client>(
   pool: ReplicaSet<Client>,
   targets: readonly ReplicaHandle[],

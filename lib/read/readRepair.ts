@@ -8,18 +8,13 @@ import { applyRepair, planRepair, type RepairPlan } from './repairPlan';
 /** `blocking`: repair before answering; `async`: repair right after answering, in the background; `off`: only report. */
 export type ReadRepairMode = 'blocking' | 'async' | 'off';
 
-/** What read repair needs from the coordinator, the same for every read (built once). */
+/** What read repair needs, the same for every read. */
 export interface ReadRepairSettings {
-  /** `READ_REPAIR`. */
   readonly mode: ReadRepairMode;
   /** The replicas, with their breakers: repair inside a request must not wait on a replica known to be down. */
   readonly pool: ReplicaSet;
-  /** The tombstone grace, for the repair writes (see `applyEntry`). */
   readonly graceMs: number;
-  /**
-   * Told of every replica a read finds behind (`divergence-found`) and every one it repairs (`read-repaired`).
-   * @default NO_OBSERVER
-   */
+  /** Told of every replica found behind (`divergence-found`) and every one repaired (`read-repaired`). */
   readonly observer?: StoreObserver;
 }
 
@@ -38,23 +33,16 @@ const DRAIN: FanOutOptions = { drain: true };
 const ANSWER_AT_ONCE: FanOutOptions = {};
 
 /**
- * Read repair for one level-`one` read, as `READ_REPAIR` says: the one place where the three modes differ. Every
- * repair runs here, over the container's warm Redis connections (each write bounded by the node timeout), never
- * through an AWS API: a read never waits on one. (Quorum reads do more: they write the newest entry back before
- * answering whenever fewer than W replicas are known to hold it, see `quorumRead.ts`.)
+ * Read repair for one read, as `READ_REPAIR` says: the one place where the modes differ. Repairs run over the warm
+ * Redis connections, never through an AWS API, so a read never waits on one.
  *
- * 1. Before the read: {@link fanOut} tells the fan-out how to end. `blocking` lets the current round of I/O finish
- *    so replies that came with the answer are seen; `async` answers at once and asks for every reply, also those
- *    that come after the answer; `off` answers at once.
- * 2. At the answer: {@link atAnswer} compares the replies the answer was based on: `off` only reports the replicas
- *    behind; `blocking` repairs them before the read answers; `async` starts repairing them and answers at once.
- * 3. After the answer (`async` only): once every replica has replied, the late replies are compared and repaired in
- *    the background, unless the answer already found something to repair. Best effort: in Lambda the container may
- *    freeze before it runs; the next read, hints and anti-entropy catch what it misses.
- *
- * A quorum read that wrote its answer back has repaired the replicas it heard from already; {@link afterWriteBack}
- * reports that. Every replica found behind is reported to the observer (`divergence-found`) when it is found, and
- * every repair that brought one up to date (`read-repaired`) when it is done, before or after the answer.
+ * 1. Before the read, {@link fanOut} tells the fan-out how to end: `blocking` lets the current round of I/O finish,
+ *    `async` asks for every reply (also after the answer), `off` answers at once.
+ * 2. At the answer, {@link atAnswer} compares the replies: `off` only reports the replicas behind, `blocking` repairs
+ *    them first, `async` starts repairing them. A quorum read that wrote its answer back has repaired them already
+ *    ({@link afterWriteBack}).
+ * 3. After the answer (`async`), the late replies are compared and repaired in the background, unless the answer
+ *    found something already. Best effort: a frozen container misses it, and hints and anti-entropy catch up.
  */
 export class ReadRepair {
   /** How the read's fan-out must end for this mode. */
@@ -79,7 +67,7 @@ export class ReadRepair {
           : ANSWER_AT_ONCE;
   }
 
-  /** Step 2: compares the replies the answer is based on and heals the replicas found behind, as the mode says. */
+  /** Step 2: compares the replies the answer is based on and heals the replicas behind, as the mode says. */
   async atAnswer(round: ReadRound): Promise<ReadRepairResult> {
     const plan = planRepair(round.replies);
     this.handled = plan !== undefined;
@@ -97,9 +85,8 @@ export class ReadRepair {
   }
 
   /**
-   * Step 2 for a quorum read that wrote the newest entry back to every replica not known to hold it
-   * (`quorumRead.ts`): the write-backs were its repair, whatever the mode. Behind were the replies that lagged and
-   * the replicas a write-back brought up to date (a replica not heard from may turn out to hold the entry already).
+   * Step 2 for a quorum read that wrote its answer back: the write-backs were its repair, whatever the mode. Behind
+   * were the replies that lagged and the replicas a write-back brought up to date.
    */
   afterWriteBack(round: ReadRound, writeBacks: readonly RepairReport[]): ReadRepairResult {
     // Every replica not known to hold the entry was sent it: the late replies need no second look.

@@ -12,11 +12,7 @@ export interface RepairPlan {
   readonly behind: readonly ReplicaHandle[];
 }
 
-/**
- * Compares the versions in a read's replies and names the replicas that are missing the newest entry.
- *
- * @returns undefined when the replies agree (or none holds anything): nothing to repair.
- */
+/** The replicas among a read's replies missing the newest entry; undefined when the replies agree. */
 export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefined {
   let newest: StoredEntry | null = null;
   for (const reply of replies) newest = newerEntry(newest, reply.entry);
@@ -27,11 +23,8 @@ export function planRepair(replies: readonly ReplicaRead[]): RepairPlan | undefi
 }
 
 /**
- * Brings the replicas that are behind to the newest entry, with the same set-if-newer script as writes, so repair
- * can never clobber a newer concurrent write. Values, tombstones and their absolute expiry travel unchanged (a
- * repaired key expires when the others do, not later).
- *
- * @param graceMs the tombstone grace (see `applyEntry`).
+ * Brings the replicas behind to the newest entry with the writes' set-if-newer script, so repair never clobbers a
+ * newer write; the entry travels unchanged, absolute expiry included.
  */
 export async function applyRepair(
   pool: ReplicaSet,
@@ -43,11 +36,7 @@ export async function applyRepair(
   return Promise.all(plan.behind.map((replica) => repairReplica(pool, replica, apply)));
 }
 
-/**
- * Writes an entry to one replica with `apply` (set-if-newer) and reports what that did: `repaired` when the replica
- * took it, `same` or `newer` when it held that entry or a newer one, or why the call failed. Read repair, key
- * repair and a quorum read's write-back all report their writes this way.
- */
+/** Writes an entry to one replica with `apply` (set-if-newer) and reports what that did, `repaired` if it took it. */
 export async function repairReplica<Client>(
   pool: ReplicaSet<Client>,
   replica: ReplicaHandle,
