@@ -9,64 +9,52 @@ import type { EntryWriteFormat } from './replica/entryFormat';
 /** The coordinator's settings, parsed and validated once per container at cold start. */
 export interface CoordinatorConfig {
   readonly replicas: readonly ReplicaAddress[];
-  /** How many replicas must acknowledge a write before it commits. */
+  /** Acknowledgements a `quorum` write needs (W, `WRITE_QUORUM`). */
   readonly writeQuorum: number;
-  /** Upper bound for any single call to one replica, in milliseconds. */
+  /** Upper bound for any single call to one replica, in ms (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
   /**
-   * Whether commands issued in the same event-loop turn to one replica share one write (`REDIS_AUTO_PIPELINING`,
-   * ioredis' `enableAutoPipelining`). On by default. Off, a read or write at 1 in flight (a Lambda container's
-   * case) took about half the CPU time and latency in our measurement, but a burst of a few hundred concurrent writes
-   * through one coordinator then missed its quorum at the 300 ms node timeout, which we have not explained yet; so
-   * it stays on until that is understood.
+   * ioredis' auto-pipelining (`REDIS_AUTO_PIPELINING`). On by default: off is cheaper at 1 in flight, but a burst of
+   * a few hundred concurrent writes through one coordinator then missed its quorum at the node timeout, unexplained.
    */
   readonly autoPipelining: boolean;
-  /** Level used when a read does not choose one (`READ_CONSISTENCY`). */
+  /** `READ_CONSISTENCY`, for a read that does not choose a level. */
   readonly readConsistency: ConsistencyLevel;
-  /** Level used when a write does not choose one (`WRITE_CONSISTENCY`). */
+  /** `WRITE_CONSISTENCY`, for a write that does not choose a level. */
   readonly writeConsistency: ConsistencyLevel;
-  /** What a read does when replies disagree (`READ_REPAIR`). */
+  /** `READ_REPAIR`. */
   readonly readRepair: ReadRepairMode;
   /**
-   * How long a tombstone, and a value past its TTL, is kept before Redis removes it, in ms (`TOMBSTONE_GRACE_S`):
-   * the window within which a replica that missed the delete or the write can still be caught up.
+   * How long a tombstone, and a value past its TTL, is kept (ms, `TOMBSTONE_GRACE_S`): the window in which a replica
+   * that missed the delete or the write can still be caught up.
    */
   readonly tombstoneGraceMs: number;
-  /** The function hints are handed to (`REPAIR_FUNCTION_NAME`); unset: they are replayed in-process. */
+  /** The function hints are handed to (`REPAIR_FUNCTION_NAME`); unset: replayed in-process only. */
   readonly repairFunctionName?: string;
-  /**
-   * A Lambda API endpoint other than AWS's: `LAMBDA_ENDPOINT`, or under serverless offline (`IS_OFFLINE=true`) its
-   * own endpoint, `OFFLINE_LAMBDA_ENDPOINT` (set by serverless.yml from `--host` and `--lambdaPort`).
-   */
+  /** `LAMBDA_ENDPOINT`, or under serverless offline its own (`OFFLINE_LAMBDA_ENDPOINT`, set by serverless.yml). */
   readonly lambdaEndpoint?: string;
-  /** Consecutive failures that open a replica's circuit breaker (`BREAKER_FAILURES`). */
+  /** `BREAKER_FAILURES`. */
   readonly breakerFailures: number;
-  /** First pause before a probe reaches a replica whose breaker opened, in ms (`BREAKER_HALF_OPEN_MS`). */
+  /** `BREAKER_HALF_OPEN_MS`. */
   readonly breakerHalfOpenMs: number;
-  /** Keys compared per SCAN batch by anti-entropy (`ANTI_ENTROPY_BATCH`). */
+  /** `ANTI_ENTROPY_BATCH`. */
   readonly antiEntropyBatch: number;
-  /** Longest accepted key, in bytes of UTF-8 (`MAX_KEY_BYTES`). */
+  /** `MAX_KEY_BYTES` (UTF-8). */
   readonly maxKeyBytes: number;
-  /** Longest accepted value, in bytes of UTF-8 (`MAX_VALUE_BYTES`); a longer one is refused with 413. */
+  /** `MAX_VALUE_BYTES` (UTF-8): a longer value is refused with 413. */
   readonly maxValueBytes: number;
-  /**
-   * PEM certificates trusted for `rediss://` connections instead of the default CAs (`REDIS_TLS_CA`), for replicas
-   * whose certificates come from a private CA. Verification itself is always on.
-   */
+  /** `REDIS_TLS_CA`: PEM certificates trusted for `rediss://` instead of the default CAs (verification always on). */
   readonly tlsCa?: string;
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
-  /**
-   * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string`, or `hash` while containers of a version
-   * before issue 12 may still share the replicas (the first step of that upgrade). Every form is read either way.
-   */
+  /** `ENTRY_WRITE_FORMAT` (see `EntryWriteFormat`). */
   readonly entryWriteFormat: EntryWriteFormat;
 }
 
 /** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
 export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;
 
-/** The seed's three local nodes, used when `REDIS_NODES` is not set. */
+/** Three local nodes, used when `REDIS_NODES` is not set. */
 export const DEFAULT_REDIS_NODES = 'redis://127.0.0.1:6379,redis://127.0.0.1:6380,redis://127.0.0.1:6381';
 
 /** Default `MAX_KEY_BYTES`. */
@@ -75,22 +63,17 @@ export const DEFAULT_MAX_KEY_BYTES = 512;
 /** Default `MAX_VALUE_BYTES`: 1 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
 
-/**
- * Lambda's limit for a synchronous invocation's request and response (6 MB): no value larger than this could reach a
- * handler or be returned by a read, so it bounds `MAX_VALUE_BYTES`.
- */
+/** Lambda's limit for a synchronous invocation's request and response (6 MB): it bounds `MAX_VALUE_BYTES`. */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6_291_456;
 
-/** Default per-node timeout: well above a healthy round trip (<1 ms locally, a few ms in a VPC), well below a human's patience. */
+/** Default `NODE_TIMEOUT_MS`: well above a healthy round trip (a few ms in a VPC), well below a human's patience. */
 export const DEFAULT_NODE_TIMEOUT_MS = 300;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads the coordinator's configuration from environment variables.
- *
- * Called once at cold start so that a bad setting fails the container immediately with a message naming the
- * variable and what it expects, instead of failing requests one by one later.
+ * Reads the coordinator's configuration from environment variables, once at cold start, so a bad setting fails the
+ * container at once, naming the variable and what it expects.
  *
  * @example
  * const config = loadConfig({ REDIS_NODES: 'redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379' });
@@ -101,8 +84,6 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
   const majority = Math.floor(replicas.length / 2) + 1;
   const writeQuorum = parseInteger(env, 'WRITE_QUORUM', majority, 1, replicas.length);
   const nodeTimeoutMs = parseInteger(env, 'NODE_TIMEOUT_MS', DEFAULT_NODE_TIMEOUT_MS, 1, 60_000);
-  // Under serverless offline (which sets IS_OFFLINE=true for handlers) repair goes to offline's own Lambda endpoint,
-  // which serverless.yml derives from --host and --lambdaPort as OFFLINE_LAMBDA_ENDPOINT; LAMBDA_ENDPOINT overrides it.
   const lambdaEndpoint =
     optionalString(env, 'LAMBDA_ENDPOINT') ??
     (env.IS_OFFLINE === 'true' ? optionalString(env, 'OFFLINE_LAMBDA_ENDPOINT') : undefined);
@@ -223,11 +204,7 @@ function hasCredentials(url: string): boolean {
   }
 }
 
-/**
- * Parses `REDIS_NODES`: a comma-separated list of `redis://` or `rediss://` URLs.
- *
- * Names must be unique, because the coordinator identifies replicas by name in traces and repair.
- */
+/** Parses `REDIS_NODES`: comma-separated `redis://` or `rediss://` URLs, with unique names (hints are kept by name). */
 export function parseReplicaList(list: string): ReplicaAddress[] {
   const entries = list
     .split(',')
@@ -275,8 +252,7 @@ function parseReplicaUrl(entry: string): ReplicaAddress {
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  // `#name` names the replica (hints are stored under a replica's name, so every container must use the same one):
-  // for a replica reached through a different address from different containers, e.g. a proxy or a tunnel.
+  // `#name`: one name for a replica reached through different addresses (hints are kept under its name).
   const name = url.hash.length > 1 ? decodeURIComponent(url.hash.slice(1)) : `${host}:${port}`;
   const address = url.hash === '' ? entry : entry.slice(0, entry.indexOf('#'));
   return { name, url: address, tls: url.protocol === 'rediss:' };

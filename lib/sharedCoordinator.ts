@@ -10,8 +10,7 @@ let shared: Promise<Coordinator> | undefined;
 let metrics: CloudWatchMetrics | undefined;
 
 /**
- * The container's configuration, read from the environment once (at cold start) and shared by the coordinator and
- * the request contract (whose size limits come from it).
+ * The container's configuration, read once at cold start and shared by the coordinator and the request contract.
  *
  * @throws {ConfigError} synchronously, so a bad setting fails the container's initialisation.
  */
@@ -21,13 +20,9 @@ export function sharedConfig(): CoordinatorConfig {
 }
 
 /**
- * The container's metrics: the observer its coordinator reports to, and what the handlers flush once per invocation
- * (`functions/middleware/observability.ts`). Created once per container; needs no configuration, so handlers that
- * never touch Redis (405, 404) share it too.
- *
- * Before creating it, this sets Powertools' own switch, `POWERTOOLS_METRICS_DISABLED`, to what it was given, or by
- * default to EMF on in AWS Lambda and off everywhere else (see {@link metricsDisabledSetting}): locally nothing is
- * printed unless `POWERTOOLS_METRICS_DISABLED=false` asks for it.
+ * The container's metrics: the observer its coordinator reports to, flushed by the handlers once per invocation.
+ * It needs no configuration, so handlers that never touch Redis share it too. It first sets
+ * `POWERTOOLS_METRICS_DISABLED` ({@link metricsDisabledSetting}), so nothing is printed locally unless asked.
  *
  * @throws {ConfigError} when `POWERTOOLS_METRICS_DISABLED` is not a boolean.
  */
@@ -40,13 +35,9 @@ export function sharedMetrics(): CloudWatchMetrics {
 }
 
 /**
- * The container's coordinator: configured from the environment and connected on first use, then reused by every
- * invocation the container serves.
- *
- * Why: connections and the version clock must outlive a single invocation; creating them per request would add a
- * handshake to every call and break the clock's monotonicity. It is a promise because credentials named by
- * `REDIS_SECRET_ARN` / `REDIS_PASSWORD_PARAMETER` are fetched (once) before connecting; without them it resolves at
- * once. A failed fetch is forgotten, so the next invocation tries again.
+ * The container's coordinator, created on first use and reused by every invocation: connections and the version
+ * clock must outlive one invocation. A promise, because credentials from a secret are fetched before connecting; a
+ * failed fetch is forgotten, so the next invocation tries again.
  *
  * @throws {ConfigError} synchronously when the configuration is invalid.
  */
@@ -63,17 +54,13 @@ export function sharedCoordinator(): Promise<Coordinator> {
 
 /**
  * Starts creating the coordinator at cold start (handlers call it at module scope): a bad configuration fails the
- * container at once, and the first request pays no handshake. A failed credentials fetch is reported by the first
- * request instead (503), which retries it.
+ * container at once, and the first request pays no handshake. A failed credentials fetch is the first request's 503.
  */
 export function connectAtColdStart(): void {
   sharedCoordinator().catch(() => undefined);
 }
 
-/**
- * Closes the container's connections so the process can exit (used by `serverless invoke local`). The next call to
- * {@link sharedCoordinator} connects afresh.
- */
+/** Closes the container's connections so the process can exit (`serverless invoke local`); the next call reconnects. */
 export async function closeSharedCoordinator(): Promise<void> {
   const closing = shared;
   shared = undefined;

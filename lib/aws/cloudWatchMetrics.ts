@@ -10,9 +10,8 @@ export interface StoreMetric {
 }
 
 /**
- * The metric every store event is counted as (unit Count): the one list the adapter, the dashboard and alarm in
- * `serverless.yml` and their template test agree on. Per-replica metrics carry the dimensions `service` and
- * `replica`; the others `service` only (so one alarm covers every write function).
+ * The metric every store event is counted as (unit Count): the one list the adapter, `serverless.yml`'s dashboard
+ * and alarm, and their test agree on. Only per-replica metrics carry a `replica` dimension besides `service`.
  */
 export const STORE_METRICS = {
   'write-quorum-failed': { name: 'WriteQuorumFailures', perReplica: false },
@@ -37,13 +36,9 @@ const FALSE_VALUES = new Set(['false', '0', 'no', 'off', 'n']);
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The value `POWERTOOLS_METRICS_DISABLED` (Powertools' own switch) must have for this process: the one it was given
- * when it is set, and otherwise `false` (EMF on) in AWS Lambda and `true` (silent) everywhere else: under
- * `serverless offline` (`IS_OFFLINE=true`), `serverless invoke local` (`IS_LOCAL=true`), tests and scripts.
- *
- * Why: Powertools writes EMF whenever it is not disabled, so without this every local request that counted something
- * would print a JSON blob. "In AWS Lambda" is Powertools' own test (`AWS_LAMBDA_INITIALIZATION_TYPE` is set, which
- * only the Lambda runtime does). An empty value counts as unset (`serverless.yml` passes `''` for "not given").
+ * The value `POWERTOOLS_METRICS_DISABLED` must have for this process: the one given (an empty value counts as unset),
+ * else EMF on in AWS Lambda (`AWS_LAMBDA_INITIALIZATION_TYPE` set, Powertools' own test) and off everywhere else, so
+ * local requests print no JSON blobs.
  *
  * @throws {ConfigError} when it is set to something that is not a boolean Powertools accepts.
  */
@@ -71,28 +66,14 @@ export interface CloudWatchMetricsOptions {
 }
 
 /**
- * Counts the store's events as CloudWatch metrics in the Embedded Metric Format (EMF), with Powertools Metrics: the
- * adapter between the coordinator's {@link StoreObserver} and CloudWatch. One per container.
+ * Counts the store's events as CloudWatch metrics (EMF, with Powertools Metrics): the adapter between the store's
+ * {@link StoreObserver} and CloudWatch, one per container. EMF gives every metric of one line the same dimension
+ * values, so there is one Powertools instance for the service-wide metrics and one per replica.
  *
- * EMF gives every metric of one blob the same dimension values, so the counts live in one Powertools instance for
- * the service-wide metrics (dimension `service`) and one per replica (dimensions `service` and `replica`), created
- * when the replica's first event comes.
- *
- * When they are written: the handler wrapper (`functions/middleware/observability.ts`) brackets every invocation
- * with {@link beginInvocation} and {@link endInvocation}, which writes one EMF line per instance that counted
- * something in it (Powertools' `publishStoredMetrics`, its manual flush). An event that comes while no invocation
- * is running (background work after the response: async read repair, late replies of a write, hints replayed on
- * reconnect) is written at once. In Lambda such work usually finishes before the container is frozen, or resumes
- * when it thaws for the next invocation and is written with it; it is lost only if the container is never invoked
- * again before it is shut down.
- *
- * Why not Powertools' `logMetrics` middleware: it flushes every instance at the end of every invocation, and
- * Powertools serializes an empty instance all the same (reading the environment a dozen times on the way). Measured
- * with `npm run bench -- --only=handler`, that alone took the handlers' cost from within the 50 µs target to 56 to
- * 117 µs for `get`; writing only what was counted keeps a healthy invocation's cost at a few µs.
- *
- * Whether anything reaches stdout is Powertools' `POWERTOOLS_METRICS_DISABLED`, whose default the composition
- * root sets from {@link metricsDisabledSetting} before this is built.
+ * The handler wrapper brackets every invocation with {@link beginInvocation} and {@link endInvocation}, which writes
+ * one line per instance that counted something; an event outside any invocation (background work after a response)
+ * is written at once. Not Powertools' `logMetrics` middleware: it serializes every instance on every invocation,
+ * empty or not, which costs a healthy invocation more than all the rest of the handler.
  */
 export class CloudWatchMetrics implements StoreObserver {
   private readonly service: Metrics;
@@ -122,12 +103,7 @@ export class CloudWatchMetrics implements StoreObserver {
     }
   }
 
-  /**
-   * An invocation starts: events are held until its end. On a container's first invocation this also writes
-   * Powertools' `ColdStart` metric (dimensions `service` and `function_name`).
-   *
-   * @param functionName the Lambda function's name (`context.functionName`).
-   */
+  /** An invocation starts: events are held until its end. The first one also writes Powertools' `ColdStart`. */
   beginInvocation(functionName?: string): void {
     this.invocations += 1;
     this.service.captureColdStartMetric(functionName);
@@ -156,10 +132,8 @@ export class CloudWatchMetrics implements StoreObserver {
 }
 
 /**
- * Where Powertools Metrics' own messages go: its warnings to our logger's DEBUG, its errors to ERROR. Its usual
- * warning is "No application metrics to publish", on every invocation that counted nothing (the common case), which
- * would otherwise be a line on stderr per request (the maintainers' advice is a custom logger:
- * aws-powertools/powertools-lambda-typescript#2036).
+ * Where Powertools Metrics' own messages go: warnings to DEBUG, errors to ERROR. Its usual warning, "No application
+ * metrics to publish", would otherwise be a line on stderr per request (the maintainers advise a custom logger).
  */
 const POWERTOOLS_WARNINGS = {
   debug: (...content: unknown[]): void => logger.debug('powertools metrics', { content }),

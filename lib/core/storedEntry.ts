@@ -39,7 +39,7 @@ export function sameEntry(a: StoredEntry | null, b: StoredEntry | null): boolean
   return a.version === b.version && a.value === b.value && a.expiresAt === b.expiresAt;
 }
 
-/** Orders entries as every replica does: by version, then {@link tieRank}; nothing sorts lowest. Negative: `a` older. */
+/** Orders entries as every replica does, by version then {@link tieRank}; nothing sorts lowest. Negative: `a` older. */
 export function compareEntries(a: StoredEntry | null, b: StoredEntry | null): number {
   if (a === null || b === null) return a === null ? (b === null ? 0 : -1) : 1;
   if (a.version !== b.version) return a.version < b.version ? -1 : 1;

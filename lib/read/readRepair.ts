@@ -5,7 +5,7 @@ import type { ReplicaSet } from '../replica/replicaSet';
 import type { FanOutOptions, ReadRound } from './readFanOut';
 import { applyRepair, planRepair, type RepairPlan } from './repairPlan';
 
-/** `blocking`: repair before answering; `async`: repair right after answering, in the background; `off`: only report. */
+/** `blocking`: repair before answering; `async`: right after answering, in the background; `off`: only report. */
 export type ReadRepairMode = 'blocking' | 'async' | 'off';
 
 /** What read repair needs, the same for every read. */

@@ -1,7 +1,7 @@
 import { QuorumKvError } from '../core/errors';
 import type { ReplicaFailureKind } from '../core/replicaOutcome';
 
-/** The one place that reads ioredis's and Redis's error texts; everything else works with {@link ReplicaFailureKind}. */
+/** The one place that reads ioredis's and Redis's error texts; the rest works with {@link ReplicaFailureKind}. */
 
 /** ioredis's message for a command that got no reply within `commandTimeout`. */
 const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
