@@ -6,7 +6,10 @@ import type { ReadRepairMode } from './read/readRepair';
 import type { ReplicaAddress } from './replica/connection';
 import type { EntryWriteFormat } from './replica/entryFormat';
 
-/** The coordinator's settings, parsed and validated once per container at cold start. */
+/**
+ * The coordinator's settings, parsed and validated once per container at cold start, each from the environment
+ * variable `loadConfig` reads it from (`docs/configuration.md`).
+ */
 export interface CoordinatorConfig {
   readonly replicas: readonly ReplicaAddress[];
   /** Acknowledgements a `quorum` write needs (W, `WRITE_QUORUM`). */
@@ -18,11 +21,10 @@ export interface CoordinatorConfig {
    * a few hundred concurrent writes through one coordinator then missed its quorum at the node timeout, unexplained.
    */
   readonly autoPipelining: boolean;
-  /** `READ_CONSISTENCY`, for a read that does not choose a level. */
+  /** For a read that does not choose a level. */
   readonly readConsistency: ConsistencyLevel;
-  /** `WRITE_CONSISTENCY`, for a write that does not choose a level. */
+  /** For a write that does not choose a level. */
   readonly writeConsistency: ConsistencyLevel;
-  /** `READ_REPAIR`. */
   readonly readRepair: ReadRepairMode;
   /**
    * How long a tombstone, and a value past its TTL, is kept (ms, `TOMBSTONE_GRACE_S`): the window in which a replica
@@ -33,21 +35,17 @@ export interface CoordinatorConfig {
   readonly repairFunctionName?: string;
   /** `LAMBDA_ENDPOINT`, or under serverless offline its own (`OFFLINE_LAMBDA_ENDPOINT`, set by serverless.yml). */
   readonly lambdaEndpoint?: string;
-  /** `BREAKER_FAILURES`. */
   readonly breakerFailures: number;
-  /** `BREAKER_HALF_OPEN_MS`. */
   readonly breakerHalfOpenMs: number;
-  /** `ANTI_ENTROPY_BATCH`. */
   readonly antiEntropyBatch: number;
-  /** `MAX_KEY_BYTES` (UTF-8). */
+  /** Bytes of UTF-8. */
   readonly maxKeyBytes: number;
-  /** `MAX_VALUE_BYTES` (UTF-8): a longer value is refused with 413. */
+  /** Bytes of UTF-8: a longer value is refused with 413. */
   readonly maxValueBytes: number;
   /** `REDIS_TLS_CA`: PEM certificates trusted for `rediss://` instead of the default CAs (verification always on). */
   readonly tlsCa?: string;
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
-  /** `ENTRY_WRITE_FORMAT` (see `EntryWriteFormat`). */
   readonly entryWriteFormat: EntryWriteFormat;
 }
 
@@ -59,7 +57,6 @@ export const DEFAULT_REDIS_NODES = 'redis://127.0.0.1:6379,redis://127.0.0.1:638
 
 /** Default `MAX_KEY_BYTES`. */
 export const DEFAULT_MAX_KEY_BYTES = 512;
-
 /** Default `MAX_VALUE_BYTES`: 1 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
 

@@ -53,18 +53,14 @@ export interface ReadOptions {
 const CLOCK_UNKNOWN = "no replica answered TIME within the node timeout: the replicas' clock is unknown";
 
 /**
- * Makes several independent Redis servers behave as one replicated key-value store.
- *
- * "What happens on a write" and "what happens on a read" start here, each step in its own folder of `lib/`:
+ * Makes several independent Redis servers behave as one replicated key-value store. "What happens on a write" and
+ * "on a read" start here, each step in its own folder of `lib/`:
  * - a write ({@link Coordinator.set}, {@link Coordinator.delete}): `write/writeAttempts.ts` (attempts, re-issues,
- *   whether a failed write may still take effect), `write/writeFanOut.ts` (one attempt: fan-out, quorum counting,
- *   fail-fast), `write/missedAttempt.ts` (when an attempt may be re-issued); `repair/hintRecorder.ts` for replicas
- *   that missed it;
+ *   whether a failed write may still take effect), `write/writeFanOut.ts` (one attempt), `write/missedAttempt.ts`
+ *   (when an attempt may be re-issued); `repair/hintRecorder.ts` for replicas that missed it;
  * - a read ({@link Coordinator.get}): `read/raceRead.ts` (level one) or `read/quorumRead.ts`, both over
- *   `read/readFanOut.ts`, then `read/readRepair.ts` for what `READ_REPAIR` does with replicas found behind;
- * - a repair ({@link Coordinator.repairKey}, {@link Coordinator.replayHints}, {@link Coordinator.antiEntropy}):
- *   `repair/`;
- * - one replica, for all of them: `replica/` (connection, breaker, commands, Lua scripts, storage layout).
+ *   `read/readFanOut.ts`, then `read/readRepair.ts`;
+ * - a repair: `repair/`; one replica, for all of them: `replica/`.
  *
  * What it does is reported as events (`core/storeEvents.ts`) to the observer its pool was built with: failed
  * quorums and hints here, repairs in `read/readRepair.ts`, hint replays and anti-entropy in `repair/`, node
@@ -91,9 +87,7 @@ export class Coordinator {
     // waits for it if it has to.
     this.storeClock = new StoreClock(() => clock.wallTime(), (offsetMs) => clock.adjust(offsetMs));
     this.storeClockReady = this.storeClock.calibrate(pool.unguarded);
-    // Hints this container records are replayed in its background until they are gone (also after a pause, which
-    // drops no connection), and a replica it reconnects to (it restarted, or the network healed) gets the writes it
-    // missed at once, from the hints the others keep: no waiting for anti-entropy or a repair function.
+    // Hints are replayed in this container's background until gone, and at once for a replica it reconnects to.
     this.hintReplays = new HintReplayScheduler(async (target) => {
       const report = await this.replayHints(target);
       if (report.keys > 0) logger.info('hints replayed in the background', { ...report });
@@ -106,30 +100,28 @@ export class Coordinator {
   /**
    * Writes `value` under `key`.
    *
-   * @throws {QuorumNotReachedError} when too few replicas acknowledged; its `rolledBack` says whether the write may
-   *   still take effect.
+   * @throws {QuorumNotReachedError} when too few replicas acknowledged; `rolledBack` says whether it may still land.
    */
   set(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
     return this.write('set', key, value, options.ttlSeconds === undefined ? undefined : options.ttlSeconds * 1000, options.consistency);
   }
 
   /**
-   * Deletes `key` by writing a versioned tombstone through the same quorum path as a value, so that a replica that
-   * missed the delete cannot bring the key back: repair spreads the tombstone like any newer entry. The tombstone
-   * expires after `TOMBSTONE_GRACE_S`.
+   * Deletes `key` by writing a versioned tombstone (kept `TOMBSTONE_GRACE_S`) through the write path, so a replica
+   * that missed the delete cannot bring the key back: repair spreads the tombstone like any newer entry.
    *
-   * @throws {QuorumNotReachedError} when too few replicas acknowledged (see {@link set}).
+   * @throws {QuorumNotReachedError} as {@link set}.
    */
   delete(key: string, options: Pick<WriteOptions, 'consistency'> = {}): Promise<WriteResult> {
     return this.write('delete', key, null, this.config.tombstoneGraceMs, options.consistency);
   }
 
   /**
-   * Reads `key` at the requested consistency: the first entry to arrive (`one`), or the newest among a read quorum
-   * or all replicas. Replicas found behind in the replies available are repaired as `READ_REPAIR` says.
+   * Reads `key`: the first entry to arrive (`one`), or the newest among a read quorum or all replicas. Replicas found
+   * behind are repaired as `READ_REPAIR` says.
    *
-   * @throws {ReplicasUnavailableError} when no replica answered a `one` read, or the replicas' clock, which TTLs are
-   *   judged by, could not be measured.
+   * @throws {ReplicasUnavailableError} when no replica answered a `one` read, or the replicas' clock (what TTLs are
+   *   judged by) is unknown.
    * @throws {ReadQuorumNotReachedError} when too few replicas answered a `quorum` or `all` read.
    */
   async get(key: string, options: ReadOptions = {}): Promise<ReadOutcome> {
@@ -139,7 +131,7 @@ export class Coordinator {
     const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
     const redisKey = storageKey(key);
     const read = (client: ReplicaClient): Promise<StoredEntry | null> => readEntry(client, redisKey);
-    // Read repair decides how the fan-out ends (see ReadRepair): it must see the replies it is to compare.
+    // Read repair decides how the fan-out ends: it must see the replies it is to compare.
     const readRepair = new ReadRepair(this.readRepairSettings, redisKey);
     let result: ReadResult;
     let writeBacks: readonly RepairReport[] = [];
@@ -179,10 +171,7 @@ export class Coordinator {
     return outcome;
   }
 
-  /**
-   * Reads `key` from every replica (waiting for all, each bounded by the node timeout) and brings every replica that
-   * answered to the newest entry. Idempotent: the repair function and anti-entropy call it, and retries are harmless.
-   */
+  /** Brings every replica that answers to the newest entry of `key` (`repair/keyRepair.ts`); idempotent. */
   async repairKey(key: string): Promise<KeyRepairReport> {
     return this.repairRedisKey(storageKey(key));
   }
@@ -192,18 +181,12 @@ export class Coordinator {
     return repairRedisKey(this.pool.unguarded, redisKey, this.config.tombstoneGraceMs);
   }
 
-  /**
-   * Hinted hand-off, second half: brings the replica `target` up to date on every key it is hinted to have missed,
-   * and forgets those hints (see `lib/repair/hintReplay.ts`).
-   */
+  /** Hinted hand-off, second half: brings `target` up to date on the keys hinted for it (`repair/hintReplay.ts`). */
   replayHints(target: string): Promise<HintReplayReport> {
     return replayHints(this.pool.unguarded, target, this.config.tombstoneGraceMs, this.observer);
   }
 
-  /**
-   * Resolves once this container has measured the replicas' clock (what TTLs are judged by), or given up; requests
-   * never wait for it. For tests and scripts that start with skewed clocks.
-   */
+  /** Resolves once the replicas' clock is measured or given up on: for tests and scripts with skewed clocks. */
   whenClockCalibrated(): Promise<void> {
     return this.storeClockReady;
   }
@@ -230,13 +213,12 @@ export class Coordinator {
   }
 
   /**
-   * The write path shared by `set` and `delete`, in four steps: wait for the replicas' clock (versions and expiries
-   * are stamped on it); issue the write, re-issuing it above newer versions while no replica can hold it
-   * (`write/writeAttempts.ts`: a write takes effect at most once); if every attempt missed its quorum, say whether it
-   * may still take effect, after a commit wait if it may (a failed write never takes effect above a later one);
-   * else hint the replicas that missed it, and answer.
+   * The write path of `set` and `delete`: wait for the replicas' clock, which stamps versions and expiries; issue the
+   * write, re-issued above newer versions only while no replica can hold it (a write takes effect at most once); if
+   * every attempt missed its quorum, fail, saying whether it may still take effect, after a commit wait if it may (a
+   * failed write never takes effect above a later one); else hint the replicas that missed it, and answer.
    *
-   * @param expiresInMs the entry's expiry, in ms from now on the replicas' clock (a TTL, or a tombstone's grace).
+   * @param expiresInMs the entry's expiry, in ms from now (a TTL, or a tombstone's grace).
    */
   private async write(
     operation: 'set' | 'delete',
@@ -284,9 +266,8 @@ export class Coordinator {
   }
 
   /**
-   * Hints for the replicas a committed write missed. Those known at the answer are stored before it (in Redis,
-   * bounded by the node timeout), so they outlive a container frozen right after the answer; replicas still pending
-   * then that fail later are hinted too, as far as this container stays awake.
+   * Hints for the replicas a committed write missed: stored before the answer, so they outlive a container frozen
+   * right after it; replicas still pending then that fail later are hinted as long as this container is awake.
    */
   private async hintMissed(redisKey: string, result: WriteResult): Promise<void> {
     if (result.replicas.some((report) => isWriteMissed(report.outcome))) await this.hints.record(redisKey, result.replicas);
@@ -297,10 +278,7 @@ export class Coordinator {
     });
   }
 
-  /**
-   * The error a write answers with when every attempt missed its quorum (`missed`, the last one last), once it is
-   * known whether the write may still take effect; logged, and reported as `write-quorum-failed`.
-   */
+  /** The error of a write whose every attempt missed its quorum, once it is known whether it may still land. */
   private async failedWrite(
     operation: 'set' | 'delete',
     consistency: ConsistencyLevel,
@@ -347,10 +325,7 @@ function markBehind(reports: readonly ReplicaReport[], plan: RepairPlan, repairs
   );
 }
 
-/**
- * The read errors a client sees, given the read's timing for traces (the fan-outs that throw them do not know when
- * the operation started); any other error unchanged.
- */
+/** A read error with the read's timing, which the fan-outs that threw it do not know; any other error unchanged. */
 function withReadTiming(error: unknown, startedAt: number): unknown {
   const timing = { startedAt, answeredAt: performance.now() };
   if (error instanceof ReadQuorumNotReachedError) {
@@ -360,10 +335,7 @@ function withReadTiming(error: unknown, startedAt: number): unknown {
   return error;
 }
 
-/**
- * Shapes a read's answer: live value or nothing, each replica's outcome with stale and repaired ones marked, and
- * when it started, reached its quorum (levels quorum and all) and answered (now).
- */
+/** Shapes a read's answer: live value or nothing, each replica's outcome (stale and repaired marked), its timing. */
 function toReadOutcome(
   result: ReadResult,
   consistency: ConsistencyLevel,

@@ -20,9 +20,8 @@ export function sharedConfig(): CoordinatorConfig {
 }
 
 /**
- * The container's metrics: the observer its coordinator reports to, flushed by the handlers once per invocation.
- * It needs no configuration, so handlers that never touch Redis share it too. It first sets
- * `POWERTOOLS_METRICS_DISABLED` ({@link metricsDisabledSetting}), so nothing is printed locally unless asked.
+ * The container's metrics, which the coordinator reports to and the handlers flush; no configuration needed. Sets
+ * `POWERTOOLS_METRICS_DISABLED` first ({@link metricsDisabledSetting}), so nothing is printed locally unless asked.
  *
  * @throws {ConfigError} when `POWERTOOLS_METRICS_DISABLED` is not a boolean.
  */

@@ -36,9 +36,8 @@ const FALSE_VALUES = new Set(['false', '0', 'no', 'off', 'n']);
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The value `POWERTOOLS_METRICS_DISABLED` must have for this process: the one given (an empty value counts as unset),
- * else EMF on in AWS Lambda (`AWS_LAMBDA_INITIALIZATION_TYPE` set, Powertools' own test) and off everywhere else, so
- * local requests print no JSON blobs.
+ * The value `POWERTOOLS_METRICS_DISABLED` must have: the one given (empty counts as unset), else EMF on in AWS Lambda
+ * (`AWS_LAMBDA_INITIALIZATION_TYPE` set) and off elsewhere, so local requests print no JSON blobs.
  *
  * @throws {ConfigError} when it is set to something that is not a boolean Powertools accepts.
  */
@@ -66,14 +65,11 @@ export interface CloudWatchMetricsOptions {
 }
 
 /**
- * Counts the store's events as CloudWatch metrics (EMF, with Powertools Metrics): the adapter between the store's
- * {@link StoreObserver} and CloudWatch, one per container. EMF gives every metric of one line the same dimension
- * values, so there is one Powertools instance for the service-wide metrics and one per replica.
- *
- * The handler wrapper brackets every invocation with {@link beginInvocation} and {@link endInvocation}, which writes
- * one line per instance that counted something; an event outside any invocation (background work after a response)
- * is written at once. Not Powertools' `logMetrics` middleware: it serializes every instance on every invocation,
- * empty or not, which costs a healthy invocation more than all the rest of the handler.
+ * Counts the store's events as CloudWatch metrics (EMF, Powertools Metrics), one per container: one Powertools
+ * instance for the service-wide metrics and one per replica, since EMF gives every metric of a line the same
+ * dimensions. {@link endInvocation} writes one line per instance that counted something (an event outside any
+ * invocation is written at once); Powertools' `logMetrics` would serialize every instance, empty or not, on every
+ * invocation, which costs more than all the rest of a handler.
  */
 export class CloudWatchMetrics implements StoreObserver {
   private readonly service: Metrics;

@@ -12,7 +12,6 @@ const DISPATCH_TIMEOUT_MS = 2_000;
 export class LambdaRepairDispatcher implements RepairDispatcher {
   private client: Promise<LambdaClient> | undefined;
 
-  /** @param functionName the repair function's name (`REPAIR_FUNCTION_NAME`). */
   constructor(
     private readonly functionName: string,
     /** Another Lambda API endpoint, e.g. serverless offline's `http://127.0.0.1:3002`. */

@@ -45,15 +45,10 @@ export interface ReadTally {
 export type QuorumReadStep = 'wait' | 'answer' | 'write-back' | 'unreachable';
 
 /**
- * The decision of an ABD read over N replicas with write quorum W, after each reply. It needs `required` replies
- * (R), then answers with the newest entry among them once W replicas hold it: an answer that sits on W replicas is
- * seen by every later read (R + W > N), so no later read returns older.
- *
- * - `answer` when W replies hold the newest entry, or none holds any (nothing to write back, and any W replicas
- *   overlap the R that answered, so no acknowledged write is missed).
- * - `wait` while fewer than W answered and those to come could make W holders: when W > R, a healthy read then
- *   answers in one round trip instead of writing back every time.
- * - `write-back` otherwise.
+ * The decision of an ABD read after each reply: with R = `required` replies in, it answers the newest entry once W
+ * replicas hold it, since an answer on W replicas is seen by every later read (R + W > N). `answer` when W replies
+ * hold it, or none holds any (any W replicas overlap the R that answered); `wait` while more replies could make W
+ * holders (so a healthy read with W > R needs no write-back); else `write-back`.
  */
 export function quorumReadStep(tally: ReadTally, required: number, writeQuorum: number): QuorumReadStep {
   const { replies, holders, pending, found } = tally;

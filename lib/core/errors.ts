@@ -18,10 +18,7 @@ export class ConfigError extends QuorumKvError {
   /** The environment variable at fault, e.g. `REDIS_NODES`. */
   readonly variable: string;
 
-  /**
-   * @param details.expected what the variable must be, completing "`variable` must be …".
-   * @param details.received what it was, credentials already redacted.
-   */
+  /** @param details.expected completes "`variable` must be …"; `received` has its credentials redacted. */
   constructor({ variable, expected, received, cause }: { variable: string; expected: string; received: string; cause?: unknown }) {
     super(`${variable} must be ${expected}; got ${JSON.stringify(received)}`, cause === undefined ? undefined : { cause });
     this.name = 'ConfigError';
@@ -40,7 +37,7 @@ export class CredentialsUnavailableError extends QuorumKvError {
   }
 }
 
-/** What a {@link QuorumNotReachedError} is built from (its fields say what each means); the optional ones default. */
+/** What a {@link QuorumNotReachedError} is built from (see its fields). */
 export type QuorumNotReachedDetails = Pick<QuorumNotReachedError, 'version' | 'acknowledged' | 'required' | 'replicas'> &
   Partial<Pick<QuorumNotReachedError, 'rolledBack' | 'failures' | 'timing' | 'attempts'>>;
 
@@ -51,11 +48,9 @@ export type QuorumNotReachedDetails = Pick<QuorumNotReachedError, 'version' | 'a
 export class QuorumNotReachedError extends QuorumKvError {
   /** The version the write carried (its last attempt's, when it was re-issued above a newer version). */
   readonly version: string;
-  /** Replicas that acknowledged before the write was decided. */
   readonly acknowledged: number;
-  /** Acknowledgements the write's consistency level needed. */
   readonly required: number;
-  /** Each replica's outcome when the write was decided, in replica order. */
+  /** Each replica's outcome when the write was decided. */
   readonly replicas: readonly ReplicaReport[];
   /**
    * True only when the write certainly never takes effect: no replica holds it or still may (each refused it or was
@@ -68,7 +63,6 @@ export class QuorumNotReachedError extends QuorumKvError {
    * as whether the write was sent at all. Not part of any response. @default []
    */
   readonly failures: readonly (ReplicaFailureKind | undefined)[];
-  /** When the write started and the coordinator gave up, for traces. */
   readonly timing: OperationTiming | undefined;
   /** How many times the write was issued (more than 1 when it was re-issued above a newer version). @default 1 */
   readonly attempts: number;
@@ -91,7 +85,7 @@ export class QuorumNotReachedError extends QuorumKvError {
   }
 }
 
-/** What a {@link ReadQuorumNotReachedError} is built from (its fields say what each means). */
+/** What a {@link ReadQuorumNotReachedError} is built from (see its fields). */
 export type ReadQuorumNotReachedDetails = Pick<ReadQuorumNotReachedError, 'answered' | 'required' | 'replicas'> &
   Partial<Pick<ReadQuorumNotReachedError, 'timing'>>;
 
@@ -99,11 +93,8 @@ export type ReadQuorumNotReachedDetails = Pick<ReadQuorumNotReachedError, 'answe
 export class ReadQuorumNotReachedError extends QuorumKvError {
   /** Replicas that answered (or, when the answer could not be made to sit on W replicas, that hold it). */
   readonly answered: number;
-  /** Answers the read needed. */
   readonly required: number;
-  /** Each replica's outcome when the read gave up, in replica order. */
   readonly replicas: readonly ReplicaReport[];
-  /** When the read started and gave up, for traces. */
   readonly timing: OperationTiming | undefined;
 
   constructor({ answered, required, replicas, timing }: ReadQuorumNotReachedDetails) {
@@ -119,9 +110,7 @@ export class ReadQuorumNotReachedError extends QuorumKvError {
 /** No replica could answer a read, so "not found" would be a guess (HTTP 503). */
 export class ReplicasUnavailableError extends QuorumKvError {
   constructor(
-    /** Each replica's outcome, all of them failures. */
     public readonly replicas: readonly ReplicaReport[],
-    /** When the read started and gave up, for traces. */
     public readonly timing?: OperationTiming,
   ) {
     super(`no replica answered the read: ${replicas.map((r) => `${r.node} ${r.outcome}`).join(', ')}`);

@@ -57,12 +57,11 @@ export class HybridLogicalClock {
   }
 
   /**
-   * A version above `held` (what a replica refusing a write holds), to re-issue the write above it: the next version
-   * if that is above it, else `held`'s position plus one. The clock adopts `held` only as {@link observe} does, so
-   * never more than a minute ahead.
+   * A version above `held` (what a replica refusing a write holds), to re-issue the write: the next version if above
+   * it, else `held`'s position plus one. The clock adopts `held` only as {@link observe} does.
    *
-   * @param leadMs how far above `held`'s time to go (0: just above): a write that keeps losing to a writer whose
-   *   clock runs ahead leaps further each time, so it is not outrun in every round trip.
+   * @param leadMs how far above `held`'s time to go, more on each attempt, so a writer whose clock runs ahead
+   *   cannot outrun the write in every round trip.
    */
   nextAbove(held: Version, leadMs = 0): Version {
     this.observe(held);
@@ -89,10 +88,8 @@ export class HybridLogicalClock {
   }
 
   /**
-   * Makes versions follow the replicas' clock, `offsetMs` ahead of this container's (a smaller offset only holds the
-   * clock still). Stamped from each container's own clock, one running ahead would stamp a failed write above writes
-   * made after it failed; on the replicas' shared clock, a write started after another returned carries the higher
-   * version, within an uncertainty the write path's commit wait covers.
+   * Makes versions follow the replicas' shared clock, `offsetMs` ahead of this container's (it still never goes
+   * back): on its own clock, a container running ahead would stamp a failed write above writes made after it failed.
    */
   adjust(offsetMs: number): void {
     this.offsetMs = offsetMs;

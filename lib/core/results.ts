@@ -5,7 +5,7 @@ import type { ReplicaReport } from './replicaOutcome';
 
 /** What the coordinator's operations return, one plain-data type per operation, all in one file for its callers. */
 
-/** A committed write: its version, who acknowledged it by the answer, and when. */
+/** A committed write. */
 export interface WriteResult extends OperationTiming {
   readonly quorumAt: number;
   readonly version: Version;
@@ -28,7 +28,7 @@ export interface WriteResult extends OperationTiming {
  */
 export type ReadRepairOutcome = 'none' | 'repaired' | 'scheduled' | 'failed' | 'off';
 
-/** The answer to a read, what every replica said, what was done about disagreements, and when. */
+/** The answer to a read. */
 export interface ReadOutcome extends OperationTiming {
   /** The live value, or null when the key does not exist (never written, deleted or expired). */
   readonly value: string | null;

@@ -1,10 +1,8 @@
 import type { ConsistencyLevel } from './consistency';
 
 /**
- * What the store reports while it works: the moments an operator counts and alarms on. Events rather than metrics,
- * so the store depends on no metrics library: an adapter turns them into numbers (`aws/cloudWatchMetrics.ts`),
- * tests record them. `replica` is always a configured replica name, never a key, so counts by it stay
- * low-cardinality.
+ * What the store reports while it works, the moments an operator counts and alarms on: events, so the store needs no
+ * metrics library (an adapter counts them). `replica` is a configured name, never a key: counts stay low-cardinality.
  */
 export type StoreEvent =
   | WriteQuorumFailedEvent
@@ -16,7 +14,7 @@ export type StoreEvent =
   | NodeTimeoutEvent
   | BreakerOpenedEvent;
 
-/** A write missed its quorum on its last attempt (answered 503). */
+/** A write missed its quorum on its last attempt (503). */
 export interface WriteQuorumFailedEvent {
   readonly type: 'write-quorum-failed';
   readonly operation: 'set' | 'delete';

@@ -31,17 +31,13 @@ export interface QuorumReadResult extends ReadResult {
 const DEFAULT_ROUNDS = 3;
 
 /**
- * Consistency `quorum` or `all`: ABD's read with write-back, linearizable with quorum writes for every N and W.
+ * Consistency `quorum` or `all`: ABD's read with write-back, linearizable with quorum writes for every N and W. It
+ * takes the newest entry among R replies and answers once W replicas hold it (`quorumReadStep`): at once when W
+ * replies do, else after writing it back (set-if-newer) to every replica not known to hold it, replied or not.
  *
- * It waits for R replies and takes the newest entry among them, and answers once W replicas hold it
- * (`quorumReadStep` decides after each reply): at once when W replies hold it, the common case; otherwise after
- * writing it back (set-if-newer) to every replica not known to hold it, replied or not, and W of them took it.
- *
- * Without the write-back a read could return a value that sits on one replica only (a write in flight, or one that
- * failed), and a later read asking other replicas return an older one: a new-old inversion. An answer that sits on W
- * replicas is seen by every later quorum read (R + W > N). Writing back to all N, not only the R that replied, is
- * what lets W > R work. A write-back refused as older means a newer write races the read: short of W, it reads
- * again, at most `rounds` times.
+ * Without the write-back a value that sits on one replica only (a write in flight, or one that failed) could be
+ * returned, then an older one by a later read: a new-old inversion. Writing back to all N, not only the R that
+ * replied, is what lets W > R work. A write-back refused as older means a newer write races the read: it reads again.
  *
  * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer, or the entry could not be made to sit on W.
  */

@@ -9,9 +9,8 @@ export interface ReplicaRead {
   readonly entry: StoredEntry | null;
 }
 
-/** What is known about a read while replies come in. */
+/** What is known about a read while replies come in (`replies` in arrival order). */
 export interface ReadProgress {
-  /** Answers, in arrival order. */
   readonly replies: readonly ReplicaRead[];
   readonly failed: number;
   readonly pending: number;
@@ -21,7 +20,6 @@ export interface ReadProgress {
 export interface ReadRound extends ReadProgress {
   /** Each replica's outcome at answer time; slower replicas show as `pending`. */
   readonly reports: readonly ReplicaReport[];
-  /** When the policy decided (`performance.now()`). */
   readonly decidedAt: number;
 }
 

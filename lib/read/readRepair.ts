@@ -33,23 +33,17 @@ const DRAIN: FanOutOptions = { drain: true };
 const ANSWER_AT_ONCE: FanOutOptions = {};
 
 /**
- * Read repair for one read, as `READ_REPAIR` says: the one place where the modes differ. Repairs run over the warm
- * Redis connections, never through an AWS API, so a read never waits on one.
- *
- * 1. Before the read, {@link fanOut} tells the fan-out how to end: `blocking` lets the current round of I/O finish,
- *    `async` asks for every reply (also after the answer), `off` answers at once.
- * 2. At the answer, {@link atAnswer} compares the replies: `off` only reports the replicas behind, `blocking` repairs
- *    them first, `async` starts repairing them. A quorum read that wrote its answer back has repaired them already
- *    ({@link afterWriteBack}).
- * 3. After the answer (`async`), the late replies are compared and repaired in the background, unless the answer
- *    found something already. Best effort: a frozen container misses it, and hints and anti-entropy catch up.
+ * Read repair for one read, as `READ_REPAIR` says: the one place where the modes differ, over the warm Redis
+ * connections (never an AWS API). 1. {@link fanOut} tells the fan-out how to end. 2. {@link atAnswer} compares the
+ * replies and reports (`off`), repairs before answering (`blocking`) or starts repairing (`async`) the replicas
+ * behind; a quorum read's write-back was its repair ({@link afterWriteBack}). 3. With `async`, the late replies are
+ * compared and repaired in the background, best effort: hints and anti-entropy catch what a frozen container misses.
  */
 export class ReadRepair {
-  /** How the read's fan-out must end for this mode. */
   readonly fanOut: FanOutOptions;
   /** True once the answer found replicas behind: the late replies then need no second look. */
   private handled = false;
-  /** Replicas already reported behind by this read (a quorum read's write-back, then its late replies). */
+  /** Replicas already reported behind by this read. */
   private reported: Set<string> | undefined;
   private readonly observer: StoreObserver;
 
@@ -89,7 +83,6 @@ export class ReadRepair {
    * were the replies that lagged and the replicas a write-back brought up to date.
    */
   afterWriteBack(round: ReadRound, writeBacks: readonly RepairReport[]): ReadRepairResult {
-    // Every replica not known to hold the entry was sent it: the late replies need no second look.
     this.handled = true;
     const plan = planRepair(round.replies);
     const repaired = writeBacks.filter((report) => report.outcome === 'repaired').map((report) => report.node);

@@ -51,17 +51,14 @@ export interface AntiEntropyOptions {
 const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
 
 /**
- * Anti-entropy: walks every key on every replica in SCAN batches, compares the entries every replica holds (version
- * and rank, one round trip per replica and batch, no values), and brings every replica to the newest entry of each
- * key that differs, tombstones included, set-if-newer, so writes may go on. Read repair heals only keys that are read
- * and hints can be lost: this refills a replica that restarted empty, and brings tombstones everywhere before they
- * expire (so a pass must complete within `TOMBSTONE_GRACE_S`).
+ * Anti-entropy: walks every key on every replica in SCAN batches, compares what every replica holds (version and
+ * rank, no values) and brings each key that differs to its newest entry everywhere, set-if-newer, while writes go on.
+ * Read repair heals only keys that are read and hints can be lost: this refills a replica that restarted empty and
+ * spreads tombstones before they expire (a pass must complete within `TOMBSTONE_GRACE_S`).
  *
- * It first gives hint sets of replicas outside this configuration an expiry (never removes them: a container with
- * another configuration may need them) and replays every replica's hints. A replica that cannot be scanned, compared
- * or repaired ends the run before that batch; a pass is complete only when every key was brought up to date
- * everywhere. The position is saved on every replica after each batch, with a sequence number one above the highest
- * loaded, and a run resumes from the highest: no container's clock decides it.
+ * It first replays every replica's hints. A replica that cannot be scanned, compared or repaired ends the run before
+ * that batch. The position is saved on every replica after each batch with a sequence number, and a run resumes
+ * from the highest: no container's clock decides it.
  *
  * @param pool the replicas as background work sees them (`ReplicaPool.unguarded`).
  */

@@ -10,11 +10,9 @@ import type { RepairDispatcher } from './repairDispatcher';
 const HINT_DISPATCH_INTERVAL_MS = 1_000;
 
 /**
- * Hinted hand-off, first half: when a committed write missed some replicas (error, timeout, breaker open), stores
- * durable hints on the replicas that took it, schedules their replay in this container's background (until the
- * hints are gone, see {@link HintReplayScheduler}), and hands the missed replicas to the repair function when there
- * is one (at most once a second per replica and container). No request waits on the hand-off (an AWS API call) or
- * the replay; a lost hand-off loses nothing, since the background replay runs anyway.
+ * Hinted hand-off, first half: for a committed write that missed some replicas, stores durable hints on those that
+ * took it, schedules their replay in this container's background, and hands the missed replicas to the repair
+ * function if there is one. Nothing waits on the hand-off, and losing it loses nothing: the replay runs anyway.
  */
 export class HintRecorder {
   /** When (`performance.now()`) this container last handed each missed replica to the repair function. */
@@ -27,10 +25,7 @@ export class HintRecorder {
     private readonly dispatcher: RepairDispatcher | undefined,
   ) {}
 
-  /**
-   * Records hints for the replicas of `reports` (in replica order) that missed the write to `redisKey`, or only for
-   * those named in `only`; the replicas that acknowledged it hold them.
-   */
+  /** Records, on the replicas that acknowledged the write, hints for those that missed it (or those in `only`). */
   async record(redisKey: string, reports: readonly ReplicaReport[], only?: readonly string[]): Promise<void> {
     const missed = only ?? reports.filter((report) => isWriteMissed(report.outcome)).map((report) => report.node);
     if (missed.length === 0) return;

@@ -14,15 +14,12 @@ export const HINT_REPLAY_TIMING: HintReplayTiming = { firstDelayMs: 100, maxDela
 /** Replays the hints of one replica (`Coordinator.replayHints`); may reject, which counts as `down`. */
 export type ReplayHintsOf = (target: string) => Promise<HintReplayReport>;
 
-/** The state of one replica's loop. */
+/** The state of one replica's loop; `again` and `reconnected` tell what happened while a replay ran. */
 interface ReplayLoop {
   timer: NodeJS.Timeout | undefined;
   running: boolean;
-  /** Hints were recorded while a replay ran: it may not have seen them. */
   again: boolean;
-  /** The replica reconnected while a replay ran: if that one failed, the next goes at once. */
   reconnected: boolean;
-  /** The wait before the next retry. */
   delayMs: number;
 }
 

@@ -6,12 +6,10 @@ import type { ReplicaSet } from '../replica/replicaSet';
 import { userKeyOf } from '../replica/storageLayout';
 
 /**
- * Reads one key from every replica, waiting for all, and brings every replica that answered to the newest entry:
- * the unit of work of the repair function, hint replay and anti-entropy. A replica that did not answer is reported
- * `unreachable` for a later retry; set-if-newer makes retries harmless.
+ * Reads one key from every replica, waiting for all, and brings those that answered to the newest entry (the unit
+ * of work of the repair function, hint replay and anti-entropy); the others are reported `unreachable`.
  *
  * @param pool the replicas as background work sees them (`ReplicaPool.unguarded`).
- * @param redisKey the key as stored (`storageKey`).
  */
 export async function repairRedisKey(pool: ReplicaSet, redisKey: string, graceMs: number): Promise<KeyRepairReport> {
   const key = userKeyOf(redisKey) ?? redisKey;

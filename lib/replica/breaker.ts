@@ -2,20 +2,18 @@ import { CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker,
 
 /** Settings of the per-replica circuit breakers. */
 export interface BreakerSettings {
-  /** Consecutive failures (errors or timeouts) that open the breaker (`BREAKER_FAILURES`). @default 3 */
+  /** Consecutive failures that open the breaker (`BREAKER_FAILURES`). @default 3 */
   readonly breakerFailures: number;
-  /** Wait before a probe is let through to a replica whose breaker opened (`BREAKER_HALF_OPEN_MS`). @default 1000 */
+  /** Wait before a probe goes through an open breaker (`BREAKER_HALF_OPEN_MS`). @default 1000 */
   readonly breakerHalfOpenMs: number;
 }
 
 /** A replica's circuit breaker as reported by `/health`: `closed` (in use), `open` (skipped), `half-open` (probing). */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** What a call through a closed breaker needs of its replica: the breaker, and whether it has heard of failures. */
+/** A replica's breaker (replaced by a closed one when its connection comes back) and failures since a success. */
 export interface GuardedReplica {
-  /** Replaced by a closed one when the connection comes back. */
   breaker: CircuitBreakerPolicy;
-  /** Failures reported to the closed breaker since the last success: whether a success must be reported too. */
   failuresSinceSuccess: number;
 }
 

@@ -8,13 +8,13 @@ import {
   VERSIONS_OF_LUA,
 } from './luaScripts';
 
-/** One Redis replica as configured: where it is and how to name it in logs and traces. */
+/** One Redis replica as configured. */
 export interface ReplicaAddress {
-  /** Stable, password-free name used in logs, traces and responses (`host:port`). */
+  /** Stable, password-free name for logs, traces and hints (`host:port`, or the URL's `#name`). */
   readonly name: string;
-  /** The full connection URL, possibly with credentials; never logged. */
+  /** The connection URL, possibly with credentials: never logged. */
   readonly url: string;
-  /** True for `rediss://` URLs: the connection uses TLS. */
+  /** `rediss://`. */
   readonly tls: boolean;
 }
 
@@ -36,15 +36,14 @@ export interface ConnectionSettings {
   readonly entryWriteFormat?: EntryWriteFormat;
 }
 
-/** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
+/**
+ * An ioredis client with the Lua scripts of `luaScripts.ts` registered as commands (loaded once, called by SHA);
+ * use them through `replicaCommands.ts` and `repair/hintedHandoff.ts`.
+ */
 export interface ReplicaClient extends Redis {
-  /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
   applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
-  /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
-  /** See `RECORD_HINT_LUA`; use `recordHints` from `repair/hintedHandoff`. */
   recordHint(numberOfKeys: number, ...hintsKeysThenKeyAndKeepMs: string[]): Promise<number>;
-  /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
   clearReplayedHints(hintsKey: string, ...keysAndScores: string[]): Promise<number>;
 }
 
@@ -59,7 +58,7 @@ export function connectReplica(
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
-    // Bounds every command, including one stuck on a paused (SIGSTOPped) node that still accepts TCP connections.
+    // Bounds every command, also one stuck on a paused node that still accepts connections.
     commandTimeout: nodeTimeoutMs,
     connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
@@ -82,7 +81,6 @@ export function connectReplica(
   client.on('error', () => {});
   const applyIfNewer = entryWriteFormat === 'hash' ? APPLY_IF_NEWER_WRITING_HASHES_LUA : APPLY_IF_NEWER_LUA;
   client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
-  // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
   client.defineCommand('recordHint', { lua: RECORD_HINT_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });

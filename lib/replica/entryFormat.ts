@@ -2,23 +2,14 @@ import { SEED_VERSION } from '../core/hybridLogicalClock';
 import type { StoredEntry } from '../core/storedEntry';
 
 /**
- * The string form of a stored entry, one Redis string per user key. PERSISTED FORMAT (see `storageLayout.ts`): the
- * Lua scripts parse the very same header, their patterns built from the constants below.
- *
- * ```
- * qkv1 1795808440933.00000.6441806726 v 1795808500000
- * Seoul
- * ```
- *
- * The magic `qkv1 `, the version (30 characters), ` v` (a value) or ` t` (a tombstone), ` <expiresAt>` (epoch ms,
- * 1 to 15 digits, no leading zero) when it has one, a newline, and the value (nothing for a tombstone). A string
- * rather than a hash because a read is then one `GET` with a one-string reply, much cheaper for the client than an
+ * The entry string, one per user key (PERSISTED FORMAT, see `storageLayout.ts`; the Lua scripts parse the same
+ * header, their patterns built from the constants below): `qkv1 <version> <v|t>[ <expiresAt>]`, a newline, the
+ * value. A string rather than a hash, because one `GET` with a one-string reply costs the client far less than an
  * `HMGET` array at high concurrency.
  *
- * A seed string (a plain string at K) has no header and reads at the seed version. The two are told apart by content
- * only: a string that begins with a header well-formed in every character reads as that entry, anything else
- * (`qkv1 hello`, a version one digit short) as a seed value. No value typed by a person or made by a program looks
- * like that by accident, and TypeScript and Lua apply the same rule, so every coordinator and replica agree.
+ * A seed string is told from an entry string by content only: a header well-formed in every character makes an
+ * entry, anything short of it (`qkv1 hello`) a seed value. Nothing typed or generated looks like that by accident,
+ * and TypeScript and Lua apply the same rule.
  */
 
 /**

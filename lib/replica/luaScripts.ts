@@ -68,20 +68,14 @@ end
 `;
 
 /**
- * `applyIfNewer KEYS=[key] ARGV=[entry string (encodeEntry), removal time (epoch ms, removalTime) or '']`
+ * `applyIfNewer KEYS=[key] ARGV=[entry string, removal time (epoch ms) or '']`: stores the entry only if the replica
+ * holds nothing there, or an older entry in any form (for an equal version, a lower rank). Returns `{1, ''}` when
+ * applied, `{2, version}` when it held this very entry, `{0, heldVersion}` when it holds a newer one. For a `!!` key
+ * it applies the seed rules of `storageLayout.ts`.
  *
- * Stores the entry only if the replica holds nothing at the key or an older entry (for an equal version, a lower
- * rank), whatever form it holds it in (a seed string counts as the oldest version). Returns `{1, ''}` when applied,
- * `{2, version}` when it already held this very entry, `{0, heldVersion}` when it holds a newer one.
- *
- * For a `!!` key it follows the seed rules of `storageLayout.ts`: a plain string at the key is not its own; one at
- * its seed key counts as what it holds, and is deleted once the key holds an entry (so it cannot come back when that
- * entry expires); storing moves a displaced seed string to its own key first.
- *
- * It always writes the string form (`SET … PXAT`, which sets or clears the key's expiry with it), so any write or
- * repair converts an older form, also one holding this very entry. Kept lean, since it runs for every write on every
- * replica: it reads only the held header (`GETRANGE`) and the held value only to break a tie, and tells a hash by
- * the WRONGTYPE error rather than a `TYPE` call.
+ * It always writes the string form (`SET … PXAT`, setting or clearing the expiry with it), so any write or repair
+ * converts an older form. Kept lean, as it runs for every write on every replica: it reads the held header only
+ * (`GETRANGE`), the held value only to break a tie, and tells a hash by the WRONGTYPE error, not a `TYPE` call.
  */
 export const APPLY_IF_NEWER_LUA = applyIfNewerLua('string');
 
@@ -259,8 +253,8 @@ return versions
  * `recordHint KEYS=[hints key of each missed replica] ARGV=[key, keep ms]`: hints `key` in each set and keeps the set
  * `keep ms` more; returns how many sets it wrote. The score is the replica's `TIME` in µs, or the held score + 1 if
  * that is not below it, so hinting a key again always raises its score on this replica whatever the containers'
- * clocks: what {@link CLEAR_REPLAYED_HINTS_LUA} relies on. `%.0f`, because Lua's default 14 significant digits are
- * too few for microseconds.
+ * clocks: what {@link CLEAR_REPLAYED_HINTS_LUA} relies on (older versions' millisecond scores sort below). `%.0f`,
+ * because Lua's default 14 significant digits are too few for microseconds.
  */
 export const RECORD_HINT_LUA = `
 local time = redis.call('TIME')

@@ -1,27 +1,19 @@
 /**
- * How quorum-kv lays data out inside each Redis replica. PERSISTED FORMAT: every replica holds it, written by every
- * coordinator version that ran against it, so changing it needs a migration (or a reader of every form), not just a
- * deploy. With it go the entry string (`entryFormat.ts`), the version format (`core/hybridLogicalClock.ts`) and the
- * Lua scripts that maintain it (`luaScripts.ts`); `docs/storage.md` shows it as `redis-cli` does.
+ * How quorum-kv lays data out inside each Redis replica (`docs/storage.md` shows it as `redis-cli` does). PERSISTED
+ * FORMAT, with the entry string (`entryFormat.ts`), the version format and the Lua scripts (`luaScripts.ts`): every
+ * replica holds it, so changing it needs a migration, or a reader of every form.
  *
- * - User key `K` is one string at `K`, its entry string. Two older forms are still read, compared and ranked alike,
- *   and replaced by the next write or repair there: a hash ({@link FIELDS}, recognised by `GET`'s WRONGTYPE reply),
- *   and a plain string without a header, written by the seed coordinator, read at the oldest version.
+ * - User key `K` is its entry string at `K`. Two older forms are still read and ranked alike, and replaced by the
+ *   next write or repair: a hash ({@link FIELDS}), and a seed string (a plain string, no header) at the oldest version.
  * - Internal keys live under {@link INTERNAL_PREFIX}, out of every user key's reach: a user key that starts with `!`
- *   is stored with one more `!`, so stored user keys start with `!!` or not with `!` at all.
- * - Seed data under `!` keys: the seed stored K verbatim at K, and quorum-kv never writes a plain string, so a plain
- *   string at R is the seed's entry for user key R. User key `!x`'s entry is the one at `!!x` if any, else the plain
- *   string at `!x` ({@link seedKeyOf}), both read in one round trip; storing it removes that plain string (so it
- *   cannot come back when the entry expires). A plain string at `!!y` is the seed's `!!y`, not user key `!y`: storing
- *   `!y` moves it to `!!!y` ({@link displacedSeedKeyOf}) unless something is there. Seed keys under
- *   {@link INTERNAL_PREFIX} are never read. `readEntry` and every Lua script apply these same rules.
- * - `!qkv:hints:<host:port>` (sorted set): keys that replica missed, kept on the replicas that took the writes until
- *   it is repaired, at most 7 days after the last hint. Each holder scores a key by its own `TIME` in µs (at least
- *   its previous score there + 1), and a replay clears a hint only where its score is still the one read there:
- *   two replicas' scores are never compared. Older versions' millisecond scores sort below and are handled alike.
- * - `!qkv:antientropy` (hash): where the last anti-entropy run stopped (`node`, `cursor`, `pass`) and `seq`, one
- *   more per save; a run resumes from the highest `seq` among the replicas. `savedAt` (a container's clock) is kept
- *   for older versions, which choose by it, and chosen by only when no replica holds a `seq`.
+ *   is stored with one more `!` in front.
+ * - The seed stored K verbatim, and quorum-kv never writes a plain string, so a plain string at R is the seed's
+ *   entry for user key R. Hence user key `!x` is the entry at `!!x`, else the plain string at `!x`
+ *   ({@link seedKeyOf}; storing `!x` removes it, so it cannot come back); a plain string at `!!y` is the seed's `!!y`,
+ *   moved to `!!!y` when `!y` is stored ({@link displacedSeedKeyOf}). `readEntry` and the Lua scripts agree.
+ * - `!qkv:hints:<replica>` (sorted set): keys that replica missed, on the replicas that took the writes. Each scores
+ *   a key by its own clock, so two replicas' scores are never compared.
+ * - `!qkv:antientropy` (hash): where the last run stopped, and `seq`, one more per save: runs resume from the highest.
  */
 
 /** Prefix of every internal key. */

@@ -24,11 +24,9 @@ interface Sample {
 }
 
 /**
- * The replicas' clock as this container sees it: its own clock plus an offset measured against the replicas' `TIME`,
- * halfway through the shortest round trip (Cristian's algorithm). Versions and TTLs are instants every container must
- * judge alike: on its own clock, a container minutes ahead would stamp writes above later ones and expire keys
- * early. Measured in the background (every replica at once, again every few minutes); a request made before the
- * first measurement waits for it, at most a node timeout: nothing is decided on the container's own clock.
+ * The replicas' clock as this container sees it: its own plus an offset measured against the replicas' `TIME`
+ * (Cristian's algorithm), so that every container judges versions and TTLs alike. Measured in the background, again
+ * every few minutes; a request before the first measurement waits for it: nothing is decided on the own clock.
  */
 export class StoreClock {
   private offsetMs = 0;

@@ -8,11 +8,9 @@ import type { ReplicaFailureKind, ReplicaReport } from '../core/replicaOutcome';
 export type MissedAttemptVerdict = 'reissue' | 'await-pending' | 'give-up';
 
 /**
- * Decides what to do with a write attempt that missed its quorum, from each replica's outcome and failure.
- *
- * The invariant it keeps: **a write takes effect at most once.** An attempt that landed on one replica may have been
- * read there (and written back to a quorum), then overwritten by a later write; issuing it again above that write
- * would bring it back. So an attempt is re-issued only when no replica can hold it, now or later.
+ * Decides what to do with a write attempt that missed its quorum. It keeps **a write takes effect at most once**: an
+ * attempt that landed on one replica may have been read (and written back), then overwritten by a later write, and
+ * issuing it again would bring it back; so it is re-issued only when no replica can hold it, now or later.
  */
 export function missedAttemptVerdict(
   reports: readonly ReplicaReport[],

@@ -17,13 +17,13 @@ const COMMIT_WAIT_CAP_MS = 100;
 
 /** What issuing one write needs. */
 export interface WriteAttemptSettings<Client = ReplicaClient> {
-  /** Acknowledgements the write needs (1, W or N, by its level). */
+  /** Acknowledgements the write needs (1, W or N). */
   readonly required: number;
-  /** Stamps each attempt: the first from its next version, each re-issue above the newest version refused with. */
+  /** Stamps each attempt's version. */
   readonly clock: HybridLogicalClock;
-  /** The command an attempt stamped `version` sends every replica (`applyEntry`, set-if-newer). */
+  /** The command an attempt stamped `version` sends every replica (set-if-newer). */
   readonly applyAt: (version: Version) => (client: Client) => Promise<ApplyReply>;
-  /** No attempt is re-issued after this instant (`performance.now()`), about one node timeout into the write. */
+  /** No attempt is re-issued after this instant (`performance.now()`). */
   readonly reissueUntil: number;
 }
 
@@ -33,13 +33,10 @@ export type IssuedWrite =
   | { readonly committed: false; readonly missed: readonly WriteQuorumMissed[] };
 
 /**
- * Issues a write to every replica until an attempt gathers its quorum or misses it for good.
- *
- * A replica that holds a newer version refuses the write. When refusals leave an attempt short of its quorum, it is
- * issued again above the newest version refused with (at most {@link MAX_WRITE_ATTEMPTS} times, until
- * `reissueUntil`), but only if that attempt landed nowhere and never will (`missedAttemptVerdict`): an attempt that
- * landed anywhere may have been read, and issuing it again could bring it back above a later write. So **a write
- * takes effect at most once**.
+ * Issues a write until an attempt gathers its quorum or misses it for good. A replica holding a newer version
+ * refuses it; an attempt refusals left short is issued again above the newest version refused with, but only if it
+ * landed nowhere and never will (`missedAttemptVerdict`): one that landed anywhere may have been read, and issuing it
+ * again could bring it back above a later write. So **a write takes effect at most once**.
  */
 export async function issueWrite<Client>(pool: ReplicaSet<Client>, settings: WriteAttemptSettings<Client>): Promise<IssuedWrite> {
   const { required, clock, applyAt, reissueUntil } = settings;
@@ -61,10 +58,7 @@ export async function issueWrite<Client>(pool: ReplicaSet<Client>, settings: Wri
   }
 }
 
-/**
- * The version to issue a missed attempt again above, or undefined when it must not be. Replicas still pending are
- * waited for (within the node timeout) only when their answers decide and a re-issue is still allowed.
- */
+/** The version to issue a missed attempt again above, or undefined; pending replicas are awaited if they decide. */
 async function reissueAbove(attempt: WriteQuorumMissed, mayReissue: () => boolean): Promise<Version | undefined> {
   let reports = attempt.replicas;
   let verdict = missedAttemptVerdict(reports, attempt.failures);
@@ -78,15 +72,11 @@ async function reissueAbove(attempt: WriteQuorumMissed, mayReissue: () => boolea
 }
 
 /**
- * Whether a write that missed its quorum may still take effect, once every replica of every attempt has answered
- * (within a node timeout): true when some replica may hold an attempt (`mayHoldWrite`). The write is not undone
- * then; a later quorum read or repair may complete it.
- *
- * Before saying it may, it waits until the replicas' clock has passed the last attempt's version by the clocks'
- * uncertainty (a commit wait of a few ms, only on this path): every write started after that carries a higher
- * version, so **a failed write never takes effect above a write that came after it**.
- *
- * @param clock moved past every version the replicas reported, like every reply's.
+ * Whether a write whose every attempt missed its quorum may still take effect, once all their replicas answered:
+ * true when some replica may hold an attempt (`mayHoldWrite`). Such a write is not undone; a later quorum read or
+ * repair may complete it. Before saying so it waits until the replicas' clock passed the last attempt's version by
+ * the clocks' uncertainty (a commit wait of a few ms, only on this path): every write started after that carries a
+ * higher version, so **a failed write never takes effect above a write that came after it**.
  */
 export async function mayStillTakeEffect(
   missed: readonly WriteQuorumMissed[],
@@ -102,10 +92,9 @@ export async function mayStillTakeEffect(
 }
 
 /**
- * Waits until every container reads the replicas' clock past `version`'s time: this one's reading minus both
- * containers' uncertainty. A write started anywhere after that stamps a later millisecond, so it orders above
- * `version`. A version further ahead than {@link COMMIT_WAIT_CAP_MS} (stamped above a version from the future) is
- * not waited for.
+ * Waits until every container reads the replicas' clock past `version`'s millisecond (this one's reading minus both
+ * containers' uncertainty), so a write started anywhere after it orders above `version`. A version further ahead
+ * than {@link COMMIT_WAIT_CAP_MS} (stamped above one from the future) is not waited for.
  */
 async function commitWait(storeClock: StoreClock, version: Version): Promise<void> {
   const parsed = parseVersion(version);
