@@ -1,7 +1,13 @@
 /**
- * quorum-kv's public entry, the only path `functions/` and `scripts/` import `lib/` by (`check:layers`).
- * Inside, dependencies point one way: index → coordinator, sharedCoordinator, config → write → repair → read →
- * replica → core, with the `aws` adapters beside the top. Start reading at {@link Coordinator}.
+ * quorum-kv's public entry: everything `functions/`, `cli/`, `tools/` and `scripts/` may use, and the only path they
+ * import `lib/` by (the dependency check in `npm test` refuses any other). Inside `lib/`, dependencies point one way:
+ *
+ * ```
+ * index → coordinator, sharedCoordinator, config → write → repair → read → replica → core
+ *                                            aws ↗ (adapters: Lambda dispatch, Redis credentials, metrics)
+ * ```
+ *
+ * Start reading at {@link Coordinator}: `set`/`delete` (a write), `get` (a read), `repairKey` (a repair).
  */
 
 /** The store, and the container's shared instance of it and of its configuration and metrics (the composition root). */

@@ -64,10 +64,11 @@ export interface KeyRepairReport {
 
 /** The result of replaying the hints stored for one replica. */
 export interface HintReplayReport {
+  /** The replica whose hints were replayed. */
   readonly target: string;
-  /** `down`: the replica is still unreachable, and its hints stay. */
+  /** `down`: the replica is still unreachable, its hints stay for later. */
   readonly status: 'replayed' | 'down';
-  /** Hinted keys handled and forgotten. */
+  /** Hinted keys handled (and forgotten). */
   readonly keys: number;
   /** Of those, how many the replica was behind on. */
   readonly repaired: number;
