@@ -9,7 +9,7 @@ import { mayHoldWrite, missedAttemptVerdict, newestRefusal } from './missedAttem
 import { writeFanOut, WriteQuorumMissed } from './writeFanOut';
 
 /** How many times a write is issued at most: the first time, and again above newer versions replicas reported. */
-export const MAX_WRITE_ATTEMPTS = 5;
+const MAX_WRITE_ATTEMPTS = 5;
 /** How far above the newest refusal's time each re-issue goes, by the attempt that was refused (ms). */
 const REISSUE_LEAD_MS: readonly number[] = [0, 2, 8, 32];
 /** The longest commit wait: a failed write's version further ahead of the replicas' clock is not waited for. */
