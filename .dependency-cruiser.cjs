@@ -92,7 +92,7 @@ module.exports = {
       'layer-write',
       'lib/write/',
       ['lib/repair/', 'lib/read/', 'lib/replica/', 'lib/core/', LOGGER],
-      'lib/write (quorum write, rollback) may import lib/repair, lib/read, lib/replica and lib/core, never the ' +
+      'lib/write (attempts, fan-out, the re-issue rule) may import lib/repair, lib/read, lib/replica and lib/core, never the ' +
         'Coordinator, config or AWS adapters.',
     ),
     layer(
@@ -116,9 +116,10 @@ module.exports = {
     ),
     forbid(
       'coordinator-below-the-composition-root',
-      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it) or lib/index.ts.',
+      'coordinator.ts must not import sharedCoordinator.ts (the composition root that builds it), lib/index.ts or an ' +
+        'AWS adapter (lib/aws): sharedCoordinator.ts builds the adapters and passes them in.',
       { path: '^lib/coordinator\\.ts$' },
-      { path: '^lib/(sharedCoordinator|index)\\.ts$' },
+      { path: '^lib/((sharedCoordinator|index)\\.ts$|aws/)' },
     ),
     forbid(
       'index-is-for-outside',

@@ -2,95 +2,75 @@ import { readFileSync } from 'node:fs';
 import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
 import { ConfigError } from './core/errors';
 import type { CredentialsSource } from './aws/redisCredentials';
-import type { ReadRepairMode } from './read/readRepairMode';
+import type { ReadRepairMode } from './read/readRepair';
 import type { ReplicaAddress } from './replica/connection';
 import type { EntryWriteFormat } from './replica/entryFormat';
 
-/** The coordinator's settings, parsed and validated once per container at cold start. */
+/**
+ * The coordinator's settings, parsed and validated once per container at cold start, each from the environment
+ * variable `loadConfig` reads it from (`docs/configuration.md`).
+ */
 export interface CoordinatorConfig {
   readonly replicas: readonly ReplicaAddress[];
-  /** How many replicas must acknowledge a write before it commits. */
+  /** Acknowledgements a `quorum` write needs (W, `WRITE_QUORUM`). */
   readonly writeQuorum: number;
-  /** Upper bound for any single call to one replica, in milliseconds. */
+  /** Upper bound for any single call to one replica, in ms (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
   /**
-   * Whether commands issued in the same event-loop turn to one replica share one write (`REDIS_AUTO_PIPELINING`,
-   * ioredis' `enableAutoPipelining`). On by default. Off, a read or write at 1 in flight (a Lambda container's
-   * case) took about half the CPU time and latency in our measurement, but a burst of a few hundred concurrent writes
-   * through one coordinator then missed its quorum at the 300 ms node timeout, which we have not explained yet; so
-   * it stays on until that is understood.
+   * ioredis' auto-pipelining (`REDIS_AUTO_PIPELINING`). On by default: off is cheaper at 1 in flight, but a burst of
+   * a few hundred concurrent writes through one coordinator then missed its quorum at the node timeout, unexplained.
    */
   readonly autoPipelining: boolean;
-  /** Level used when a read does not choose one (`READ_CONSISTENCY`). */
+  /** For a read that does not choose a level. */
   readonly readConsistency: ConsistencyLevel;
-  /** Level used when a write does not choose one (`WRITE_CONSISTENCY`). */
+  /** For a write that does not choose a level. */
   readonly writeConsistency: ConsistencyLevel;
-  /** What a read does when replies disagree (`READ_REPAIR`). */
   readonly readRepair: ReadRepairMode;
   /**
-   * How long a tombstone, and a value past its TTL, is kept before Redis removes it, in ms (`TOMBSTONE_GRACE_S`):
-   * the window within which a replica that missed the delete or the write can still be caught up.
+   * How long a tombstone, and a value past its TTL, is kept (ms, `TOMBSTONE_GRACE_S`): the window in which a replica
+   * that missed the delete or the write can still be caught up.
    */
   readonly tombstoneGraceMs: number;
-  /** The function hints are handed to (`REPAIR_FUNCTION_NAME`); unset: they are replayed in-process. */
+  /** The function hints are handed to (`REPAIR_FUNCTION_NAME`); unset: replayed in-process only. */
   readonly repairFunctionName?: string;
-  /**
-   * A Lambda API endpoint other than AWS's: `LAMBDA_ENDPOINT`, or under serverless offline (`IS_OFFLINE=true`) its
-   * own endpoint, `OFFLINE_LAMBDA_ENDPOINT` (set by serverless.yml from `--host` and `--lambdaPort`).
-   */
+  /** `LAMBDA_ENDPOINT`, or under serverless offline its own (`OFFLINE_LAMBDA_ENDPOINT`, set by serverless.yml). */
   readonly lambdaEndpoint?: string;
-  /** Consecutive failures that open a replica's circuit breaker (`BREAKER_FAILURES`). */
   readonly breakerFailures: number;
-  /** First pause before a probe reaches a replica whose breaker opened, in ms (`BREAKER_HALF_OPEN_MS`). */
   readonly breakerHalfOpenMs: number;
-  /** Keys compared per SCAN batch by anti-entropy (`ANTI_ENTROPY_BATCH`). */
   readonly antiEntropyBatch: number;
-  /** Longest accepted key, in bytes of UTF-8 (`MAX_KEY_BYTES`). */
+  /** Bytes of UTF-8. */
   readonly maxKeyBytes: number;
-  /** Longest accepted value, in bytes of UTF-8 (`MAX_VALUE_BYTES`); a longer one is refused with 413. */
+  /** Bytes of UTF-8: a longer value is refused with 413. */
   readonly maxValueBytes: number;
-  /**
-   * PEM certificates trusted for `rediss://` connections instead of the default CAs (`REDIS_TLS_CA`), for replicas
-   * whose certificates come from a private CA. Verification itself is always on.
-   */
+  /** `REDIS_TLS_CA`: PEM certificates trusted for `rediss://` instead of the default CAs (verification always on). */
   readonly tlsCa?: string;
   /** Where the Redis user and password come from when they are not in the URLs. */
   readonly credentialsSource?: CredentialsSource;
-  /**
-   * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string`, or `hash` while containers of a version
-   * before issue 12 may still share the replicas (the first step of that upgrade). Every form is read either way.
-   */
   readonly entryWriteFormat: EntryWriteFormat;
 }
 
 /** Cassandra's default gc_grace_seconds: anti-entropy must run at least this often, or a delete can come back. */
 export const DEFAULT_TOMBSTONE_GRACE_S = 864_000;
 
-/** The seed's three local nodes, used when `REDIS_NODES` is not set. */
+/** Three local nodes, used when `REDIS_NODES` is not set. */
 export const DEFAULT_REDIS_NODES = 'redis://127.0.0.1:6379,redis://127.0.0.1:6380,redis://127.0.0.1:6381';
 
 /** Default `MAX_KEY_BYTES`. */
 export const DEFAULT_MAX_KEY_BYTES = 512;
-
 /** Default `MAX_VALUE_BYTES`: 1 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
 
-/**
- * Lambda's limit for a synchronous invocation's request and response (6 MB): no value larger than this could reach a
- * handler or be returned by a read, so it bounds `MAX_VALUE_BYTES`.
- */
+/** Lambda's limit for a synchronous invocation's request and response (6 MB): it bounds `MAX_VALUE_BYTES`. */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6_291_456;
 
-/** Default per-node timeout: well above a healthy round trip (<1 ms locally, a few ms in a VPC), well below a human's patience. */
+/** Default `NODE_TIMEOUT_MS`: well above a healthy round trip (a few ms in a VPC), well below a human's patience. */
 export const DEFAULT_NODE_TIMEOUT_MS = 300;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads the coordinator's configuration from environment variables.
- *
- * Called once at cold start so that a bad setting fails the container immediately with a message naming the
- * variable and what it expects, instead of failing requests one by one later.
+ * Reads the coordinator's configuration from environment variables, once at cold start, so a bad setting fails the
+ * container at once, naming the variable and what it expects.
  *
  * @example
  * const config = loadConfig({ REDIS_NODES: 'redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379' });
@@ -101,8 +81,6 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
   const majority = Math.floor(replicas.length / 2) + 1;
   const writeQuorum = parseInteger(env, 'WRITE_QUORUM', majority, 1, replicas.length);
   const nodeTimeoutMs = parseInteger(env, 'NODE_TIMEOUT_MS', DEFAULT_NODE_TIMEOUT_MS, 1, 60_000);
-  // Under serverless offline (which sets IS_OFFLINE=true for handlers) repair goes to offline's own Lambda endpoint,
-  // which serverless.yml derives from --host and --lambdaPort as OFFLINE_LAMBDA_ENDPOINT; LAMBDA_ENDPOINT overrides it.
   const lambdaEndpoint =
     optionalString(env, 'LAMBDA_ENDPOINT') ??
     (env.IS_OFFLINE === 'true' ? optionalString(env, 'OFFLINE_LAMBDA_ENDPOINT') : undefined);
@@ -139,20 +117,31 @@ function parseTlsCa(env: Environment, replicas: readonly ReplicaAddress[]): { tl
   const raw = optionalString(env, 'REDIS_TLS_CA');
   if (raw === undefined) return {};
   if (!replicas.some((replica) => replica.tls)) {
-    throw new ConfigError('REDIS_TLS_CA', 'set only when REDIS_NODES uses rediss:// (TLS) URLs', '(a CA certificate)');
+    throw new ConfigError({
+      variable: 'REDIS_TLS_CA',
+      expected: 'set only when REDIS_NODES uses rediss:// (TLS) URLs',
+      received: '(a CA certificate)',
+    });
   }
   let pem = raw;
   if (!raw.includes('-----BEGIN')) {
     try {
       pem = readFileSync(raw, 'utf8');
     } catch (error) {
-      throw new ConfigError('REDIS_TLS_CA', `PEM text or the path of a readable PEM file (${(error as Error).message})`, raw, {
+      throw new ConfigError({
+        variable: 'REDIS_TLS_CA',
+        expected: `PEM text or the path of a readable PEM file (${(error as Error).message})`,
+        received: raw,
         cause: error,
       });
     }
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError('REDIS_TLS_CA', 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)', raw.slice(0, 64));
+    throw new ConfigError({
+      variable: 'REDIS_TLS_CA',
+      expected: 'one or more PEM certificates (-----BEGIN CERTIFICATE-----)',
+      received: raw.slice(0, 64),
+    });
   }
   return { tlsCa: pem };
 }
@@ -169,20 +158,36 @@ function parseCredentialsSource(
   const parameter = optionalString(env, 'REDIS_PASSWORD_PARAMETER');
   if (secret === undefined && parameter === undefined) return {};
   if (secret !== undefined && parameter !== undefined) {
-    throw new ConfigError('REDIS_SECRET_ARN', 'unset when REDIS_PASSWORD_PARAMETER is set (choose one source of credentials)', secret);
+    throw new ConfigError({
+      variable: 'REDIS_SECRET_ARN',
+      expected: 'unset when REDIS_PASSWORD_PARAMETER is set (choose one source of credentials)',
+      received: secret,
+    });
   }
   if (replicas.some((replica) => hasCredentials(replica.url))) {
     const variable = secret === undefined ? 'REDIS_PASSWORD_PARAMETER' : 'REDIS_SECRET_ARN';
-    throw new ConfigError(variable, 'used with REDIS_NODES URLs that carry no user or password', redactList(replicas.map((r) => r.url)));
+    throw new ConfigError({
+      variable,
+      expected: 'used with REDIS_NODES URLs that carry no user or password',
+      received: redactList(replicas.map((r) => r.url)),
+    });
   }
   if (secret !== undefined) {
     if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(secret)) {
-      throw new ConfigError('REDIS_SECRET_ARN', 'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', secret);
+      throw new ConfigError({
+        variable: 'REDIS_SECRET_ARN',
+        expected: 'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+        received: secret,
+      });
     }
     return { credentialsSource: { kind: 'secretsManager', name: secret } };
   }
   if (!parameter!.startsWith('/')) {
-    throw new ConfigError('REDIS_PASSWORD_PARAMETER', 'an SSM parameter name starting with / (serverless.yml builds its ARN from it)', parameter!);
+    throw new ConfigError({
+      variable: 'REDIS_PASSWORD_PARAMETER',
+      expected: 'an SSM parameter name starting with / (serverless.yml builds its ARN from it)',
+      received: parameter!,
+    });
   }
   return { credentialsSource: { kind: 'ssmParameter', name: parameter! } };
 }
@@ -196,23 +201,27 @@ function hasCredentials(url: string): boolean {
   }
 }
 
-/**
- * Parses `REDIS_NODES`: a comma-separated list of `redis://` or `rediss://` URLs.
- *
- * Names must be unique, because the coordinator identifies replicas by name in traces and repair.
- */
+/** Parses `REDIS_NODES`: comma-separated `redis://` or `rediss://` URLs, with unique names (hints are kept by name). */
 export function parseReplicaList(list: string): ReplicaAddress[] {
   const entries = list
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
   if (entries.length === 0) {
-    throw new ConfigError('REDIS_NODES', 'at least one redis:// or rediss:// URL', list);
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'at least one redis:// or rediss:// URL',
+      received: list,
+    });
   }
   const replicas = entries.map(parseReplicaUrl);
   const names = new Set(replicas.map((replica) => replica.name));
   if (names.size !== replicas.length) {
-    throw new ConfigError('REDIS_NODES', 'distinct host:port pairs (each replica listed once)', redactList(entries));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'distinct host:port pairs (each replica listed once)',
+      received: redactList(entries),
+    });
   }
   return replicas;
 }
@@ -222,18 +231,25 @@ function parseReplicaUrl(entry: string): ReplicaAddress {
   try {
     url = new URL(entry);
   } catch {
-    throw new ConfigError('REDIS_NODES', 'comma-separated redis://host:port or rediss://host:port URLs', redact(entry));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'comma-separated redis://host:port or rediss://host:port URLs',
+      received: redact(entry),
+    });
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_NODES', 'URLs with the redis:// or rediss:// scheme', redact(entry));
+    throw new ConfigError({
+      variable: 'REDIS_NODES',
+      expected: 'URLs with the redis:// or rediss:// scheme',
+      received: redact(entry),
+    });
   }
   if (url.hostname === '') {
-    throw new ConfigError('REDIS_NODES', 'a host in every URL', redact(entry));
+    throw new ConfigError({ variable: 'REDIS_NODES', expected: 'a host in every URL', received: redact(entry) });
   }
   const port = url.port === '' ? 6379 : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  // `#name` names the replica (hints are stored under a replica's name, so every container must use the same one):
-  // for a replica reached through a different address from different containers, e.g. a proxy or a tunnel.
+  // `#name`: one name for a replica reached through different addresses (hints are kept under its name).
   const name = url.hash.length > 1 ? decodeURIComponent(url.hash.slice(1)) : `${host}:${port}`;
   const address = url.hash === '' ? entry : entry.slice(0, entry.indexOf('#'));
   return { name, url: address, tls: url.protocol === 'rediss:' };
@@ -244,7 +260,7 @@ function parseInteger(env: Environment, variable: string, fallback: number, min:
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(variable, `a whole number from ${min} to ${max}`, raw);
+    throw new ConfigError({ variable, expected: `a whole number from ${min} to ${max}`, received: raw });
   }
   return value;
 }
@@ -254,7 +270,7 @@ function parseChoice<T extends string>(env: Environment, variable: string, choic
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = raw.trim().toLowerCase();
   if (!(choices as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, `one of ${choices.join(', ')}`, raw);
+    throw new ConfigError({ variable, expected: `one of ${choices.join(', ')}`, received: raw });
   }
   return value as T;
 }

@@ -41,7 +41,7 @@ interface PartValidator {
  * (`allErrors`), so messages are what the full schema gives (a test compares them on generated inputs).
  *
  * Why not `@middy/validator`: that middleware reports every failure as one 400 "Event object failed validation"
- * with Ajv's raw errors as the cause; the contract needs 413 for size, field-naming messages and the seed's wording.
+ * with Ajv's raw errors as the cause; the contract needs 413 for size and messages that name the field.
  */
 export class RequestValidator {
   private readonly validators: { readonly [P in Part]?: PartValidator };

@@ -45,9 +45,8 @@ export function failureTrace(
 }
 
 /**
- * 200 `{"status":"OK","success_nodes":n,"version":"..."}` for a committed write (the seed's shape plus the version),
- * with every replica's outcome under `nodes`, the timing and the number of attempts when the request asked for a
- * trace.
+ * 200 `{"status":"OK","success_nodes":n,"version":"..."}` for a committed write, with every replica's outcome under
+ * `nodes`, the timing and the number of attempts when the request asked for a trace.
  */
 export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult {
   return jsonResponse(200, {
@@ -61,8 +60,8 @@ export function writeResponse(event: HttpEvent, result: WriteResult): HttpResult
 }
 
 /**
- * 200 `{"status":"OK","value":"..."}` or 404 `{"status":"NOT_FOUND"}` (the seed's shapes), plus the version,
- * expiry, and with a trace every replica's outcome, the timing and what read repair did.
+ * 200 `{"status":"OK","value":"..."}` or 404 `{"status":"NOT_FOUND"}`, plus the version and expiry, and with a
+ * trace every replica's outcome, the timing and what read repair did.
  */
 export function readResponse(event: HttpEvent, outcome: ReadOutcome): HttpResult {
   const trace = wantsTrace(event)

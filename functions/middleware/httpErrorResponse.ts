@@ -13,21 +13,11 @@ import { failureTrace } from '../http/responses';
 
 /**
  * Turns every error into a JSON response: the one place where errors become HTTP statuses.
- *
- * Client errors answer `{"status":"ERROR","error":...,"requestId":...}`:
- * - every `HttpError` with its own status (`http/errors.ts`): `InvalidRequestError` → 400, `MethodNotAllowedError`
- *   → 405 (with `Allow`), `RouteNotFoundError` → 404, `PayloadTooLargeError` → 413, `UnsupportedMediaTypeError` → 415;
- * - `CredentialsUnavailableError` → 503.
- *
- * The store's answers keep the seed's shapes:
- * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}` (the seed answered 500)
- * - `ReadQuorumNotReachedError`, `ReplicasUnavailableError` → 503 `{"status":"FAIL","error":...}`
- *
- * With `?trace=1` both FAIL shapes carry the trace a success would (`nodes` with `sent_ms`, `elapsed_ms`, and a
- * write's `attempts`), so a client can see which replicas failed and when.
- *
- * Anything else is a bug → 500 `{"status":"ERROR","error":"internal error","requestId":...}`: the error is logged
- * with the request id, its message and stack are never sent.
+ * - `HttpError` (`http/errors.ts`) with its own status, and `CredentialsUnavailableError` → 503, as
+ *   `{"status":"ERROR","error":...,"requestId":...}`;
+ * - `QuorumNotReachedError` → 503 `{"status":"FAIL","success_nodes":n,"error":...}`, and the read errors → 503
+ *   `{"status":"FAIL","error":...}`, with the trace a success would carry under `?trace=1`;
+ * - anything else is a bug → 500 "internal error": logged with the request id, its message and stack never sent.
  */
 export function httpErrorResponse(): MiddlewareObj<HttpEvent, HttpResult> {
   return {

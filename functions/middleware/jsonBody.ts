@@ -15,20 +15,16 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
- * Reads the request body as JSON, in this order, each failure going through the error middleware:
- * a declared content type that is not JSON → 415; a body over `maxBodyBytes` → 413; no body, a base64 body that is
- * not base64, bytes that are not UTF-8, or text that is not JSON → 400.
+ * Reads the request body as JSON, in this order: a declared content type that is not JSON → 415; a body over
+ * `maxBodyBytes` → 413; no body, bad base64, bytes that are not UTF-8, or text that is not JSON → 400. A request
+ * without a content type is read as JSON (`serverless invoke local --data` sends none, nor do some clients).
  *
- * A request without a content type is read as JSON: `serverless invoke local --data` sends none, and the seed's
- * clients did not always set one.
+ * Over HTTP every body arrives base64-encoded (`serverless.yml` lists `*\/*` as binary media types, for API Gateway
+ * and serverless offline, patched in `patches/`), so the UTF-8 check sees the client's bytes, not a gateway's
+ * U+FFFD; the size counted is the decoded bytes'.
  *
- * Over HTTP every body arrives base64-encoded (`isBase64Encoded`): `serverless.yml` lists `*\/*` as binary media
- * types, for API Gateway and for serverless offline (patched in `patches/`), so the UTF-8 check sees the bytes the
- * client sent; a gateway that decoded them to text would have put U+FFFD in place of invalid bytes. Its size is
- * the number of bytes the base64 decodes to.
- *
- * Why not `@middy/http-json-body-parser`: it answers 415 for malformed JSON and for a missing body, and refuses
- * bodies without a JSON content type; our contract is 400 for both, and it does not check UTF-8.
+ * Not `@middy/http-json-body-parser`: it answers 415 for malformed JSON and a missing body, refuses bodies without a
+ * JSON content type, and does not check UTF-8; the contract says 400.
  */
 export function jsonBody(options: JsonBodyOptions): MiddlewareObj<HttpEvent, HttpResult> {
   return {

@@ -4,18 +4,11 @@ import type { Context } from 'aws-lambda';
 import { logger, sharedMetrics } from '../../lib';
 
 /**
- * What every function shares around its invocation, outermost first (middy runs `after` and `onError` in the
- * reverse order, so these run last, also after a request error has been answered):
- * 1. `injectLambdaContext` (Powertools Logger): every log line of the invocation carries its Lambda context:
- *    `function_request_id`, `cold_start`, `function_name`, `function_arn`, `function_memory_size`.
- * 2. The metrics flush (the container's `sharedMetrics()`): events are held while the invocation runs and written at
- *    its end, one EMF line per instance that counted something (`CloudWatchMetrics.endInvocation`), and a `ColdStart`
- *    metric (dimension `function_name`) on a container's first invocation. It replaces Powertools' `logMetrics`
- *    middleware, which would serialize every instance on every invocation: measured, that took the handlers past the
- *    bench's 50 µs middleware target (see `CloudWatchMetrics`).
- *
- * Nothing reaches stdout unless `POWERTOOLS_METRICS_DISABLED` allows it (in AWS Lambda by default; locally only when
- * set to `false`, see README "Metrics and alarms").
+ * What every function shares around its invocation, outermost first (so their `after` and `onError` run last, also
+ * after a request error has been answered): `injectLambdaContext`, so every log line carries the Lambda context; and
+ * the metrics flush, which holds the store's events while the invocation runs and writes what was counted at its
+ * end (`CloudWatchMetrics`, in place of Powertools' costlier `logMetrics`). Locally nothing reaches stdout unless
+ * `POWERTOOLS_METRICS_DISABLED=false` (`docs/metrics.md`).
  */
 export function observability(): MiddlewareObj[] {
   const metrics = sharedMetrics();

@@ -10,9 +10,8 @@ export interface StoreMetric {
 }
 
 /**
- * The metric every store event is counted as (unit Count): the one list the adapter, the dashboard and alarm in
- * `serverless.yml` and their template test agree on. Per-replica metrics carry the dimensions `service` and
- * `replica`; the others `service` only (so one alarm covers every write function).
+ * The metric every store event is counted as (unit Count): the one list the adapter, `serverless.yml`'s dashboard
+ * and alarm, and their test agree on. Only per-replica metrics carry a `replica` dimension besides `service`.
  */
 export const STORE_METRICS = {
   'write-quorum-failed': { name: 'WriteQuorumFailures', perReplica: false },
@@ -37,13 +36,8 @@ const FALSE_VALUES = new Set(['false', '0', 'no', 'off', 'n']);
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The value `POWERTOOLS_METRICS_DISABLED` (Powertools' own switch) must have for this process: the one it was given
- * when it is set, and otherwise `false` (EMF on) in AWS Lambda and `true` (silent) everywhere else: under
- * `serverless offline` (`IS_OFFLINE=true`), `serverless invoke local` (`IS_LOCAL=true`), tests and scripts.
- *
- * Why: Powertools writes EMF whenever it is not disabled, so without this every local request that counted something
- * would print a JSON blob. "In AWS Lambda" is Powertools' own test (`AWS_LAMBDA_INITIALIZATION_TYPE` is set, which
- * only the Lambda runtime does). An empty value counts as unset (`serverless.yml` passes `''` for "not given").
+ * The value `POWERTOOLS_METRICS_DISABLED` must have: the one given (empty counts as unset), else EMF on in AWS Lambda
+ * (`AWS_LAMBDA_INITIALIZATION_TYPE` set) and off elsewhere, so local requests print no JSON blobs.
  *
  * @throws {ConfigError} when it is set to something that is not a boolean Powertools accepts.
  */
@@ -52,7 +46,11 @@ export function metricsDisabledSetting(env: Environment = process.env): 'true' |
   if (TRUE_VALUES.has(given)) return 'true';
   if (FALSE_VALUES.has(given)) return 'false';
   if (given !== '') {
-    throw new ConfigError('POWERTOOLS_METRICS_DISABLED', 'true or false (or unset)', env.POWERTOOLS_METRICS_DISABLED ?? '');
+    throw new ConfigError({
+      variable: 'POWERTOOLS_METRICS_DISABLED',
+      expected: 'true or false (or unset)',
+      received: env.POWERTOOLS_METRICS_DISABLED ?? '',
+    });
   }
   const inLambda = (env.AWS_LAMBDA_INITIALIZATION_TYPE ?? '') !== '' && env.IS_OFFLINE !== 'true' && env.IS_LOCAL !== 'true';
   return inLambda ? 'false' : 'true';
@@ -67,28 +65,11 @@ export interface CloudWatchMetricsOptions {
 }
 
 /**
- * Counts the store's events as CloudWatch metrics in the Embedded Metric Format (EMF), with Powertools Metrics: the
- * adapter between the coordinator's {@link StoreObserver} and CloudWatch. One per container.
- *
- * EMF gives every metric of one blob the same dimension values, so the counts live in one Powertools instance for
- * the service-wide metrics (dimension `service`) and one per replica (dimensions `service` and `replica`), created
- * when the replica's first event comes.
- *
- * When they are written: the handler wrapper (`functions/middleware/observability.ts`) brackets every invocation
- * with {@link beginInvocation} and {@link endInvocation}, which writes one EMF line per instance that counted
- * something in it (Powertools' `publishStoredMetrics`, its manual flush). An event that comes while no invocation
- * is running (background work after the response: async read repair, late replies of a write, hints replayed on
- * reconnect) is written at once. In Lambda such work usually finishes before the container is frozen, or resumes
- * when it thaws for the next invocation and is written with it; it is lost only if the container is never invoked
- * again before it is shut down.
- *
- * Why not Powertools' `logMetrics` middleware: it flushes every instance at the end of every invocation, and
- * Powertools serializes an empty instance all the same (reading the environment a dozen times on the way). Measured
- * with `npm run bench -- --only=handler`, that alone took the handlers' cost from within the 50 µs target to 56 to
- * 117 µs for `get`; writing only what was counted keeps a healthy invocation's cost at a few µs.
- *
- * Whether anything reaches stdout is Powertools' `POWERTOOLS_METRICS_DISABLED`, whose default the composition
- * root sets from {@link metricsDisabledSetting} before this is built.
+ * Counts the store's events as CloudWatch metrics (EMF, Powertools Metrics), one per container: one Powertools
+ * instance for the service-wide metrics and one per replica, since EMF gives every metric of a line the same
+ * dimensions. {@link endInvocation} writes one line per instance that counted something (an event outside any
+ * invocation is written at once); Powertools' `logMetrics` would serialize every instance, empty or not, on every
+ * invocation, which costs more than all the rest of a handler.
  */
 export class CloudWatchMetrics implements StoreObserver {
   private readonly service: Metrics;
@@ -118,12 +99,7 @@ export class CloudWatchMetrics implements StoreObserver {
     }
   }
 
-  /**
-   * An invocation starts: events are held until its end. On a container's first invocation this also writes
-   * Powertools' `ColdStart` metric (dimensions `service` and `function_name`).
-   *
-   * @param functionName the Lambda function's name (`context.functionName`).
-   */
+  /** An invocation starts: events are held until its end. The first one also writes Powertools' `ColdStart`. */
   beginInvocation(functionName?: string): void {
     this.invocations += 1;
     this.service.captureColdStartMetric(functionName);
@@ -152,10 +128,8 @@ export class CloudWatchMetrics implements StoreObserver {
 }
 
 /**
- * Where Powertools Metrics' own messages go: its warnings to our logger's DEBUG, its errors to ERROR. Its usual
- * warning is "No application metrics to publish", on every invocation that counted nothing (the common case), which
- * would otherwise be a line on stderr per request (the maintainers' advice is a custom logger:
- * aws-powertools/powertools-lambda-typescript#2036).
+ * Where Powertools Metrics' own messages go: warnings to DEBUG, errors to ERROR. Its usual warning, "No application
+ * metrics to publish", would otherwise be a line on stderr per request (the maintainers advise a custom logger).
  */
 const POWERTOOLS_WARNINGS = {
   debug: (...content: unknown[]): void => logger.debug('powertools metrics', { content }),

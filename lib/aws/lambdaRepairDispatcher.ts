@@ -5,20 +5,13 @@ import type { RepairDispatcher, RepairRequest } from '../repair/repairDispatcher
 const DISPATCH_TIMEOUT_MS = 2_000;
 
 /**
- * Hands repair to the `repair` Lambda function with an asynchronous invoke (`InvocationType: 'Event'`).
- *
- * Why: AWS Lambda freezes the process once a handler returns, so work left running after the response is not
- * reliable. An asynchronous invoke is queued by Lambda itself, retried on failure and, after the last retry, sent
- * to the function's on-failure destination; the repair function is idempotent, so retries are harmless.
- * The SDK is loaded on first use, keeping it out of the cold start of containers that never need it.
+ * Hands repair to the `repair` Lambda function with an asynchronous invoke: Lambda freezes a process once its
+ * handler returns, while an `Event` invoke is queued and retried by Lambda itself (the repair function is
+ * idempotent). The SDK is loaded on first use, out of the cold start of containers that never need it.
  */
 export class LambdaRepairDispatcher implements RepairDispatcher {
   private client: Promise<LambdaClient> | undefined;
 
-  /**
-   * @param functionName the repair function's name (`REPAIR_FUNCTION_NAME`).
-   * @param endpoint another Lambda API endpoint (`LAMBDA_ENDPOINT`).
-   */
   constructor(
     private readonly functionName: string,
     /** Another Lambda API endpoint, e.g. serverless offline's `http://127.0.0.1:3002`. */

@@ -2,21 +2,16 @@ import { CredentialsUnavailableError } from '../core/errors';
 import type { RedisCredentials } from '../replica/connection';
 
 /**
- * A place in AWS that holds the Redis credentials, fetched once per container: a Secrets Manager secret
- * (`REDIS_SECRET_ARN`) or an SSM parameter (`REDIS_PASSWORD_PARAMETER`, SecureString). Either holds a password, or
- * JSON `{"username": "...", "password": "..."}` for a Redis 6 ACL user.
+ * Where in AWS the Redis credentials are: a Secrets Manager secret (`REDIS_SECRET_ARN`) or an SSM SecureString
+ * (`REDIS_PASSWORD_PARAMETER`), holding a password or JSON `{"username", "password"}`.
  */
 export type CredentialsSource =
   | { readonly kind: 'secretsManager'; readonly name: string }
   | { readonly kind: 'ssmParameter'; readonly name: string };
 
 /**
- * Fetches the Redis credentials from Secrets Manager or SSM Parameter Store with the Powertools parameters utility.
- *
- * Called once per container (the caller memoises the result). The utility and its AWS SDK client are imported here,
- * lazily, so that containers configured without a secret do not load them at cold start. The stored value is either
- * a password, or JSON `{"username": "...", "password": "..."}` (the shape Secrets Manager uses for database
- * credentials). Errors name the source, never its content.
+ * Fetches the Redis credentials with the Powertools parameters utility, imported lazily so containers without a
+ * secret do not load it at cold start. Errors name the source, never its content.
  *
  * @throws {CredentialsUnavailableError} when the value cannot be fetched or has no password.
  */
@@ -38,9 +33,9 @@ export async function fetchRedisCredentials(source: CredentialsSource): Promise<
 }
 
 /**
- * Reads a stored credential value: a plain password, or a JSON object with `password` and optionally `username`.
+ * Reads a stored credential value: a plain password, or JSON with `password` and optionally `username`.
  *
- * @throws {CredentialsUnavailableError} when there is no usable password. The message never quotes the value.
+ * @throws {CredentialsUnavailableError} when there is no usable password; the message never quotes the value.
  */
 export function parseCredentials(sourceName: string, raw: unknown): RedisCredentials {
   const text = raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw;

@@ -9,17 +9,14 @@ export function isConsistencyLevel(value: unknown): value is ConsistencyLevel {
   return typeof value === 'string' && (CONSISTENCY_LEVELS as readonly string[]).includes(value);
 }
 
-/**
- * Replicas that must acknowledge a write at this level: 1, the configured write quorum, or all of them.
- */
+/** Replicas that must acknowledge a write at this level: 1, the write quorum W, or all N. */
 export function requiredWriteAcks(level: ConsistencyLevel, writeQuorum: number, replicaCount: number): number {
   return level === 'one' ? 1 : level === 'quorum' ? writeQuorum : replicaCount;
 }
 
 /**
- * Replicas that must answer a read at this level. `quorum` is `N - W + 1`, the smallest read set that overlaps every
- * write quorum (R + W > N), so quorum reads see every write acknowledged by a quorum; with the default majority
- * write quorum it is a majority too.
+ * Replicas that must answer a read at this level. `quorum` is R = N − W + 1, the smallest read set that overlaps
+ * every write quorum (R + W > N), so it sees every write a quorum acknowledged.
  */
 export function requiredReadReplies(level: ConsistencyLevel, writeQuorum: number, replicaCount: number): number {
   return level === 'one' ? 1 : level === 'quorum' ? replicaCount - writeQuorum + 1 : replicaCount;
@@ -28,44 +25,30 @@ export function requiredReadReplies(level: ConsistencyLevel, writeQuorum: number
 /** How far a quorum stands, as etcd raft says of a vote: reached, still reachable, or out of reach. */
 export type QuorumProgress = 'won' | 'pending' | 'lost';
 
-/**
- * Whether `needed` replicas hold something, given `holders` that do and `pending` that may still: what a write and a
- * quorum read's write-back wait on.
- */
+/** Whether `needed` replicas hold something, given `holders` that do and `pending` that still may. */
 export function quorumProgress(holders: number, pending: number, needed: number): QuorumProgress {
   return holders >= needed ? 'won' : holders + pending >= needed ? 'pending' : 'lost';
 }
 
 /** The replies of a quorum read so far, counted (see {@link quorumReadStep}). */
 export interface ReadTally {
-  /** Replicas that answered. */
   readonly replies: number;
-  /** Of those, how many hold the newest entry among the replies (all of them when none holds any entry). */
+  /** Replies holding the newest entry among them (all of them when none holds one). */
   readonly holders: number;
-  /** Replicas that have not answered yet (neither replied nor failed). */
+  /** Replicas that have neither replied nor failed yet. */
   readonly pending: number;
-  /** True when some reply holds an entry (a value or a tombstone), false when every reply holds nothing. */
+  /** True when some reply holds an entry (a value or a tombstone). */
   readonly found: boolean;
 }
 
-/**
- * What a quorum read does next: `wait` for more replies, `answer` with the newest entry, `write-back` that entry
- * first, or give up (`unreachable`: too few replicas can still answer).
- */
+/** What a quorum read does next; `unreachable`: too few replicas can still answer. */
 export type QuorumReadStep = 'wait' | 'answer' | 'write-back' | 'unreachable';
 
 /**
- * The decision of an ABD read over N replicas with write quorum W, after each reply. It needs `required` replies
- * (R = N − W + 1 for `quorum`, N for `all`), then answers with the newest entry among them once W replicas hold it:
- * an answer that sits on W replicas is seen by every later read (R + W > N), so no later read returns older.
- *
- * - `answer` at once when W of the replies hold the newest entry, or none holds any entry and W said so (or no more
- *   replies can say otherwise: then there is nothing to write back, and no acknowledged write is missed, since any
- *   W replicas overlap the R that answered).
- * - `wait` while fewer than W replicas answered and the replies still to come could make W holders: when W > R, a
- *   healthy read then answers on W agreeing replies, in one round trip, instead of writing back on every read.
- *   A hung replica is waited for at most the node timeout.
- * - `write-back` otherwise: W replies are in (or no more can come) and fewer than W hold the newest entry.
+ * The decision of an ABD read after each reply: with R = `required` replies in, it answers the newest entry once W
+ * replicas hold it, since an answer on W replicas is seen by every later read (R + W > N). `answer` when W replies
+ * hold it, or none holds any (any W replicas overlap the R that answered); `wait` while more replies could make W
+ * holders (so a healthy read with W > R needs no write-back); else `write-back`.
  */
 export function quorumReadStep(tally: ReadTally, required: number, writeQuorum: number): QuorumReadStep {
   const { replies, holders, pending, found } = tally;

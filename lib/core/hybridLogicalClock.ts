@@ -1,33 +1,28 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * A version: `<wall-clock ms, 13 digits>.<counter, 5 digits>.<coordinator id, 10 digits>`.
- *
- * Fixed width and digits only, so plain string comparison (in JavaScript and in Redis Lua alike) orders versions
- * the same way as the clock produced them, and `redis-cli` shows the write time at a glance. Part of the persisted
- * format (see `replica/storageLayout.ts`): every replica stores versions, and the Lua scripts compare them as strings.
+ * A version: `<ms, 13 digits>.<counter, 5 digits>.<coordinator id, 10 digits>`. Fixed-width digits, so string
+ * comparison (in JavaScript and Lua alike) orders versions as the clock made them. Part of the persisted format.
  */
 export type Version = string;
 
-/** The version given to plain strings written by the seed coordinator: older than every version we produce. */
+/** The version of a seed string (a plain string written by the seed coordinator): older than every other. */
 export const SEED_VERSION: Version = '0000000000000.00000.0000000000';
 
 const MAX_COUNTER = 99_999;
 /** Length of `<ms>.<counter>`, the part of a version that orders it before the coordinator id. */
 const POSITION_LENGTH = 19;
-/** Versions further ahead of our wall clock than this are not adopted: one bad clock must not drag every coordinator into the future. */
+/** Versions further ahead than this are not adopted: one bad clock must not drag every coordinator into the future. */
 const MAX_FORWARD_DRIFT_MS = 60_000;
 
 /**
- * A hybrid logical clock (Kulkarni et al., 2014): versions follow wall-clock time but never go backwards, are unique
- * per coordinator and totally ordered across coordinators.
- *
- * Why: every write carries a version so that replicas can apply "set if newer" atomically; a retried, delayed or
- * reordered write then can never overwrite newer data, and repair can always tell which copy wins.
+ * A hybrid logical clock (Kulkarni et al., 2014): versions follow wall-clock time, never go backwards, are unique per
+ * coordinator and totally ordered across coordinators, so replicas can apply "set if newer" and repair can always
+ * tell which copy wins.
  */
 export class HybridLogicalClock {
   private lastMs = 0;
-  /** How far the replicas' clock is ahead of this container's wall clock (ms), once measured (see `StoreClock`). */
+  /** How far the replicas' clock runs ahead of this container's (ms), once `StoreClock` measured it. */
   private offsetMs = 0;
   private counter = 0;
   private readonly suffix: string;
@@ -62,15 +57,11 @@ export class HybridLogicalClock {
   }
 
   /**
-   * A version above `held` (a version a replica reported holding when it refused a write): the clock's next version
-   * if that is above it, else `held`'s position plus one, with this coordinator's id. Such a version is used for one
-   * write only; the clock adopts `held` as {@link observe} does, so never more than a minute ahead of the wall clock.
+   * A version above `held` (what a replica refusing a write holds), to re-issue the write: the next version if above
+   * it, else `held`'s position plus one. The clock adopts `held` only as {@link observe} does.
    *
-   * Why: a write refused because a replica holds a newer version is re-issued above it, so a container whose clock
-   * lags (or a key written by one whose clock ran ahead) still gets its writes ordered after what is there.
-   *
-   * @param leadMs how far above `held`'s time to go (0: just above). A write that keeps losing to a container whose
-   *   clock runs ahead and keeps writing the same key leaps further each time, so it is not outrun in every round trip.
+   * @param leadMs how far above `held`'s time to go, more on each attempt, so a writer whose clock runs ahead
+   *   cannot outrun the write in every round trip.
    */
   nextAbove(held: Version, leadMs = 0): Version {
     this.observe(held);
@@ -86,39 +77,25 @@ export class HybridLogicalClock {
     return above + this.suffix;
   }
 
-  /**
-   * This container's own wall-clock time in epoch ms (injectable, for tests of clock skew): what the offset to the
-   * replicas' clock is measured against. No version and no ordering decision uses it directly.
-   */
+  /** This container's own clock (epoch ms), what the offset is measured against; nothing is ordered by it directly. */
   wallTime(): number {
     return this.wallClock();
   }
 
-  /**
-   * The time versions are stamped with: this container's wall clock corrected by the offset measured against the
-   * replicas' `TIME` ({@link adjust}), in epoch ms.
-   */
+  /** The time versions are stamped with (epoch ms): the wall clock corrected by the measured offset. */
   now(): number {
     return this.wallClock() + this.offsetMs;
   }
 
   /**
-   * Makes versions follow the replicas' clock: `offsetMs` is how far it runs ahead of this container's wall clock,
-   * as `StoreClock` measured it. The clock still never goes backwards (a smaller offset only holds it still).
-   *
-   * Why: versions order writes across containers. Stamped from each container's own clock, a container whose clock
-   * runs ahead would stamp a failed write above writes made after it failed; stamped from the replicas' shared clock,
-   * a write started after another one returned carries the higher version (within the measurement's uncertainty,
-   * which the write path covers: see `Coordinator`).
+   * Makes versions follow the replicas' shared clock, `offsetMs` ahead of this container's (it still never goes
+   * back): on its own clock, a container running ahead would stamp a failed write above writes made after it failed.
    */
   adjust(offsetMs: number): void {
     this.offsetMs = offsetMs;
   }
 
-  /**
-   * Moves the clock past a version seen on a replica, so this coordinator's next write orders after it even if
-   * its own wall clock lags behind the coordinator that wrote it.
-   */
+  /** Moves the clock past a version seen on a replica, so this coordinator's next write orders after it. */
   observe(version: Version): void {
     // Hot path: most versions seen are our own or older; a prefix comparison settles that without parsing.
     if (version.slice(0, POSITION_LENGTH) <= this.position) return;

@@ -1,17 +1,8 @@
 /**
- * What one replica did for one operation, as shown in traces, logs and error responses.
- *
- * - `applied`: the write was stored on this replica (or it already held this very entry).
- * - `newer`: the replica holds a newer version, so it kept what it had and refused the write (a delayed or retried
- *   write can never overwrite newer data). Not an acknowledgement: the coordinator re-issues the write above it.
- * - `found`: a read got a value from this replica.
- * - `stale`: a read got a value older than the newest one seen.
- * - `missing`: the replica does not hold the key.
- * - `repaired`: a read found the replica behind and brought it to the newest version.
- * - `error`: the replica refused or failed the command (connection refused, closed, Redis error).
- * - `timeout`: no answer within the node timeout (a hung or overloaded node).
- * - `skipped`: not asked, because the replica's circuit breaker is open after repeated failures.
- * - `pending`: no answer yet when the coordinator answered the client.
+ * What one replica did for one operation, as traces, logs and error responses show it: `applied` (it holds the
+ * write), `newer` (it refused the write, holding a newer version: no acknowledgement), `found`, `stale` (older than
+ * the newest seen), `missing`, `repaired` (a read brought it up to date), `error`, `timeout` (no answer within the
+ * node timeout), `skipped` (not asked: its breaker is open), `pending` (no answer yet at the coordinator's answer).
  */
 export type ReplicaOutcome =
   | 'applied'
@@ -25,31 +16,24 @@ export type ReplicaOutcome =
   | 'skipped'
   | 'pending';
 
-/** One replica's part in one operation: who, what happened, how long it took and which version it holds or took. */
+/** One replica's part in one operation. */
 export interface ReplicaReport {
-  /** The replica's `host:port` name. */
+  /** The replica's name (`host:port`). */
   readonly node: string;
   readonly outcome: ReplicaOutcome;
   /** Milliseconds from sending the command to its answer (0 while pending). */
   readonly ms: number;
-  /** The version the replica holds (reads) or the one it already held when it refused an older write. */
+  /** The version the replica holds (reads, and a refused write's `newer`). */
   readonly version?: string;
-  /** True when what the replica holds is a tombstone (the key was deleted at `version`). */
+  /** True when it holds a tombstone at `version`. */
   readonly deleted?: boolean;
   /** A short, client-safe reason for `error` and `timeout`. */
   readonly error?: string;
-  /**
-   * When the command was sent to this replica, on `performance.now()`'s clock (see `OperationTiming`); it answered
-   * `ms` later, unless `pending`. Undefined when it was never sent (`skipped`). Every replica of one fan-out round is
-   * sent in the same synchronous loop, so they share the round's send time.
-   */
+  /** When the command was sent (`performance.now()`); undefined when never sent (`skipped`). */
   readonly sentAt?: number;
 }
 
-/**
- * True for outcomes that mean the replica acknowledged a write: it holds this very entry. A replica holding a newer
- * version (`newer`) refused it and does not count: the coordinator re-issues the write above that version.
- */
+/** True when the replica acknowledged a write: it holds this very entry (`newer` is a refusal, not one). */
 export function isWriteAcknowledged(outcome: ReplicaOutcome): boolean {
   return outcome === 'applied';
 }
@@ -60,19 +44,13 @@ export function isWriteMissed(outcome: ReplicaOutcome): boolean {
 }
 
 /**
- * Why a call to a replica produced no reply, as a typed value (traces show the outcome and a message instead):
- * - `timeout`: no reply within the node timeout; the command may still run on the replica.
- * - `connection-down`: not sent, because the connection was known to be down; the replica cannot hold its effect.
- * - `breaker-open`: not sent, because the replica's circuit breaker is open (or its probe is out).
- * - `command-error`: a Redis error reply, or a connection that broke while the command was in flight (so it may
- *   have run).
+ * Why a call got no reply, as decisions need it: `timeout` (the command may still run), `connection-down` and
+ * `breaker-open` (never sent, so it cannot have run), `command-error` (a Redis error, or a connection that broke
+ * with the command in flight: it may have run).
  */
 export type ReplicaFailureKind = 'timeout' | 'connection-down' | 'breaker-open' | 'command-error';
 
-/**
- * Replica reports as log lines show them: without `sentAt`, a raw `performance.now()` reading that means nothing
- * outside the process (traces turn it into milliseconds since the operation started). For log lines only: it copies.
- */
+/** Reports for a log line: without `sentAt`, a `performance.now()` reading meaningless outside the process. */
 export function loggedReplicas(reports: readonly ReplicaReport[]): Omit<ReplicaReport, 'sentAt'>[] {
   return reports.map(({ sentAt: _sentAt, ...report }) => report);
 }

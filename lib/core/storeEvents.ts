@@ -1,14 +1,8 @@
 import type { ConsistencyLevel } from './consistency';
 
 /**
- * What the store reports while it works: the moments an operator wants to count and alarm on (a failed quorum, a
- * replica found behind and repaired, hints queued and replayed, a node timing out, a breaker opening).
- *
- * Why events and not metrics: the coordinator and its layers must not depend on a metrics library. They call a
- * {@link StoreObserver} at these points; an adapter turns the events into numbers (`lib/aws/cloudWatchMetrics.ts`
- * writes CloudWatch EMF with Powertools Metrics), tests record them, and the default ({@link NO_OBSERVER}) ignores
- * them. Events are plain data; `replica` is always a replica's configured name (`host:port` or its `#name`), never
- * a key, so anything that counts by it stays low-cardinality.
+ * What the store reports while it works, the moments an operator counts and alarms on: events, so the store needs no
+ * metrics library (an adapter counts them). `replica` is a configured name, never a key: counts stay low-cardinality.
  */
 export type StoreEvent =
   | WriteQuorumFailedEvent
@@ -20,44 +14,33 @@ export type StoreEvent =
   | NodeTimeoutEvent
   | BreakerOpenedEvent;
 
-/** A write (`set` or `delete`) missed its quorum and was answered 503, after its last attempt. */
+/** A write missed its quorum on its last attempt (503). */
 export interface WriteQuorumFailedEvent {
   readonly type: 'write-quorum-failed';
   readonly operation: 'set' | 'delete';
   readonly consistency: ConsistencyLevel;
-  /** Replicas that acknowledged the last attempt. */
   readonly acknowledged: number;
-  /** Acknowledgements the level needed. */
   readonly required: number;
-  /** True when the write certainly never takes effect (see `QuorumNotReachedError.rolledBack`). */
+  /** See `QuorumNotReachedError.rolledBack`. */
   readonly rolledBack: boolean;
 }
 
-/** A read got too few answers and was answered 503: a `quorum`/`all` read short of replies, or a `one` read none. */
+/** A read got too few answers (answered 503). */
 export interface ReadQuorumFailedEvent {
   readonly type: 'read-quorum-failed';
   readonly consistency: ConsistencyLevel;
-  /** Replicas that answered. */
   readonly answered: number;
-  /** Answers the level needed. */
   readonly required: number;
 }
 
-/**
- * A replica was seen holding an older entry than another (or nothing where another holds the key): by a read (at
- * its answer, or in the replies that came after it) or by anti-entropy's comparison. Reported once per replica and
- * key each time it is seen.
- */
+/** A replica was seen holding an older entry than another (or nothing), by a read or by anti-entropy. */
 export interface DivergenceFoundEvent {
   readonly type: 'divergence-found';
   readonly replica: string;
   readonly seenBy: 'read' | 'anti-entropy';
 }
 
-/**
- * Read repair brought a replica up to date (set-if-newer applied): before a read's answer (`blocking`, or a quorum
- * read's write-back) or after it (`async`, in the background).
- */
+/** Read repair (or a quorum read's write-back) brought a replica up to date, before or after the answer. */
 export interface ReadRepairedEvent {
   readonly type: 'read-repaired';
   readonly replica: string;
@@ -69,11 +52,10 @@ export interface HintQueuedEvent {
   readonly replica: string;
 }
 
-/** A hint replay for `replica` handled `keys` hinted keys (brought up to date, or already there) and forgot them. */
+/** A hint replay for `replica` handled `keys` (at least 1) hinted keys and forgot them. */
 export interface HintsReplayedEvent {
   readonly type: 'hints-replayed';
   readonly replica: string;
-  /** At least 1. */
   readonly keys: number;
 }
 
@@ -84,8 +66,8 @@ export interface NodeTimeoutEvent {
 }
 
 /**
- * The circuit breaker of `replica` opened: it was closed and saw `BREAKER_FAILURES` consecutive failures. A probe
- * that fails while it is open does not open it again (that would count the outage's length, not the openings).
+ * The breaker of `replica` opened from closed; a failed probe while open is not another opening (that would count
+ * the outage's length).
  */
 export interface BreakerOpenedEvent {
   readonly type: 'breaker-opened';
@@ -96,8 +78,8 @@ export interface BreakerOpenedEvent {
 export type StoreEventType = StoreEvent['type'];
 
 /**
- * Receives the store's events. The store calls it synchronously, where the event happens (also in background work
- * after a response: late replies, async read repair, hint replay), so it must be cheap and must never throw.
+ * Receives the store's events, synchronously where they happen (also in background work after a response), so it
+ * must be cheap and never throw.
  *
  * @example
  * const seen: StoreEvent[] = [];

@@ -7,56 +7,39 @@ import type { ReplicaClient } from '../replica/connection';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
 import { readFanOut, type FanOutOptions, type ReadResult, type ReplicaRead } from './readFanOut';
+import { repairReplica } from './repairPlan';
 
-/** What a quorum read needs to know about the store and how to read and write one replica. */
+/** What a quorum read needs: its quorum sizes, and how to read and write one replica. */
 export interface QuorumReadSettings<Client = ReplicaClient> {
-  /** Replies to wait for (R): N − W + 1 for `quorum`, N for `all` (`requiredReadReplies`). */
+  /** Replies to wait for (R, `requiredReadReplies`). */
   readonly required: number;
-  /** Replicas that must hold the entry answered (the write quorum W): what makes it safe to hand out. */
+  /** Replicas that must hold the entry answered (W): what makes it safe to hand out. */
   readonly writeQuorum: number;
-  /** Reads the key from one replica. */
   readonly read: (client: Client) => Promise<StoredEntry | null>;
-  /** Writes an entry back to one replica, set-if-newer (`applyEntry`). */
+  /** Writes an entry back to one replica, set-if-newer. */
   readonly writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>;
-  /** Rounds to try before giving up (a newer write racing the read starts a new round). Default 3. */
+  /** Rounds to try (a newer write racing the read starts another). @default 3 */
   readonly rounds?: number;
 }
 
-/** A quorum read's answer: the entry, the round it came from, and what was written back to make it safe. */
+/** A quorum read's answer, and what was written back to make it safe. */
 export interface QuorumReadResult extends ReadResult {
-  /**
-   * The write-backs this read made that had answered when it answered (those still in flight then go on, and are
-   * not listed), empty when W replies already held the entry.
-   */
+  /** The write-backs answered by the read's answer (those in flight go on, unlisted); empty when W replies held it. */
   readonly writeBacks: readonly RepairReport[];
 }
 
 const DEFAULT_ROUNDS = 3;
 
 /**
- * Consistency `quorum` or `all`: a read that is linearizable with quorum writes (ABD's read, with write-back), for
- * every N and every write quorum W from 1 to N.
+ * Consistency `quorum` or `all`: ABD's read with write-back, linearizable with quorum writes for every N and W. It
+ * takes the newest entry among R replies and answers once W replicas hold it (`quorumReadStep`): at once when W
+ * replies do, else after writing it back (set-if-newer) to every replica not known to hold it, replied or not.
  *
- * It reads every replica and waits for R = `required` replies, then takes the newest entry among the replies. It
- * answers with it only once W replicas hold it (`quorumReadStep` in `core/consistency.ts` decides after each reply):
- * - at once when W of the replies hold it: the common case, one round trip. When W > R (say N = 3, W = 3, R = 1) it
- *   waits for more replies, up to W, while they can still make W holders, so that a healthy read stays one round
- *   trip instead of writing back every time;
- * - otherwise it writes the entry back (set-if-newer, so nothing newer is overwritten) to every replica not known to
- *   hold it: those whose reply was older or empty, and those whose reply has not come or failed (it may hold the
- *   entry, or need it). It answers once W replicas hold it (one more round trip, only on divergence), without
- *   waiting for the others, whose write-backs go on.
+ * Without the write-back a value that sits on one replica only (a write in flight, or one that failed) could be
+ * returned, then an older one by a later read: a new-old inversion. Writing back to all N, not only the R that
+ * replied, is what lets W > R work. A write-back refused as older means a newer write races the read: it reads again.
  *
- * Why: without the write-back a read could return a value that sits on one replica only (a write still in flight,
- * or one that failed) and a later read, asking other replicas, could return an older value: a "new-old inversion".
- * Once an answered entry sits on W replicas, every later quorum read (R + W > N) sees it or something newer. Writing
- * back to the replicas of all N, not only to the R that replied, is what lets W > R work at all. A write-back
- * refused because a replica holds a newer entry means a newer write is racing this read: if that leaves it short of
- * W, it reads again, at most `rounds` times. Each round trip waits at most about one node timeout (every call is
- * bounded by it), so with W = N a read needs every replica up.
- *
- * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer (`answered` of `required` replies), or the
- *   newest entry could not be made to sit on W replicas (`answered` replicas holding it, of `required` = W).
+ * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer, or the entry could not be made to sit on W.
  */
 export async function quorumRead<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
@@ -69,11 +52,11 @@ export async function quorumRead<Client = ReplicaClient>(
     quorumReadStep(tallyOf(progress.replies, progress.pending).tally, required, writeQuorum) !== 'wait';
   let failure: ReadQuorumNotReachedError | undefined;
   for (let attempt = 0; attempt < rounds; attempt += 1) {
-    // Only the first round carries read repair's options (e.g. looking at replies that come after the answer).
+    // Only the first round carries read repair's options.
     const round = await readFanOut(pool, read, isDecided, attempt === 0 ? options : {});
     const { newest, answeredBy, tally } = tallyOf(round.replies, round.pending);
     const step = quorumReadStep(tally, required, writeQuorum);
-    if (step === 'unreachable') throw new ReadQuorumNotReachedError(round.replies.length, required, round.reports);
+    if (step === 'unreachable') throw new ReadQuorumNotReachedError({ answered: round.replies.length, required, replicas: round.reports });
     const result = { entry: newest, round, ...(answeredBy === undefined ? {} : { answeredBy }) };
     if (step === 'answer' || newest === null) return { ...result, writeBacks: [] };
 
@@ -82,10 +65,14 @@ export async function quorumRead<Client = ReplicaClient>(
     const targets = pool.replicas.filter((replica) => !holders.has(replica));
     const written = await writeBackQuorum(pool, targets, entry, writeBack, writeQuorum - holders.size);
     if (written.won) return { ...result, writeBacks: written.reports };
-    failure = new ReadQuorumNotReachedError(holders.size + written.held, writeQuorum, withWriteBacks(round.reports, written.reports));
+    failure = new ReadQuorumNotReachedError({
+      answered: holders.size + written.held,
+      required: writeQuorum,
+      replicas: withWriteBacks(round.reports, written.reports),
+    });
     if (!written.refusedAsNewer) throw failure;
   }
-  throw failure ?? new ReadQuorumNotReachedError(0, required, []);
+  throw failure ?? new ReadQuorumNotReachedError({ answered: 0, required, replicas: [] });
 }
 
 /** The newest entry among the replies, the replica that answered it first, and the counts `quorumReadStep` needs. */
@@ -103,20 +90,17 @@ function tallyOf(replies: readonly ReplicaRead[], pending: number): { newest: St
   return { newest, answeredBy, tally: { replies: replies.length, holders, pending, found: newest !== null } };
 }
 
-/** How a write-back ended: whether enough replicas took the entry, and what each one that answered did. */
+/** How a write-back ended, and what each replica that answered did. */
 interface WriteBackOutcome {
   readonly won: boolean;
   /** Replicas that took the entry, or already held it. */
   readonly held: number;
-  /** True when a replica refused it, holding a newer entry (a write racing the read). */
+  /** True when a replica refused it as older (a write racing the read). */
   readonly refusedAsNewer: boolean;
   readonly reports: readonly RepairReport[];
 }
 
-/**
- * Writes `entry` back to `targets` in parallel and resolves as soon as `needed` of them hold it, or so many have
- * failed or refused that they cannot.
- */
+/** Writes `entry` back to `targets` in parallel; resolves once `needed` of them hold it, or cannot. */
 function writeBackQuorum<Client>(
   pool: ReplicaSet<Client>,
   targets: readonly ReplicaHandle[],
@@ -137,7 +121,7 @@ function writeBackQuorum<Client>(
       resolve({ won: progress === 'won', held, refusedAsNewer, reports: reports.slice() });
     };
     for (const replica of targets) {
-      void writeBackTo(pool, replica, entry, writeBack).then((report) => {
+      void repairReplica(pool, replica, (client) => writeBack(client, entry)).then((report) => {
         reports.push(report);
         pending -= 1;
         if (report.outcome === 'repaired' || report.outcome === 'same') held += 1;
@@ -147,18 +131,6 @@ function writeBackQuorum<Client>(
     }
     decide();
   });
-}
-
-async function writeBackTo<Client>(
-  pool: ReplicaSet<Client>,
-  replica: ReplicaHandle,
-  entry: StoredEntry,
-  writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>,
-): Promise<RepairReport> {
-  const result = await pool.call(replica, (client) => writeBack(client, entry));
-  if (!result.ok) return { node: replica.name, outcome: result.outcome, ms: result.ms };
-  const outcome = result.value.kind === 'applied' ? 'repaired' : result.value.kind;
-  return { node: replica.name, outcome, ms: result.ms };
 }
 
 /** The read's reports, with the outcome of each write-back that failed or was refused in place of the read's. */

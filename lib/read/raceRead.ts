@@ -5,11 +5,9 @@ import type { ReplicaSet } from '../replica/replicaSet';
 import type { StoredEntry } from '../core/storedEntry';
 
 /**
- * Consistency `one`: asks every replica in parallel and answers with the first entry that arrives.
- *
- * Why: the client waits only for the fastest replica that has the key, never for slow ones (no polling, unlike the
- * seed). A replica answering "missing" does not end the race, since another may hold the key; the answer is
- * NOT_FOUND only once every replica has answered missing or failed.
+ * Consistency `one`: asks every replica in parallel and answers with the first entry that arrives, so the client
+ * waits only for the fastest replica that has the key. "Missing" does not end the race (another may hold the key):
+ * the answer is "not found" only once every replica has answered missing or failed.
  *
  * @throws {ReplicasUnavailableError} when no replica answered at all, so "not found" would be a guess.
  */

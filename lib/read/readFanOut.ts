@@ -1,21 +1,18 @@
 import type { ReplicaClient } from '../replica/connection';
-import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
+import { failedCallReport, type ReplicaHandle, type ReplicaSet } from '../replica/replicaSet';
 import type { ReplicaReport } from '../core/replicaOutcome';
 import type { StoredEntry } from '../core/storedEntry';
 
-/** One replica's successful answer to a read: the entry it holds, or null when it holds nothing. */
+/** One replica's answer to a read: the entry it holds, or null. */
 export interface ReplicaRead {
   readonly replica: ReplicaHandle;
   readonly entry: StoredEntry | null;
 }
 
-/** What is known about a read while replies come in. */
+/** What is known about a read while replies come in (`replies` in arrival order). */
 export interface ReadProgress {
-  /** Successful answers, in arrival order. */
   readonly replies: readonly ReplicaRead[];
-  /** Replicas that failed or timed out. */
   readonly failed: number;
-  /** Replicas that have not answered yet. */
   readonly pending: number;
 }
 
@@ -23,11 +20,6 @@ export interface ReadProgress {
 export interface ReadRound extends ReadProgress {
   /** Each replica's outcome at answer time; slower replicas show as `pending`. */
   readonly reports: readonly ReplicaReport[];
-  /**
-   * When the policy decided (`performance.now()`, see `OperationTiming`): for a quorum read that got its replies,
-   * the reply that decided it (the R-th, or a later one up to the W-th when W > R); for a first-response read, the
-   * first entry (or the last reply, when none had the key).
-   */
   readonly decidedAt: number;
 }
 
@@ -35,9 +27,7 @@ export interface ReadRound extends ReadProgress {
 export interface ReadResult {
   /** The entry answered (a value or a tombstone), or null when every answering replica held nothing. */
   readonly entry: StoredEntry | null;
-  /** The replica whose entry was answered. */
   readonly answeredBy?: string;
-  /** The replies and per-replica outcomes available when the coordinator answered. */
   readonly round: ReadRound;
 }
 
@@ -45,8 +35,8 @@ export interface ReadResult {
 export interface FanOutOptions {
   /**
    * Let the current round of I/O finish before answering, so replies that arrived in the same instant are included
-   * (they are what reveals a stale replica to a repair that must happen before the answer). Costs one event-loop
-   * turn, measured at about 30 µs on an otherwise idle connection, so only blocking read repair asks for it.
+   * (what reveals a stale replica to a repair before the answer). It costs an event-loop turn: only blocking read
+   * repair asks for it.
    */
   readonly drain?: boolean;
   /** Called once every replica has answered or failed, with all replies, also those that came after the answer. */
@@ -54,12 +44,9 @@ export interface FanOutOptions {
 }
 
 /**
- * Sends one read to every replica in parallel and resolves as soon as `isDecided` says the replies so far are enough
- * (or every replica has answered).
- *
- * Why: first-response reads, quorum reads and repair's read-everything differ only in when they stop waiting; this
- * is the one fan-out they share. It runs on every read, so it allocates little: no per-replica async closures, and
- * late replies are handed to `onSettled` rather than to a promise.
+ * Sends one read to every replica in parallel and resolves once `isDecided` says the replies so far are enough (or
+ * all are in): the one fan-out first-response reads, quorum reads and repair share, as they differ only in when they
+ * stop. It runs on every read, so it allocates little (no per-replica async closure, no promise for late replies).
  */
 export function readFanOut<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
@@ -75,7 +62,7 @@ export function readFanOut<Client = ReplicaClient>(
   let failed = 0;
   let pending = count;
   let decidedAt = 0;
-  // Every command is sent in the loop below, within microseconds: one timestamp serves them all.
+  // Every command is sent in the synchronous loop below: one timestamp serves them all.
   const sentAt = performance.now();
 
   return new Promise<ReadRound>((resolve) => {
@@ -94,10 +81,7 @@ export function readFanOut<Client = ReplicaClient>(
       void pool.call(replica, read).then((result) => {
         if (answered && onSettled === undefined) return;
         if (!result.ok) {
-          reports[index] =
-            result.outcome === 'skipped'
-              ? { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error }
-              : { node: replica.name, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
+          reports[index] = failedCallReport(replica.name, result, sentAt);
           failed += 1;
         } else {
           const entry = result.value;

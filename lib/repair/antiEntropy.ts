@@ -7,85 +7,60 @@ import { replayHints } from './hintReplay';
 import { repairRedisKey } from './keyRepair';
 import { expireHintsOfUnconfiguredReplicas } from './hintedHandoff';
 
-/** Where a pass over every replica's keys stands: the replica being scanned and its SCAN cursor. */
+/** Where a pass over every replica's keys stands: the replica being scanned (index), its SCAN cursor, passes done. */
 export interface AntiEntropyPosition {
-  /** Index of the replica being scanned. */
   readonly node: number;
-  /** Its SCAN cursor ('0' = start). */
   readonly cursor: string;
-  /** Passes completed so far. */
   readonly pass: number;
 }
 
 /** What one anti-entropy run did, for its logs, its caller and the chaos suite. */
 export interface AntiEntropyReport {
-  /** True when the run finished a full pass over every replica. */
   readonly passComplete: boolean;
-  /**
-   * `pass-complete`; `time-budget` when it stopped early to resume on the next run; `unreachable` when a replica
-   * could not be scanned, compared or repaired (the next run resumes at the same place).
-   */
+  /** `time-budget` or `unreachable` (a replica could not be scanned, compared or repaired): the next run resumes. */
   readonly stoppedBecause: 'pass-complete' | 'time-budget' | 'unreachable';
   readonly startedAt: AntiEntropyPosition;
   readonly stoppedAt: AntiEntropyPosition;
   readonly hintsReplayed: number;
-  /** Keys read from SCAN and compared by version across every replica. */
+  /** User keys compared across every replica. */
   readonly keysCompared: number;
-  /** Keys SCAN returned in this run, the coordinator's own (`!qkv:…`) included: with `replicaKeys`, how far a pass got. */
+  /** Keys SCAN returned, internal ones included: with `replicaKeys`, how far a pass got. */
   readonly keysScanned: number;
-  /**
-   * How many keys each replica held as the run started (DBSIZE, the coordinator's own keys included), in replica
-   * order, null for a replica that did not answer: the size of a pass, so a caller can show its progress.
-   */
+  /** Each replica's DBSIZE as the run started (null: no answer): the size of a pass, for showing progress. */
   readonly replicaKeys: readonly { readonly node: string; readonly keys: number | null }[];
-  /** Keys whose replicas disagreed. */
   readonly keysDiverged: number;
-  /** Replica copies brought to the newest version. */
+  /** Replica copies brought to the newest entry. */
   readonly replicasRepaired: number;
-  /**
-   * Replicas that could not be scanned, compared or repaired in this run: a replica whose repair write failed or
-   * timed out, or that could not be read for a repair, is one.
-   */
+  /** Replicas that could not be scanned, compared, read or repaired in this run. */
   readonly unreachable: readonly string[];
   readonly ms: number;
 }
 
 /** Options of one run. */
 export interface AntiEntropyOptions {
-  /** Stop (and save the position) once this many ms have passed; the next run resumes. */
+  /** Stop (the position saved) once this many ms have passed; the next run resumes. */
   readonly budgetMs: number;
   /** Keys per SCAN batch. */
   readonly batch: number;
-  /** Stop after one full pass even if time remains (default true). */
+  /** Stop after one full pass even if time remains. @default true */
   readonly singlePass?: boolean;
-  /** Start a new pass from the first replica instead of resuming where the last run stopped. */
+  /** Start a new pass from the first replica instead of resuming. */
   readonly fromStart?: boolean;
 }
 
 const START: AntiEntropyPosition = { node: 0, cursor: '0', pass: 0 };
 
 /**
- * Anti-entropy: walks every key on every replica in batches (SCAN, never KEYS), compares the entries every replica
- * holds (version and rank, so equal versions with different values count), and brings every replica to the newest
- * entry of each key that differs, tombstones included. It first gives the hints of replicas not in this configuration
- * an expiry where they have none (never removing them: a container with another configuration may need them), and
- * replays the hints stored for every replica. A replica that cannot be scanned, compared or repaired ends the run
- * before the batch it failed (the next run resumes there): a pass is complete only when every replica was scanned
- * through and every key that differed was brought to its newest entry on every replica.
+ * Anti-entropy: walks every key on every replica in SCAN batches, compares what every replica holds (version and
+ * rank, no values) and brings each key that differs to its newest entry everywhere, set-if-newer, while writes go on.
+ * Read repair heals only keys that are read and hints can be lost: this refills a replica that restarted empty and
+ * spreads tombstones before they expire (a pass must complete within `TOMBSTONE_GRACE_S`).
  *
- * Why: read repair only heals keys that are read, and hints can be lost; this is what refills a replica that
- * restarted empty and what makes tombstones reach every replica before they expire (so it must complete a pass
- * within `TOMBSTONE_GRACE_S`).
+ * It first replays every replica's hints. A replica that cannot be scanned, compared or repaired ends the run before
+ * that batch. The position is saved on every replica after each batch with a sequence number, and a run resumes
+ * from the highest: no container's clock decides it.
  *
- * Cost: per batch, one round trip per replica to read compact versions (a Lua script); values move only for keys
- * that differ. Safe while writes continue: every copy is set-if-newer, so it never overwrites a newer write.
- * Resumable: the position (replica, cursor, pass) is saved on every replica after each batch with a sequence number
- * one above the highest loaded, and a run resumes from the position with the highest (no container's clock decides
- * it); a run stops when its time budget is spent.
- *
- * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
- * @param graceMs the tombstone grace, for the repair writes (see `applyEntry`).
- * @param observer told of every replica found behind on a key (`divergence-found`) and of the hints replayed.
+ * @param pool the replicas as background work sees them (`ReplicaPool.unguarded`).
  */
 export async function runAntiEntropy(
   pool: ReplicaSet,
@@ -125,15 +100,13 @@ export async function runAntiEntropy(
     const scanned = replicas[position.node]!;
     const page = await pool.call(scanned, (client) => client.scan(position.cursor, 'COUNT', options.batch));
     if (!page.ok) {
-      // A replica that cannot be scanned now stops the run where it is: the next run resumes its scan from the same
-      // cursor, and the pass is complete only once every replica has been scanned through.
+      // The next run resumes its scan from the same cursor.
       unreachable.add(scanned.name);
       await save(position);
       break;
     } else {
       const [nextCursor, keys] = page.value;
       keysScanned += keys.length;
-      // The user keys' storage keys: seed data at `!x` is compared (and repaired) as user key `!x`, at `!!x`.
       const userKeys = comparedKeysOf(keys);
       keysCompared += userKeys.length;
       const failedBefore = unreachable.size;
@@ -141,14 +114,12 @@ export async function runAntiEntropy(
       keysDiverged += diverged.length;
       for (const redisKey of diverged) {
         const report = await repairRedisKey(pool, redisKey, graceMs);
-        // Every replica the key's repair wrote to was behind (missing the key or holding an older entry).
         for (const repair of report.repairs) observer.record({ type: 'divergence-found', replica: repair.node, seenBy: 'anti-entropy' });
         replicasRepaired += report.repairs.filter((repair) => repair.outcome === 'repaired').length;
         for (const node of notRepaired(report)) unreachable.add(node);
       }
       if (unreachable.size > failedBefore) {
-        // A replica could not compare this batch, or was not brought up to date on one of its keys: the run stops
-        // before the batch rather than after it, and the next run compares (and repairs) the batch again.
+        // Stop before this batch, not after it: the next run compares and repairs it again.
         await save(position);
         break;
       }
@@ -156,7 +127,6 @@ export async function runAntiEntropy(
     }
     await save(position);
     if (position.pass > startedAt.pass) {
-      // Complete only if no replica failed a comparison on the way: its keys were then not all compared.
       passComplete = unreachable.size === 0;
       if (options.singlePass !== false) break;
     }
@@ -178,10 +148,7 @@ export async function runAntiEntropy(
   };
 }
 
-/**
- * The replicas a key's repair did not bring to its newest entry: those it could not read, and those whose repair
- * write failed or timed out (`newer`: the replica already holds a newer entry; `same`: it holds this one).
- */
+/** The replicas a key's repair did not bring to its newest entry (`newer` and `same` did not need it). */
 function notRepaired(report: KeyRepairReport): string[] {
   const failedWrites = report.repairs.filter((repair) => repair.outcome !== 'repaired' && repair.outcome !== 'same' && repair.outcome !== 'newer');
   return [...report.unreachable, ...failedWrites.map((repair) => repair.node)];
@@ -211,16 +178,15 @@ async function keyCounts(pool: ReplicaSet): Promise<AntiEntropyReport['replicaKe
   return sizes.map((size, i) => ({ node: pool.replicas[i]!.name, keys: size.ok ? size.value : null }));
 }
 
-/** A saved position and its sequence number (0 for none, or for a position saved by a version before `seq`). */
+/** A saved position and its sequence number (0 for none, or for an older version's position). */
 interface SavedPosition {
   readonly position: AntiEntropyPosition;
   readonly seq: number;
 }
 
 /**
- * The saved position with the highest sequence number among the reachable replicas (a replica that restarted empty
- * has none, one restarted from an older copy has a lower one). Positions saved by versions before `seq` carry only
- * their container's clock (`savedAt`): they are chosen by it, and only when no replica holds a `seq`.
+ * The saved position with the highest sequence number among the reachable replicas (one restarted empty has none,
+ * from an older copy a lower one); older versions' positions are chosen by `savedAt` only when none has a `seq`.
  */
 async function loadPosition(pool: ReplicaSet): Promise<SavedPosition> {
   const saved = await Promise.all(pool.replicas.map((replica) => pool.call(replica, (client) => client.hgetall(ANTI_ENTROPY_STATE_KEY))));
@@ -242,11 +208,7 @@ async function loadPosition(pool: ReplicaSet): Promise<SavedPosition> {
   return best?.saved ?? { position: START, seq: 0 };
 }
 
-/**
- * Saves `position` with sequence number `seq` on every replica. `savedAt` (this container's clock) is written only
- * for coordinator versions before `seq`, which choose a position by it; this version never does while any replica
- * holds a `seq`.
- */
+/** Saves `position` with `seq` on every replica; `savedAt` only for older versions, which choose by it. */
 async function savePosition(pool: ReplicaSet, position: AntiEntropyPosition, seq: number): Promise<void> {
   const fields = { node: position.node, cursor: position.cursor, pass: position.pass, seq, savedAt: Date.now() };
   await Promise.all(pool.replicas.map((replica: ReplicaHandle) => pool.call(replica, (client) => client.hset(ANTI_ENTROPY_STATE_KEY, fields))));

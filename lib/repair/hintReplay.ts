@@ -5,25 +5,12 @@ import { clearHints, hintedKeys, type Hint } from './hintedHandoff';
 import { repairRedisKey } from './keyRepair';
 
 /**
- * Hinted hand-off, second half: brings the replica `target` up to date on every key it is hinted to have missed,
- * and forgets the hints of the keys it is now up to date on. Does nothing while `target` is unreachable: its hints
- * stay for the next attempt.
+ * Hinted hand-off, second half: brings `target` up to date on every key it is hinted to have missed, batch after
+ * batch until none remain (`replayed`). It stops with `down`, hints kept for the next attempt, as soon as `target`
+ * is unreachable, a repair write to it failed, or a batch forgot no hint. A hint is forgotten only once `target`
+ * provably holds the newest entry, and on each replica only if not recorded again there meanwhile (`clearHints`).
  *
- * It reads the hints in batches (`HINT_REPLAY_BATCH`) and goes on, batch after batch, until none remain: `replayed`
- * means that the last read found no hint left for `target`. It reports `down`, with its hints kept, as soon as
- * `target` cannot be reached for a key (the replica went away again), a repair write to `target` failed, or a batch
- * forgot no hint (each was recorded again meanwhile, or the replicas that hold them could not be told): some hints
- * remain, and the next attempt replays them.
- *
- * A hint is forgotten only once `target` provably holds the newest entry (repaired, or already there), on each
- * replica only if it was not recorded again there meanwhile (`clearHints`).
- *
- * Runs in the background of the coordinator that recorded the hints and of one that sees `target` reconnect
- * (`hintReplayScheduler.ts`), in the repair function, and in anti-entropy.
- *
- * @param pool the replicas as background work sees them (breakers ignored: `ReplicaPool.unguarded`).
- * @param graceMs the tombstone grace, for the repair writes.
- * @param observer told how many hinted keys were handled (`hints-replayed`), when there were any.
+ * @param pool the replicas as background work sees them (`ReplicaPool.unguarded`).
  */
 export async function replayHints(
   pool: ReplicaSet,
@@ -54,11 +41,11 @@ export async function replayHints(
   return { target, status, keys, repaired };
 }
 
-/** One batch of a replay: the hints of the keys `target` is now up to date on, and whether that is all of them. */
+/** One batch of a replay: the hints of the keys `target` is now up to date on. */
 interface ReplayedBatch {
   readonly upToDate: readonly Hint[];
   readonly repaired: number;
-  /** False when it stopped early (`target` unreachable) or a key's repair write to `target` failed. */
+  /** False when it stopped early or a repair write to `target` failed. */
   readonly complete: boolean;
 }
 
@@ -69,11 +56,9 @@ async function replayBatch(pool: ReplicaSet, target: string, hints: readonly Hin
   let repaired = 0;
   for (const hint of hints) {
     const report = await repairRedisKey(pool, hint.redisKey, graceMs);
-    // The replica went away again: its remaining hints are still needed.
     if (report.unreachable.includes(target)) return { upToDate, repaired, complete: false };
     const onTarget = report.repairs.find((r) => r.node === target);
-    // Not behind (no repair needed), repaired, holding it or something newer already: up to date. Anything else
-    // (the write failed or timed out) keeps the hint.
+    // Up to date unless the repair write to it failed: that keeps the hint.
     if (onTarget === undefined || UP_TO_DATE.has(onTarget.outcome)) {
       if (onTarget?.outcome === 'repaired') repaired += 1;
       upToDate.push(hint);

@@ -8,37 +8,27 @@ export interface HintReplayTiming {
   readonly maxDelayMs: number;
 }
 
-/** The default {@link HintReplayTiming}: a blip is caught up within 0.1 s, a long outage within 2 s of its end. */
+/** A blip is caught up within 0.1 s, a long outage within 2 s of its end. */
 export const HINT_REPLAY_TIMING: HintReplayTiming = { firstDelayMs: 100, maxDelayMs: 2_000 };
 
 /** Replays the hints of one replica (`Coordinator.replayHints`); may reject, which counts as `down`. */
 export type ReplayHintsOf = (target: string) => Promise<HintReplayReport>;
 
-/** The state of one replica's loop. */
+/** The state of one replica's loop; `again` and `reconnected` tell what happened while a replay ran. */
 interface ReplayLoop {
   timer: NodeJS.Timeout | undefined;
   running: boolean;
-  /** Hints were recorded while a replay ran: it may not have seen them. */
   again: boolean;
-  /** The replica reconnected while a replay ran: if that one failed, the next goes at once. */
   reconnected: boolean;
-  /** The wait before the next retry. */
   delayMs: number;
 }
 
 /**
- * Replays hints in the background of the process that recorded them, until they are gone: one scheduler per
- * coordinator, at most one loop per replica.
- *
- * Why: a replica that is paused (SIGSTOP, a long GC, an overloaded host) keeps its connections, so no coordinator
- * ever sees it "reconnect", and without a repair function nothing else would replay its hints before anti-entropy.
- * So a coordinator that records a hint for a replica also schedules a replay of that replica's hints here: it is
- * attempted soon, retried with a doubling wait while the replica is down (its ping fails, or times out), and the
- * loop ends once a replay reports that no hint remains (`replayed`). A hint recorded while a replay runs makes the
- * loop run once more; a reconnect seen meanwhile makes a failed replay retry at once.
- *
- * Timers are `unref()`ed, so a pending loop never keeps a process alive; {@link close} stops every loop. In Lambda a
- * frozen container's timers simply fire when it thaws.
+ * Replays hints in the background of the process that recorded them, until they are gone: at most one loop per
+ * replica, retried with a doubling wait while the replica is down, ended once a replay reports none left. A replica
+ * that is paused (SIGSTOP, a long GC) keeps its connections, so nobody sees it reconnect, and without a repair
+ * function nothing else would replay its hints before anti-entropy. A hint recorded during a replay runs the loop
+ * once more; a reconnect retries a failed one at once. Timers are `unref()`ed (a frozen container's fire on thaw).
  */
 export class HintReplayScheduler {
   private readonly loops = new Map<string, ReplayLoop>();

@@ -4,16 +4,12 @@ import { HINTS_PREFIX, hintsKey } from '../replica/storageLayout';
 /** How many hinted keys one batch of a replay reads; a replay reads batch after batch until none remain. */
 export const HINT_REPLAY_BATCH = 500;
 
-/**
- * How long a replica's hints are kept after the last one was recorded: long enough for any outage a replica comes
- * back from with its hints still useful; past that, anti-entropy's full comparison has long caught it up.
- */
+/** How long a replica's hints are kept after the last one: past that, anti-entropy has long caught it up. */
 export const HINTS_KEPT_MS = 7 * 86_400_000;
 
 /**
- * One hinted key, and the score of its hint on each replica that returned it, as that replica wrote it: clearing
- * the hint on a replica compares with that replica's own score only (scores are set by each replica's clock, see
- * `RECORD_HINT_LUA`, so two replicas' scores say nothing about each other).
+ * One hinted key, and its hint's score on each replica that returned it: clearing it on a replica compares with
+ * that replica's own score only (each replica scores by its own clock).
  */
 export interface Hint {
   readonly redisKey: string;
@@ -22,16 +18,9 @@ export interface Hint {
 }
 
 /**
- * Records, on the replicas that took a write, that the replicas named in `missed` did not: a durable hint per
- * missed replica (`!qkv:hints:<replica>`, a sorted set of keys), kept for {@link HINTS_KEPT_MS}.
- *
- * Why durable, and on the healthy replicas: a hand-off can be lost (Lambda gives up after its retries, or the
- * container freezes first); a hint stored with the data survives that and is replayed when the replica comes back
- * (by the coordinator that wrote it, in the background, by one that sees the replica reconnect, by the repair
- * function, or by anti-entropy). Replay is set-if-newer, so replaying a hint twice is harmless.
- *
- * Each holder scores the hint itself, so that recording a key again always raises its score there, whatever this
- * container's clock says (`RECORD_HINT_LUA`): a replay that read the older score then keeps the newer hint.
+ * Records on the replicas that took a write (`holders`) that those named in `missed` did not: a durable hint per
+ * missed replica. Durable and with the data, because a hand-off can be lost (Lambda gives up, or the container
+ * freezes first); replay is set-if-newer, so replaying twice is harmless.
  *
  * @returns how many replicas stored the hints.
  */
@@ -50,9 +39,8 @@ export async function recordHints(
 }
 
 /**
- * The keys hinted for `target`: on each replica the `limit` oldest by its own scores, merged, at most `limit` in
- * all, each with its score on every replica that returned it (replicas that did not answer are left out: their
- * hints stay for a later replay).
+ * The keys hinted for `target`: the `limit` oldest on each replica by its own scores, merged, at most `limit` in all
+ * (replicas that did not answer keep their hints for a later replay).
  */
 export async function hintedKeys(pool: ReplicaSet, target: string, limit = HINT_REPLAY_BATCH): Promise<Hint[]> {
   const lists = await Promise.all(
@@ -79,9 +67,8 @@ export async function hintedKeys(pool: ReplicaSet, target: string, limit = HINT_
 }
 
 /**
- * Forgets the hints for `target` that have been replayed: on each replica, each key whose hint there still has the
- * score that replica returned when the replay read it (`CLEAR_REPLAYED_HINTS_LUA`). A key hinted anew meanwhile (a
- * newer write that missed `target` too) has a higher score there and keeps its hint for the next replay.
+ * Forgets the replayed hints for `target`: on each replica, those whose score there is still the one the replay
+ * read, so a key hinted anew meanwhile keeps its hint.
  *
  * @returns how many hints were removed, all replicas together.
  */
@@ -100,12 +87,8 @@ export async function clearHints(pool: ReplicaSet, target: string, hints: readon
 }
 
 /**
- * Gives the hint sets kept for replicas that are not in this configuration an expiry of {@link HINTS_KEPT_MS}, on
- * every replica, where they have none (hints recorded by versions that set no expiry); it never removes them.
- *
- * Why not remove them: during a configuration change some containers still have the old configuration, and they
- * need those hints once the replica comes back. Hints for a replica that is really gone expire on their own, like
- * every hint set, {@link HINTS_KEPT_MS} after the last one was recorded.
+ * Gives the hint sets of replicas outside this configuration an expiry of {@link HINTS_KEPT_MS} where they have none
+ * (older versions set none). Never removes them: during a configuration change, containers with the old one need them.
  *
  * @returns how many hint sets were given an expiry.
  */
@@ -116,7 +99,6 @@ export async function expireHintsOfUnconfiguredReplicas(pool: ReplicaSet): Promi
       let cursor = '0';
       let count = 0;
       do {
-        // One call per page: each call is bounded by the node timeout.
         const page = await pool.call(replica, (client) => client.scan(cursor, 'MATCH', `${HINTS_PREFIX}*`, 'COUNT', 500));
         if (!page.ok) break;
         cursor = page.value[0];
@@ -124,7 +106,7 @@ export async function expireHintsOfUnconfiguredReplicas(pool: ReplicaSet): Promi
         if (unconfigured.length === 0) continue;
         const given = await pool.call(replica, async (client) => {
           const ttls = await Promise.all(unconfigured.map((key) => client.pttl(key)));
-          // PTTL -1: the set exists and has no expiry. A hint recorded in between sets the same expiry anyway.
+          // PTTL -1: no expiry. A hint recorded in between sets the same expiry anyway.
           const persistent = unconfigured.filter((_, i) => ttls[i] === -1);
           const set = await Promise.all(persistent.map((key) => client.pexpire(key, HINTS_KEPT_MS)));
           return set.reduce((sum: number, applied) => sum + applied, 0);

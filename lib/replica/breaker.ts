@@ -2,37 +2,32 @@ import { CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker,
 
 /** Settings of the per-replica circuit breakers. */
 export interface BreakerSettings {
-  /** Consecutive failures (errors or timeouts) that open the breaker (`BREAKER_FAILURES`). @default 3 */
+  /** Consecutive failures that open the breaker (`BREAKER_FAILURES`). @default 3 */
   readonly breakerFailures: number;
-  /** Wait before a probe is let through to a replica whose breaker opened (`BREAKER_HALF_OPEN_MS`). @default 1000 */
+  /** Wait before a probe goes through an open breaker (`BREAKER_HALF_OPEN_MS`). @default 1000 */
   readonly breakerHalfOpenMs: number;
 }
 
 /** A replica's circuit breaker as reported by `/health`: `closed` (in use), `open` (skipped), `half-open` (probing). */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** What a call through a closed breaker needs of its replica: the breaker, and whether it has heard of failures. */
+/** A replica's breaker (replaced by a closed one when its connection comes back) and failures since a success. */
 export interface GuardedReplica {
-  /** Replaced by a closed one when the connection comes back. */
   breaker: CircuitBreakerPolicy;
-  /** Failures reported to the closed breaker since the last success: whether a success must be reported too. */
   failuresSinceSuccess: number;
 }
 
 /**
  * A new, closed breaker: it opens after `breakerFailures` consecutive failures and lets a probe through
- * `breakerHalfOpenMs` later.
+ * `breakerHalfOpenMs` later. A probe is a real request whose quorum never waits for it, so probing costs clients
+ * nothing and lets a recovered replica back within about one interval.
  *
- * Why a probe is cheap: it is a real request whose quorum never waits for it, so probing at a steady pace costs
- * clients nothing and lets a recovered replica back within about one interval.
- *
- * @param onOpened called each time the breaker opens from closed (for metrics); not when a failed probe keeps it open.
+ * @param onOpened called each time it opens from closed, not when a failed probe keeps it open.
  */
 export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettings, onOpened?: () => void): CircuitBreakerPolicy {
   const breaker = circuitBreaker(handleAll, { breaker: new ConsecutiveBreaker(breakerFailures), halfOpenAfter: breakerHalfOpenMs });
   if (onOpened !== undefined) {
-    // cockatiel reports a break both when a closed breaker opens and when a half-open probe fails; only the first is an
-    // opening. It resets (closes) only after a successful probe.
+    // cockatiel reports a break also when a half-open probe fails: only a break from closed is an opening.
     let closed = true;
     breaker.onBreak(() => {
       if (closed) onOpened();
@@ -46,9 +41,8 @@ export function newBreaker({ breakerFailures, breakerHalfOpenMs }: BreakerSettin
 }
 
 /**
- * A call through a closed breaker. The breaker only needs to hear what can change its state, a failure, or the first
- * success after failures, so a healthy replica's calls skip its bookkeeping (measured at ~10% of a read's cost at 64
- * in flight); the outcome for the breaker is the same as running every call through it.
+ * A call through a closed breaker, which only hears what can change its state (a failure, or the first success
+ * after failures): a healthy replica's calls skip its bookkeeping, with the same outcome for the breaker.
  */
 export async function closedCall<T>(replica: GuardedReplica, send: () => Promise<T>): Promise<T> {
   let value: T;

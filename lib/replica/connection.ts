@@ -8,20 +8,17 @@ import {
   VERSIONS_OF_LUA,
 } from './luaScripts';
 
-/** One Redis replica as configured: where it is and how to name it in logs and traces. */
+/** One Redis replica as configured. */
 export interface ReplicaAddress {
-  /** Stable, password-free name used in logs, traces and responses (`host:port`). */
+  /** Stable, password-free name for logs, traces and hints (`host:port`, or the URL's `#name`). */
   readonly name: string;
-  /** The full connection URL, possibly with credentials; never logged. */
+  /** The connection URL, possibly with credentials: never logged. */
   readonly url: string;
-  /** True for `rediss://` URLs: the connection uses TLS. */
+  /** `rediss://`. */
   readonly tls: boolean;
 }
 
-/**
- * A Redis user (Redis 6 ACL; `default` when absent) and its password, when they come from a secret rather than the
- * URLs (`lib/aws/redisCredentials.ts` fetches them). Never logged.
- */
+/** A Redis user (`default` when absent) and password from a secret rather than the URLs. Never logged. */
 export interface RedisCredentials {
   readonly username?: string;
   readonly password: string;
@@ -29,37 +26,31 @@ export interface RedisCredentials {
 
 /** How every connection to a replica behaves (from the configuration). */
 export interface ConnectionSettings {
-  /** Upper bound for any single command to one replica, in milliseconds (`NODE_TIMEOUT_MS`). */
+  /** Upper bound for any single command to one replica (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
-  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`); on when not given. */
+  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`). @default true */
   readonly autoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
-  /**
-   * The form `applyIfNewer` writes entries in (`ENTRY_WRITE_FORMAT`); every form is read whatever it is.
-   * @default 'string'
-   */
+  /** The form `applyIfNewer` writes (`ENTRY_WRITE_FORMAT`). @default 'string' */
   readonly entryWriteFormat?: EntryWriteFormat;
 }
 
-/** An ioredis client with the coordinator's Lua scripts registered as commands (called by SHA, loaded once). */
+/**
+ * An ioredis client with the Lua scripts of `luaScripts.ts` registered as commands (loaded once, called by SHA);
+ * use them through `replicaCommands.ts` and `repair/hintedHandoff.ts`.
+ */
 export interface ReplicaClient extends Redis {
-  /** See `APPLY_IF_NEWER_LUA`; use `applyEntry` from `replicaCommands` rather than calling it directly. */
   applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
-  /** See `VERSIONS_OF_LUA`; use `entryIdsOf` from `replicaCommands`. */
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
-  /** See `RECORD_HINT_LUA`; use `recordHints` from `repair/hintedHandoff`. */
   recordHint(numberOfKeys: number, ...hintsKeysThenKeyAndKeepMs: string[]): Promise<number>;
-  /** See `CLEAR_REPLAYED_HINTS_LUA`; use `clearHints` from `repair/hintedHandoff`. */
   clearReplayedHints(hintsKey: string, ...keysAndScores: string[]): Promise<number>;
 }
 
 /**
- * Opens the long-lived connection to one replica, with the Lua scripts registered.
- *
- * Why these options: every command is bounded by the node timeout, and a dropped connection fails its commands at
- * once rather than replaying them later, so the quorum logic sees each failure as it happens; reconnection goes on
- * in the background so a restarted replica is back in use quickly.
+ * Opens the long-lived connection to one replica, with the Lua scripts registered. Every command is bounded by the
+ * node timeout and a dropped connection fails its commands at once, never replaying them later, so the quorum logic
+ * sees each failure as it happens; reconnection goes on in the background.
  */
 export function connectReplica(
   address: ReplicaAddress,
@@ -67,16 +58,14 @@ export function connectReplica(
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
-    // Bounds every command, including one stuck on a paused (SIGSTOPped) node that still accepts TCP connections.
+    // Bounds every command, also one stuck on a paused node that still accepts connections.
     commandTimeout: nodeTimeoutMs,
     connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Keep reconnecting in the background, at least every 250 ms, so a restarted node is back in use quickly (a
-    // refused connection costs next to nothing).
+    // At least every 250 ms, so a restarted node is back quickly (a refused connection costs next to nothing).
     retryStrategy: (attempt) => Math.min(attempt * 25, 250),
-    // Commands issued in the same tick share one write to the socket (see `autoPipelining`).
     enableAutoPipelining: autoPipelining,
     keepAlive: 10_000,
     lazyConnect: false,
@@ -92,7 +81,6 @@ export function connectReplica(
   client.on('error', () => {});
   const applyIfNewer = entryWriteFormat === 'hash' ? APPLY_IF_NEWER_WRITING_HASHES_LUA : APPLY_IF_NEWER_LUA;
   client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
-  // Variable number of keys: the key count is passed as the first argument.
   client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
   client.defineCommand('recordHint', { lua: RECORD_HINT_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });

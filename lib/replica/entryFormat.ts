@@ -2,36 +2,20 @@ import { SEED_VERSION } from '../core/hybridLogicalClock';
 import type { StoredEntry } from '../core/storedEntry';
 
 /**
- * The string form of a stored entry: one Redis string per user key, a header line and then the value bytes.
+ * The entry string, one per user key (PERSISTED FORMAT, see `storageLayout.ts`; the Lua scripts parse the same
+ * header, their patterns built from the constants below): `qkv1 <version> <v|t>[ <expiresAt>]`, a newline, the
+ * value. A string rather than a hash, because one `GET` with a one-string reply costs the client far less than an
+ * `HMGET` array at high concurrency.
  *
- * PERSISTED FORMAT (see `storageLayout.ts`): every replica holds it, and the Lua scripts in `luaScripts.ts` parse the
- * very same header (their patterns are built from the constants below). Changing it needs a migration.
- *
- * ```
- * qkv1 1795808440933.00000.6441806726 v 1795808500000
- * Seoul
- * ```
- *
- * `qkv1 ` (the magic, with its space), the version (30 characters, fixed width), a space, the kind (`v` a value,
- * `t` a tombstone), then ` <expiresAt>` (epoch ms, no leading zero, at most 15 digits) when the entry has one, a
- * newline, and the value (nothing for a tombstone). `redis-cli GET K` shows the header line and then the value as it is.
- *
- * Why a string rather than a hash: a read is a single `GET` whose reply is one string, not an `HMGET` array, which
- * costs the client far less at high concurrency (`npm run bench`, issue 12).
- *
- * Seed strings: a plain string at K (written by the seed coordinator) has no header and reads as the seed version.
- * The two cannot be told apart by type, only by content: a seed value that itself begins with a well-formed header
- * line (`qkv1 `, 30 characters of digits and dots in the version's exact shape, ` v` or ` t`, an optional expiry,
- * a newline) reads as the entry that header describes. No value typed by a person or produced by a program looks
- * like that by accident; the header must be well-formed in every character, and anything else (`qkv1 hello`, a
- * version one digit short) is a seed value. TypeScript and Lua apply the same rule, so every coordinator and replica
- * classifies a string the same way.
+ * A seed string is told from an entry string by content only: a header well-formed in every character makes an
+ * entry, anything short of it (`qkv1 hello`) a seed value. Nothing typed or generated looks like that by accident,
+ * and TypeScript and Lua apply the same rule.
  */
 
 /**
- * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string` (this module's), or `hash`, the form of versions
- * before issue 12, for the first step of an upgrade from such a version (see `storageLayout.ts`). Every form is read
- * whatever this says.
+ * The form writes store entries in (`ENTRY_WRITE_FORMAT`): `string`, or the older `hash`, for the first of the two
+ * deploys that upgrade from a version that reads only hashes (it must never meet an entry string: it would read the
+ * header as part of a seed value). Every form is read whatever this says.
  */
 export type EntryWriteFormat = 'string' | 'hash';
 
@@ -58,10 +42,7 @@ export function encodeEntry(entry: StoredEntry): string {
   return `${ENTRY_MAGIC}${entry.version} ${kind} ${expiresAt}\n${entry.value ?? ''}`;
 }
 
-/**
- * The entry a stored string holds: the entry its header describes, or, for a string without a well-formed header
- * (a plain string left by the seed coordinator), that string as a value at the seed version.
- */
+/** The entry a stored string holds: the one its header describes, or, for a seed string, itself at the seed version. */
 export function decodeStoredString(stored: string): StoredEntry {
   const header = HEADER.exec(stored);
   if (header === null) return { value: stored, version: SEED_VERSION };
@@ -73,10 +54,8 @@ export function decodeStoredString(stored: string): StoredEntry {
 const EXPIRY = /^[1-9]\d{0,14}$/;
 
 /**
- * The expiry a hash entry's `expiresAt` field holds (the format before entry strings), or undefined when it holds
- * none the entry format can express (anything but 1 to 15 digits without a leading zero): such an entry reads as
- * having no expiry, in TypeScript and in the Lua scripts alike (`hashRank` ranks it with an empty expiry), so it
- * can be compared, written back and repaired like any other.
+ * The expiry a hash entry's `expiresAt` field holds, or undefined when the entry string could not express it: such
+ * an entry reads as having none, in TypeScript and Lua alike, so it is compared and repaired like any other.
  */
 export function parseHashExpiry(raw: string): number | undefined {
   return EXPIRY.test(raw) ? Number(raw) : undefined;
@@ -88,9 +67,9 @@ export function isEntryString(stored: string): boolean {
 }
 
 /**
- * When Redis should remove a stored entry (epoch ms, `PXAT`), or undefined for never: a tombstone at its
- * `expiresAt` (the end of its grace), a value with a TTL at `expiresAt` + grace (it reads as deleted from
- * `expiresAt` on, and keeps its version until then so an older copy cannot come back), a value without one never.
+ * When Redis should remove a stored entry (epoch ms, `PXAT`; undefined: never). A tombstone goes at its `expiresAt`
+ * (the end of its grace); an expired value is kept, with its version, for the grace too, so that an older copy
+ * cannot come back.
  */
 export function removalTime(entry: StoredEntry, graceMs: number): number | undefined {
   if (entry.expiresAt === undefined) return undefined;

@@ -1,10 +1,7 @@
 import { QuorumKvError } from '../core/errors';
 import type { ReplicaFailureKind } from '../core/replicaOutcome';
 
-/**
- * The one place that reads the text of ioredis's and Redis's errors. Everything else works with the typed
- * {@link ReplicaFailureKind} this module derives, and with the client-safe messages it gives each kind.
- */
+/** The one place that reads ioredis's and Redis's error texts; the rest works with {@link ReplicaFailureKind}. */
 
 /** ioredis's message for a command that got no reply within `commandTimeout`. */
 const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
@@ -16,10 +13,7 @@ const MESSAGES: Readonly<Record<Exclude<ReplicaFailureKind, 'command-error'>, st
   'breaker-open': 'circuit open: replica skipped',
 };
 
-/**
- * Thrown instead of sending a command on a connection known to be down (reconnecting or closed): the command was
- * never sent, so the replica cannot hold its effect.
- */
+/** Thrown instead of sending on a connection known to be down: the replica cannot hold the command's effect. */
 export class ConnectionDownError extends QuorumKvError {
   constructor() {
     super(MESSAGES['connection-down']);
@@ -27,10 +21,7 @@ export class ConnectionDownError extends QuorumKvError {
   }
 }
 
-/**
- * Thrown when a call to a replica got no reply within the node timeout counted from when it was issued (the pool's
- * own deadline, `ReplicaPool.call`), whether or not its command had been sent by then.
- */
+/** The pool's own deadline: no reply within the node timeout from when the call was issued, sent or not. */
 export class NodeTimeoutError extends QuorumKvError {
   constructor() {
     super(MESSAGES.timeout);
@@ -44,7 +35,7 @@ export interface ClassifiedFailure {
   readonly message: string;
 }
 
-/** The message traces show for a failure of this kind, for the kinds whose message is always the same. */
+/** The fixed message traces show for a failure of this kind. */
 export function failureMessage(kind: Exclude<ReplicaFailureKind, 'command-error'>): string {
   return MESSAGES[kind];
 }
@@ -52,10 +43,7 @@ export function failureMessage(kind: Exclude<ReplicaFailureKind, 'command-error'
 const TIMEOUT: ClassifiedFailure = { kind: 'timeout', message: MESSAGES.timeout };
 const CONNECTION_DOWN: ClassifiedFailure = { kind: 'connection-down', message: MESSAGES['connection-down'] };
 
-/**
- * Classifies what a command to a replica threw: `timeout` (ioredis or the pool gave up waiting), `connection-down` (never sent),
- * or `command-error` (a Redis error reply, or a connection that broke while the command was in flight).
- */
+/** Classifies what a command to a replica threw (see {@link ReplicaFailureKind}). */
 export function classifyCommandError(error: unknown): ClassifiedFailure {
   if (error instanceof ConnectionDownError) return CONNECTION_DOWN;
   if (error instanceof NodeTimeoutError) return TIMEOUT;
@@ -64,7 +52,7 @@ export function classifyCommandError(error: unknown): ClassifiedFailure {
   return { kind: 'command-error', message };
 }
 
-/** True for Redis's reply to a hash command on a key that holds another type (a plain string left by the seed). */
+/** True for Redis's WRONGTYPE reply (e.g. `GET` of a hash entry). */
 export function isWrongTypeReply(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('WRONGTYPE');
 }

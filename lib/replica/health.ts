@@ -21,9 +21,8 @@ export interface StoreHealth {
 }
 
 /**
- * PINGs every replica in parallel (each bounded by the node timeout, and sent even when its breaker is open, so
- * the answer reflects the replica rather than this container's memory of it) and says whether a write quorum is
- * reachable. Why: load balancers, dashboards and people need one cheap call that tells whether writes can succeed.
+ * PINGs every replica in parallel, even one whose breaker is open (the answer reflects the replica, not this
+ * container's memory of it), and says whether a write quorum is reachable: one cheap call for whoever must know.
  */
 export async function checkHealth(pool: ReplicaPool, writeQuorum: number): Promise<StoreHealth> {
   const nodes = await Promise.all(

@@ -15,14 +15,9 @@ export type ApplyReply =
   | { readonly kind: 'newer'; readonly heldVersion: Version };
 
 /**
- * Reads one key's entry from one replica with a single `GET` of its entry string (`entryFormat.ts`). What else K may
- * hold is read too: a hash, the format before strings (recognised by the WRONGTYPE error, then read with `HMGET`),
- * and a plain string left by the seed coordinator, read as the oldest version.
- *
- * For a user key that starts with `!` (stored at `!!…`) the seed's location is read too, with a second `GET` sent
- * with the first (one round trip): the entry at `redisKey` if it holds one, else a seed string at the seed's location
- * (`seedKeyOf`); a plain string at `redisKey` itself is then another user key's seed data and is not read (see
- * `storageLayout.ts`). The apply and compare scripts in `luaScripts.ts` follow the same rules.
+ * Reads one key's entry from one replica with one `GET`, in any form (a hash on the WRONGTYPE error, a seed string
+ * at the seed version). For a `!!` key the seed's location is read in the same round trip, by the rules of
+ * `storageLayout.ts`, as the Lua scripts do.
  */
 export async function readEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
   if (displacedSeedKeyOf(redisKey) === undefined) return readStoredEntry(client, redisKey, true);
@@ -59,10 +54,7 @@ async function readSeedString(client: ReplicaClient, seedKey: string): Promise<S
   return stored === null || isEntryString(stored) ? null : { value: stored, version: SEED_VERSION };
 }
 
-/**
- * Reads an entry stored as a hash (the format before strings; a hash with a value and no version is seed data). An
- * `expiresAt` that is no expiry the entry format can express reads as none (`parseHashExpiry`).
- */
+/** Reads an entry in the hash form (a value without a version is seed data). */
 async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
   const [value, version, tombstone, expiresAt] = await client.hmget(redisKey, FIELDS.value, FIELDS.version, FIELDS.tombstone, FIELDS.expiresAt);
   if (version === null || version === undefined) {
@@ -75,10 +67,7 @@ async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<S
 }
 
 /**
- * Applies an entry to one replica if it is newer than what the replica holds (atomically, in Lua; equal versions
- * are ordered by their rank, see `luaScripts.ts`). The replica then holds it as an entry string, whatever form the
- * key had before (a hash or a seed string is upgraded), or as a hash on a connection opened with
- * `ENTRY_WRITE_FORMAT=hash` (`connectReplica`).
+ * Applies an entry to one replica if it is newer than what it holds, atomically (`applyIfNewer` in `luaScripts.ts`).
  *
  * @param graceMs the tombstone grace: how long after its expiry a value with a TTL is kept (reading as deleted).
  */
@@ -93,10 +82,7 @@ export async function applyEntry(client: ReplicaClient, redisKey: string, entry:
 const APPLIED: ApplyReply = { kind: 'applied' };
 const SAME: ApplyReply = { kind: 'same' };
 
-/**
- * Reads what identifies the entry one replica holds for many keys (`version:rank`, undefined where it holds
- * nothing) in one round trip, so anti-entropy can compare replicas, ties included, without moving values.
- */
+/** What identifies the entry one replica holds for each key (`version:rank`), in one round trip (`versionsOf`). */
 export async function entryIdsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(string | undefined)[]> {
   if (redisKeys.length === 0) return [];
   const ids = await client.versionsOf(redisKeys.length, ...redisKeys);

@@ -31,28 +31,19 @@ export type ReconnectHandler = (replica: Replica) => void;
 export type ReplicaPoolSettings = ConnectionSettings & { readonly replicas: readonly ReplicaAddress[] } & Partial<BreakerSettings>;
 
 /**
- * The connections to every replica, opened once per Lambda container and reused by every invocation.
- *
- * Why: a TCP (and TLS) handshake per request would cost more than the Redis command itself, and Lambda keeps module
- * scope alive between invocations of a warm container.
+ * The connections to every replica, opened once per Lambda container and reused by every invocation: a handshake per
+ * request would cost more than the command itself.
  */
 export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   readonly replicas: readonly Replica[];
-  /**
-   * Where this pool, and the coordinator built on it, report the store's events (node timeouts and breaker openings
-   * here; quorum failures, repairs and hints in the coordinator). One per container, so every layer reports to the
-   * same one.
-   */
+  /** Where this pool and the coordinator built on it report the store's events: one per container. */
   readonly observer: StoreObserver;
   private readonly nodeTimeoutMs: number;
   private reconnectHandler: ReconnectHandler | undefined;
   private bypassAllBreakers = false;
   private unguardedView: ReplicaPool | undefined;
 
-  /**
-   * @param credentials the Redis user and password when they come from a secret rather than the URLs.
-   * @param observer receives the store's events (see {@link observer}); by default they are ignored.
-   */
+  /** @param credentials the Redis user and password, when they come from a secret rather than the URLs. */
   constructor(config: ReplicaPoolSettings, credentials?: RedisCredentials, observer: StoreObserver = NO_OBSERVER) {
     this.observer = observer;
     this.nodeTimeoutMs = config.nodeTimeoutMs;
@@ -65,15 +56,13 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
         breaker: newBreaker(breakerSettings, opened),
         failuresSinceSuccess: 0,
       };
-      // A replica is "back" when its connection becomes ready after having been down: after a disconnect, or on the
-      // first connect of a container that started while it was down (its first attempts failed).
+      // "Back": ready after being down, also on the first connect of a container that started while it was down.
       let wasDown = false;
       replica.client.on('close', () => {
         wasDown = true;
       });
       replica.client.on('ready', () => {
         if (wasDown) {
-          // The replica is back (it restarted, or the network healed): trust it again, and let it catch up.
           replica.breaker = newBreaker(breakerSettings, opened);
           replica.failuresSinceSuccess = 0;
           this.recover(replica);
@@ -85,10 +74,8 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   }
 
   /**
-   * The same replicas and connections, with calls that ignore the circuit breakers.
-   *
-   * Why: breakers protect the latency of client requests; background work (repair, hint replay, anti-entropy) must
-   * try every replica, bounded by the node timeout, or it would never reach a replica whose breaker opened.
+   * The same replicas and connections, ignoring the breakers: they protect requests' latency, but background work
+   * (repair, hint replay, anti-entropy) must reach a replica whose breaker opened.
    */
   get unguarded(): ReplicaPool {
     if (this.unguardedView === undefined) {
@@ -100,11 +87,8 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   }
 
   /**
-   * Registers the catch-up to run when a replica's connection comes back (the replica restarted or the network
-   * healed). Requests use the replica at once; the coordinator's handler replays its hints in the background.
-   *
-   * Why: a replica that was away missed writes; the coordinator that sees it come back is the first to know, so it
-   * replays the hints the other replicas keep for it, without waiting for anti-entropy.
+   * Registers the catch-up to run when a replica's connection comes back (it restarted or the network healed): the
+   * coordinator that sees it first replays its hints, without waiting for anti-entropy.
    */
   onReconnect(handler: ReconnectHandler): void {
     this.reconnectHandler = handler;
@@ -119,20 +103,11 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   }
 
   /**
-   * Runs one command against one replica and never throws: failures become an `error`, `timeout` or `skipped`
-   * result.
-   *
-   * Why: the quorum logic counts outcomes; a replica that is down is an expected event, not an exception. Each
-   * replica has a circuit breaker: after a few consecutive failures its calls are `skipped` at once instead of each
-   * paying the node timeout, and after a pause one call is let through as a probe; while that probe is out, other
-   * calls are skipped rather than made to wait for it. A replica whose connection is known to be down fails at once.
-   * On a ready connection, a call that got no reply within the node timeout from when it was issued is a `timeout`,
-   * even if its command is still waiting to be sent: ioredis times a command from when it writes it, and with
-   * auto-pipelining a command waits unsent while the connection's previous pipeline waits for a hung replica (up to
-   * its own timeout). A command issued while the connection is being made is timed from when it is sent. A
-   * timeout is reported to the {@link observer} (`node-timeout`), whichever work made the call.
-   *
-   * @param options.bypassBreaker send even when the breaker is open (see {@link CallOptions}).
+   * Runs one command against one replica and never throws: the quorum logic counts outcomes, and a replica down is
+   * expected. After a few consecutive failures the breaker skips calls at once instead of each paying the node
+   * timeout, then lets one probe through (others are skipped meanwhile). A connection known to be down fails at once.
+   * On a ready connection a call is timed from when it was issued, not sent: with auto-pipelining a command waits
+   * unsent behind a pipeline stuck on a hung replica, and ioredis would time it only from its send.
    */
   async call<T>(replica: Replica, command: (client: ReplicaClient) => Promise<T>, options: CallOptions = {}): Promise<ReplicaCallResult<T>> {
     const started = performance.now();
@@ -142,8 +117,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     const send = (): Promise<T> => {
       const status = replica.client.status;
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
-      // While the connection is being made, commands wait in ioredis' offline queue, bounded by its connect timeout,
-      // and are timed from when they are sent, as before.
+      // While connecting, commands wait in ioredis' offline queue, bounded by the connect timeout.
       const reply = command(replica.client);
       return status === 'ready' ? withinNodeTimeout(reply, this.nodeTimeoutMs) : reply;
     };

@@ -1,61 +1,24 @@
 /**
- * How quorum-kv lays data out inside each Redis replica.
+ * How quorum-kv lays data out inside each Redis replica (`docs/storage.md` shows it as `redis-cli` does). PERSISTED
+ * FORMAT, with the entry string (`entryFormat.ts`), the version format and the Lua scripts (`luaScripts.ts`): every
+ * replica holds it, so changing it needs a migration, or a reader of every form.
  *
- * PERSISTED FORMAT. What this file describes is what every replica holds, written by every coordinator version
- * that ever ran against it: the key namespaces, the entry string (`entryFormat.ts`) and the older hash fields, the
- * members of the internal sorted sets, and with them the version format (fixed-width digits,
- * `core/hybridLogicalClock.ts`) and the Lua scripts that maintain it (`luaScripts.ts`). Changing any of it needs a
- * migration (or a reader of every form, as hashes and plain strings from the seed are still read), not just a
- * deploy.
- *
- * - A user key `K` is stored as one Redis string at `K`, its entry string (`entryFormat.ts`): a header line
- *   `qkv1 <version> <v|t>[ <expiresAt>]` and then the value bytes, so `GET K` in `redis-cli` shows the version and
- *   then the value as it is. `t` marks a tombstone (a delete; no value bytes), `expiresAt` (absolute ms) a TTL. A
- *   value past its `expiresAt` reads as deleted and is kept, with its version, for the tombstone grace; a
- *   tombstone's `expiresAt` is the end of its grace. Redis removes both then (`SET … PXAT`).
- * - Two older forms of `K` are still read, compared and ranked like entry strings (`luaScripts.ts`, `readEntry`):
- *   - a hash (written by quorum-kv before issue 12): `value`, `version`, `expiresAt` when it has a TTL, `tombstone`
- *     = 1 instead of `value` once deleted ({@link FIELDS}); recognised by the WRONGTYPE reply to `GET`;
- *   - a plain string without a header (written by the seed coordinator), read as the oldest version.
- *   Upgrade path: the apply script always writes the string form, so the next write of the key, or a repair that
- *   brings a replica's copy up to date (read repair, hint replay, anti-entropy, the repair function), replaces a
- *   hash or seed string there. Entries that are never written again stay in their old form and keep reading as
- *   before; anti-entropy compares the three forms by the same id, so one entry held in two forms is no divergence.
- *   A version before issue 12 must never meet an entry string (it would read the header as part of a seed value,
- *   and overwrite the entry as the oldest version): upgrade from one in two deploys, first with
- *   `ENTRY_WRITE_FORMAT=hash` (reads every form, writes hashes), then, once no container of the old version is
- *   left, with the default (`string`).
- * - Internal keys live under {@link INTERNAL_PREFIX}. No user key can reach them: a user key that starts with `!` is
- *   stored with one more `!` in front, so stored user keys start with `!!` or not with `!` at all.
- * - Seed data under keys that start with `!`. The seed stored user key K verbatim at K, and quorum-kv never writes a
- *   plain string, so a plain string (no header) at Redis key R is always the seed's entry for user key R. For K not
- *   starting with `!` that is where quorum-kv stores K too. For K = `!x` it is not ({@link seedKeyOf}): K's entry is
- *   the entry quorum-kv stored at `!!x` (an entry string or a hash) if there is one, else the plain string at `!x`,
- *   at the seed version; both are read in one round trip, and storing K's entry removes the plain string at `!x`
- *   (so it cannot come back when that entry expires). A plain string at `!!y` is the seed's entry for `!!y` (stored
- *   by quorum-kv at `!!!y`), not quorum-kv's user key `!y`, which only reads entries there; storing an entry of
- *   `!y` over it moves it to `!!!y` ({@link displacedSeedKeyOf}) unless `!!!y` already holds something. The
- *   TypeScript reader (`readEntry`) and every Lua script (`luaScripts.ts`) apply these same rules. What cannot be
- *   read: a seed key under {@link INTERNAL_PREFIX} (the seed's `!qkv:…`), since that namespace is the
- *   coordinator's own; so no user key may be meant to reach seed data there. Anti-entropy finds seed strings at `!x`
- *   and `!!y` by the user keys they belong to ({@link comparedKeysOf}).
- *   - `!qkv:hints:<host:port>`: keys that replica missed (sorted set), kept on the replicas that took the write
- *     until the replica has been repaired (hinted hand-off), and for 7 days after the last hint at most (`PEXPIRE`).
- *     Each holder scores a key by its own clock, in the Lua script that records it (`RECORD_HINT_LUA`): its `TIME`
- *     in microseconds, or the key's score there + 1 if that is higher, so hinting a key again always raises its
- *     score on that replica; a replay clears a hint on a replica only if its score there is still the one that
- *     replica returned (`CLEAR_REPLAYED_HINTS_LUA`), never comparing two replicas' scores. Versions before scored
- *     hints with the recording container's `Date.now()` in milliseconds: such sets are still read and cleared the
- *     same way, their scores sort below every microsecond score, and hinting such a key again raises it.
- *   - `!qkv:antientropy`: where the last anti-entropy run stopped (`node`, SCAN `cursor`, `pass`), so the next
- *     resumes, and `seq`, one more with every save: a run resumes from the highest `seq` among the replicas. It
- *     also holds `savedAt` (the saving container's clock, ms), written for versions before `seq`, which choose by
- *     it; a hash without `seq` (from such a version) is chosen by its `savedAt` only when no replica holds a `seq`.
+ * - User key `K` is its entry string at `K`. Two older forms are still read and ranked alike, and replaced by the
+ *   next write or repair: a hash ({@link FIELDS}), and a seed string (a plain string, no header) at the oldest version.
+ * - Internal keys live under {@link INTERNAL_PREFIX}, out of every user key's reach: a user key that starts with `!`
+ *   is stored with one more `!` in front.
+ * - The seed stored K verbatim, and quorum-kv never writes a plain string, so a plain string at R is the seed's
+ *   entry for user key R. Hence user key `!x` is the entry at `!!x`, else the plain string at `!x`
+ *   ({@link seedKeyOf}; storing `!x` removes it, so it cannot come back); a plain string at `!!y` is the seed's `!!y`,
+ *   moved to `!!!y` when `!y` is stored ({@link displacedSeedKeyOf}). `readEntry` and the Lua scripts agree.
+ * - `!qkv:hints:<replica>` (sorted set): keys that replica missed, on the replicas that took the writes. Each scores
+ *   a key by its own clock, so two replicas' scores are never compared.
+ * - `!qkv:antientropy` (hash): where the last run stopped, and `seq`, one more per save: runs resume from the highest.
  */
 
 /** Prefix of every internal key. */
 export const INTERNAL_PREFIX = '!qkv:';
-/** Hash fields of an entry stored in the hash form (before issue 12): still read, never written. */
+/** Hash fields of an entry in the older hash form: still read, written only with `ENTRY_WRITE_FORMAT=hash`. */
 export const FIELDS = {
   value: 'value',
   version: 'version',

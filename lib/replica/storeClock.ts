@@ -2,10 +2,8 @@ import type { ReplicaClient } from './connection';
 import type { ReplicaSet } from './replicaSet';
 
 /**
- * The largest error, in ms, that two containers' readings of the replicas' clock may differ by: half the accepted
- * measurement round trip ({@link MAX_ACCEPTED_ROUND_TRIP_MS}) for each container, plus what the replicas' own clocks
- * may disagree by (NTP-synchronised servers, as ElastiCache nodes are). The write path's commit wait
- * (`Coordinator`) covers it, so a failed write never orders above a write started after its answer.
+ * The most two containers' readings of the replicas' clock may differ by (ms): half an accepted round trip each,
+ * plus what NTP-synchronised replicas may disagree by. The write path's commit wait covers it.
  */
 export const CLOCK_UNCERTAINTY_MS = 10;
 /** A measurement whose round trip is longer than this is kept only until a better one comes. */
@@ -26,17 +24,9 @@ interface Sample {
 }
 
 /**
- * The replicas' clock as this container sees it: its own wall clock plus an offset measured against the replicas'
- * `TIME`, halfway through the shortest round trip (Cristian's algorithm).
- *
- * Why: versions and TTLs are instants that every container must judge alike. Taken from each container's own clock,
- * a container whose clock ran minutes ahead would stamp writes above later writes of other containers, write keys
- * that live minutes too long and read keys as expired minutes early. Measured against the replicas, every container
- * reads the same clock, off by at most {@link CLOCK_UNCERTAINTY_MS}.
- *
- * Measured in the background when the coordinator is created, asking every replica at once (a paused replica does
- * not delay it), and again every few minutes. A request made before the first measurement waits for it
- * ({@link whenMeasured}), at most a node timeout: nothing is ever decided on the container's own clock.
+ * The replicas' clock as this container sees it: its own plus an offset measured against the replicas' `TIME`
+ * (Cristian's algorithm), so that every container judges versions and TTLs alike. Measured in the background, again
+ * every few minutes; a request before the first measurement waits for it: nothing is decided on the own clock.
  */
 export class StoreClock {
   private offsetMs = 0;
@@ -47,10 +37,7 @@ export class StoreClock {
   private running: Promise<void> | undefined;
   private readonly waiters = new Set<() => void>();
 
-  /**
-   * @param wallClock this container's own clock (epoch ms).
-   * @param onMeasured told every new offset (the coordinator's version clock follows it).
-   */
+  /** @param onMeasured told every new offset (the version clock follows it). */
   constructor(
     private readonly wallClock: () => number,
     private readonly onMeasured: (offsetMs: number) => void = () => undefined,
@@ -71,10 +58,7 @@ export class StoreClock {
     return this.best === undefined ? Number.POSITIVE_INFINITY : this.best.roundTripMs / 2;
   }
 
-  /**
-   * Starts measuring in the background unless a measurement is running or recent; resolves when that run ends
-   * (measured, or given up after {@link MAX_ATTEMPTS} tries); never rejects. Cheap to call on every request.
-   */
+  /** Starts measuring unless a run is going or recent; resolves when that run ends; never rejects. */
   calibrate(pool: ReplicaSet<ReplicaClient>): Promise<void> {
     if (this.running !== undefined) return this.running;
     if (performance.now() - this.measuredAt < REMEASURE_EVERY_MS) return Promise.resolve();
@@ -86,9 +70,8 @@ export class StoreClock {
   }
 
   /**
-   * Resolves true once the offset is known, false if it is not known within `timeoutMs` (no replica answered `TIME`;
-   * a request then fails rather than judge anything by the container's own clock). Starts a measurement if none
-   * is running. Synchronous-fast once measured: a request pays nothing after the first.
+   * True once the offset is known (synchronously, so requests pay nothing after the first); else resolves false if
+   * it is not known within `timeoutMs`, and the request fails rather than use the container's own clock.
    */
   whenMeasured(pool: ReplicaSet<ReplicaClient>, timeoutMs: number): Promise<boolean> | true {
     if (this.usable) {
@@ -108,10 +91,7 @@ export class StoreClock {
     });
   }
 
-  /**
-   * Resolves once {@link now} reads at least `instant`, waiting at most `capMs` (an instant further ahead is not
-   * waited for at all). The write path's commit wait.
-   */
+  /** Resolves once {@link now} reads `instant`; an instant more than `capMs` ahead is not waited for at all. */
   async waitUntil(instant: number, capMs: number): Promise<void> {
     const waitMs = instant - this.now();
     if (waitMs <= 0 || waitMs > capMs) return;
@@ -120,7 +100,7 @@ export class StoreClock {
 
   /** One background run: every replica sampled in parallel, retried until one answers or attempts run out. */
   private async measure(pool: ReplicaSet<ReplicaClient>): Promise<void> {
-    // A new run replaces the old measurement (the container's clock may have drifted since), keeping it until then.
+    // A new run replaces the old measurement (the container's clock may have drifted), which serves until then.
     let fresh: Sample | undefined;
     const offer = (sample: Sample): void => {
       if (fresh !== undefined && sample.roundTripMs >= fresh.roundTripMs) return;

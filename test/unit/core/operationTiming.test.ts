@@ -3,7 +3,7 @@ import { ReadQuorumNotReachedError, type ReplicaClient, type StoredEntry } from 
 import { quorumRead } from '../../../lib/read/quorumRead';
 import { raceRead } from '../../../lib/read/raceRead';
 import { applyEntry, readEntry } from '../../../lib/replica/replicaCommands';
-import { writeQuorum } from '../../../lib/write/quorumWrite';
+import { writeFanOut } from '../../../lib/write/writeFanOut';
 import { advance, FakeReplicaSet, useFakeReplicaTime, valueAt, watch } from '../../support/fakeReplicaSet';
 
 // The fake clock moves `performance.now()` too, so the fan-outs' timestamps are exact here.
@@ -14,7 +14,7 @@ const apply = (client: ReplicaClient) => applyEntry(client, 'k', entry, 0);
 const read = (client: ReplicaClient) => readEntry(client, 'k');
 const writeBack = (client: ReplicaClient, written: StoredEntry) => applyEntry(client, 'k', written, 0);
 
-describe('Timing: writeQuorum', () => {
+describe('Timing: writeFanOut', () => {
   it('stamps when every replica was sent the write and when the W-th acknowledgement came', async () => {
     // Prepare
     const replicas = new FakeReplicaSet();
@@ -24,7 +24,7 @@ describe('Timing: writeQuorum', () => {
     const before = performance.now();
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(90);
 
     // Assess
@@ -44,7 +44,7 @@ describe('Timing: writeQuorum', () => {
     replicas.replica(2).always({ fails: 'breaker-open' });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(1);
 
     // Assess

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReplicaClient } from '../../../lib';
 import { raceRead } from '../../../lib/read/raceRead';
 import type { ReplicaRead } from '../../../lib/read/readFanOut';
-import { planRepair } from '../../../lib/read/readRepair';
-import { ReadRepair, type ReadRepairMode, type ReadRepairSettings } from '../../../lib/read/readRepairMode';
+import { planRepair } from '../../../lib/read/repairPlan';
+import { ReadRepair, type ReadRepairMode, type ReadRepairSettings } from '../../../lib/read/readRepair';
 import { readEntry } from '../../../lib/replica/replicaCommands';
 import { advance, FakeReplicaSet, IMMEDIATE_MS, useFakeReplicaTime, valueAt, versionAt, watch } from '../../support/fakeReplicaSet';
 

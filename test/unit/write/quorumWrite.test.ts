@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QuorumNotReachedError, type ReplicaClient, type StoredEntry } from '../../../lib';
 import { applyEntry } from '../../../lib/replica/replicaCommands';
-import { writeQuorum } from '../../../lib/write/quorumWrite';
+import { writeFanOut } from '../../../lib/write/writeFanOut';
 import { advance, FakeReplicaSet, useFakeReplicaTime, valueAt, versionAt, watch } from '../../support/fakeReplicaSet';
 
 useFakeReplicaTime();
@@ -9,7 +9,7 @@ useFakeReplicaTime();
 const entry: StoredEntry = valueAt(10, 'written');
 const apply = (client: ReplicaClient) => applyEntry(client, 'k', entry, 0);
 
-describe('Function: writeQuorum', () => {
+describe('Function: writeFanOut', () => {
   it('commits the moment the quorum has acknowledged, with slower replicas pending, and settles them later', async () => {
     // Prepare
     const replicas = new FakeReplicaSet();
@@ -18,7 +18,7 @@ describe('Function: writeQuorum', () => {
     replicas.replica(2).always({ afterMs: 90 });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(6);
     const settled = watch(answer.result!.settled);
     await advance(84);
@@ -40,7 +40,7 @@ describe('Function: writeQuorum', () => {
     replicas.replica(2).always({ afterMs: 30, fails: 'timeout' });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(30);
 
     // Assess: short of the quorum, with the newer version for the coordinator to go above.
@@ -59,7 +59,7 @@ describe('Function: writeQuorum', () => {
     replicas.replica(2).always({ afterMs: 300 });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(5);
 
     // Assess
@@ -78,7 +78,7 @@ describe('Function: writeQuorum', () => {
     replicas.replica(2).always({ afterMs: 4, fails: 'timeout' });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 2, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 2, entry.version, apply));
     await advance(4);
 
     // Assess
@@ -95,7 +95,7 @@ describe('Function: writeQuorum', () => {
     replicas.replica(2).always({ fails: 'breaker-open' });
 
     // Act
-    const answer = watch(writeQuorum(replicas, 1, entry.version, apply));
+    const answer = watch(writeFanOut(replicas, 1, entry.version, apply));
     await advance(1);
 
     // Assess

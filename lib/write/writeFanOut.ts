@@ -1,34 +1,27 @@
-import { QuorumNotReachedError } from '../core/errors';
+import { QuorumNotReachedError, type QuorumNotReachedDetails } from '../core/errors';
 import type { Version } from '../core/hybridLogicalClock';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaClient } from '../replica/connection';
-import type { ReplicaCallResult, ReplicaSet } from '../replica/replicaSet';
+import { failedCallReport, type ReplicaCallResult, type ReplicaSet } from '../replica/replicaSet';
 import { isWriteAcknowledged, type ReplicaFailureKind, type ReplicaReport } from '../core/replicaOutcome';
 import type { WriteResult } from '../core/results';
 
 /**
- * Sends one versioned write to every replica in parallel and answers as soon as the outcome is decided: success once
- * `quorum` replicas have acknowledged, failure as soon as too many have failed for the quorum to be reachable.
+ * One write attempt: sends a versioned write to every replica in parallel and answers the moment the outcome is
+ * decided, `quorum` acknowledgements or too many failures for them, so its latency is the quorum-th fastest
+ * replica's and a hung replica costs at most the node timeout. Replicas not heard from by then show as `pending`
+ * (their outcome comes in `settled`); a refusal (`newer`) is no acknowledgement.
  *
- * Why: the seed wrote sequentially (latency = sum of round trips) and waited for every node, so one hung node hung
- * every write. Here latency is that of the quorum-th fastest replica, bounded by the node timeout.
- *
- * It answers the moment the outcome is decided, without waiting for the remaining replicas: a healthy trio usually
- * reports 2 acknowledgements, the third arriving microseconds later (it shows as `pending` in the answer's outcomes
- * and as `applied` in `settled`). Waiting for the rest of that round of I/O would report 3 but cost ~30 µs a write.
- *
- * A replica that holds a newer version refuses (`newer`) and does not count: the caller re-issues the write above it.
- *
- * @throws {WriteQuorumMissed} (a {@link QuorumNotReachedError}) when fewer than `quorum` replicas can acknowledge.
+ * @throws {WriteQuorumMissed} when fewer than `quorum` replicas can acknowledge.
  */
-export function writeQuorum<Client = ReplicaClient>(
+export function writeFanOut<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
   quorum: number,
   version: Version,
   apply: (client: Client) => Promise<ApplyReply>,
 ): Promise<WriteResult> {
   const replicas = pool.replicas;
-  // Every command is sent in the loop below, within microseconds: one timestamp serves them all.
+  // Every command is sent in the synchronous loop below: one timestamp serves them all.
   const sentAt = performance.now();
   const reports: ReplicaReport[] = replicas.map((replica) => ({ node: replica.name, outcome: 'pending', ms: 0, sentAt }));
   const failures = new Array<ReplicaFailureKind | undefined>(replicas.length);
@@ -46,7 +39,7 @@ export function writeQuorum<Client = ReplicaClient>(
         const quorumAt = performance.now();
         resolve({ version, acknowledged, required: quorum, replicas: snapshot, settled, attempts: 1, startedAt: sentAt, quorumAt, answeredAt: quorumAt });
       } else {
-        reject(new WriteQuorumMissed(version, acknowledged, quorum, snapshot, failures.slice(), settledWithFailures));
+        reject(new WriteQuorumMissed({ version, acknowledged, required: quorum, replicas: snapshot, failures: failures.slice() }, settledWithFailures));
       }
     };
 
@@ -67,11 +60,7 @@ export function writeQuorum<Client = ReplicaClient>(
 }
 
 function toReport(node: string, version: Version, result: ReplicaCallResult<ApplyReply>, sentAt: number): ReplicaReport {
-  if (!result.ok) {
-    return result.outcome === 'skipped'
-      ? { node, outcome: result.outcome, ms: result.ms, error: result.error }
-      : { node, outcome: result.outcome, ms: result.ms, error: result.error, sentAt };
-  }
+  if (!result.ok) return failedCallReport(node, result, sentAt);
   const reply = result.value;
   switch (reply.kind) {
     case 'applied':
@@ -89,20 +78,15 @@ export interface SettledWrite {
 }
 
 /**
- * The {@link QuorumNotReachedError} of one write attempt, with a way to wait for the replicas still pending when it
- * was decided: the coordinator needs their final outcomes to know whether the write may still land (and to re-issue
- * it above a newer version a late reply reports).
+ * The {@link QuorumNotReachedError} of one write attempt, with a way to wait for the replicas still pending: their
+ * final outcomes say whether it may still land, or may be re-issued.
  */
 export class WriteQuorumMissed extends QuorumNotReachedError {
   constructor(
-    version: Version,
-    acknowledged: number,
-    required: number,
-    replicas: readonly ReplicaReport[],
-    failures: readonly (ReplicaFailureKind | undefined)[],
+    details: Omit<QuorumNotReachedDetails, 'rolledBack'>,
     /** Resolves once every replica has answered or timed out (within the node timeout); never rejects. */
     readonly settled: () => Promise<SettledWrite>,
   ) {
-    super(version, acknowledged, required, replicas, false, failures);
+    super(details);
   }
 }
