@@ -22,11 +22,14 @@ describe('Consistency levels against real replicas', () => {
     const reads = [];
     for (let i = 0; i < 20; i += 1) reads.push(await newCoordinator({ READ_REPAIR: 'off' }).get('k', { consistency: 'quorum' }));
 
-    // Assess: every read answers the acknowledged write; one that heard from node 2 wrote it back there first (part of
-    // the quorum read, whatever READ_REPAIR says), so node 2 holds it exactly when some read reported it repaired.
+    // Assess: every read answers the acknowledged write. A read writes it back to every replica not known to hold it
+    // (part of the quorum read, whatever READ_REPAIR says) and answers once W hold it, so a write-back to node 2 may
+    // still be in flight at the answer (not reported); one reported as repaired has landed.
     expect(reads.map((read) => read.value)).toEqual(Array(20).fill('new'));
     const repairedByARead = reads.some((read) => read.replicas[2]?.outcome === 'repaired');
-    expect((await storedOnNode(cluster().nodes[2]!, 'k')).value).toBe(repairedByARead ? 'new' : 'old');
+    const onNode2 = (await storedOnNode(cluster().nodes[2]!, 'k')).value;
+    if (repairedByARead) expect(onNode2).toBe('new');
+    else expect(['old', 'new']).toContain(onNode2);
   });
 
   it('returns the acknowledged write to a quorum read while one replica is down', async () => {
