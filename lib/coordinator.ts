@@ -242,7 +242,7 @@ export class Coordinator {
     const issued = await issueWrite(this.pool, {
       required,
       clock: this.clock,
-      reissueUntil: startedAt + this.config.nodeTimeoutMs,
+      deadlines: { awaitPendingUntil: startedAt + this.config.nodeTimeoutMs, reissueUntil: startedAt + 2 * this.config.nodeTimeoutMs },
       applyAt: (version) => {
         const entry: StoredEntry = { version, value, ...(expiresAt === undefined ? {} : { expiresAt }) };
         return (client) => applyEntry(client, redisKey, entry, graceMs);

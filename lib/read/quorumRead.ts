@@ -18,7 +18,7 @@ export interface QuorumReadSettings<Client = ReplicaClient> {
   readonly read: (client: Client) => Promise<StoredEntry | null>;
   /** Writes an entry back to one replica, set-if-newer. */
   readonly writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>;
-  /** Rounds to try (a newer write racing the read starts another). @default 3 */
+  /** Rounds to try (a newer write racing the read starts another). @default 5 */
   readonly rounds?: number;
 }
 
@@ -28,7 +28,7 @@ export interface QuorumReadResult extends ReadResult {
   readonly writeBacks: readonly RepairReport[];
 }
 
-const DEFAULT_ROUNDS = 3;
+const DEFAULT_ROUNDS = 5;
 
 /**
  * Consistency `quorum` or `all`: ABD's read with write-back, linearizable with quorum writes for every N and W. It
@@ -116,7 +116,9 @@ function writeBackQuorum<Client>(
     let decided = false;
     const decide = (): void => {
       const progress = quorumProgress(held, pending, needed);
-      if (decided || progress === 'pending') return;
+      // A refusal means a newer write races the read: the next round reads it at once rather than wait on replicas
+      // that may take a node timeout to answer (their write-backs carry on, set-if-newer).
+      if (decided || (progress === 'pending' && !refusedAsNewer)) return;
       decided = true;
       resolve({ won: progress === 'won', held, refusedAsNewer, reports: reports.slice() });
     };

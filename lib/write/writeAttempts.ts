@@ -23,8 +23,11 @@ export interface WriteAttemptSettings<Client = ReplicaClient> {
   readonly clock: HybridLogicalClock;
   /** The command an attempt stamped `version` sends every replica (set-if-newer). */
   readonly applyAt: (version: Version) => (client: Client) => Promise<ApplyReply>;
-  /** No attempt is re-issued after this instant (`performance.now()`). */
-  readonly reissueUntil: number;
+  /**
+   * Until when (`performance.now()`) a missed attempt may wait for its pending replicas to decide whether it may be
+   * re-issued, and until when it may be re-issued at all: together they bound a write to about two node timeouts.
+   */
+  readonly deadlines: { readonly awaitPendingUntil: number; readonly reissueUntil: number };
 }
 
 /** How a write's attempts ended: the last one gathered its quorum, or every one missed it. */
@@ -39,7 +42,7 @@ export type IssuedWrite =
  * again could bring it back above a later write. So **a write takes effect at most once**.
  */
 export async function issueWrite<Client>(pool: ReplicaSet<Client>, settings: WriteAttemptSettings<Client>): Promise<IssuedWrite> {
-  const { required, clock, applyAt, reissueUntil } = settings;
+  const { required, clock, applyAt, deadlines } = settings;
   const missed: WriteQuorumMissed[] = [];
   let version = clock.next();
   for (let attempt = 1; ; attempt += 1) {
@@ -49,8 +52,7 @@ export async function issueWrite<Client>(pool: ReplicaSet<Client>, settings: Wri
     } catch (error) {
       if (!(error instanceof WriteQuorumMissed)) throw error;
       missed.push(error);
-      const mayReissue = (): boolean => attempt < MAX_WRITE_ATTEMPTS && performance.now() < reissueUntil;
-      const above = await reissueAbove(error, mayReissue);
+      const above = attempt < MAX_WRITE_ATTEMPTS ? await reissueAbove(error, deadlines) : undefined;
       if (above === undefined) return { committed: false, missed };
       // Just above the first time, then further each time: a writer may keep writing the key within every round trip.
       version = clock.nextAbove(above, REISSUE_LEAD_MS[attempt - 1] ?? 0);
@@ -59,16 +61,16 @@ export async function issueWrite<Client>(pool: ReplicaSet<Client>, settings: Wri
 }
 
 /** The version to issue a missed attempt again above, or undefined; pending replicas are awaited if they decide. */
-async function reissueAbove(attempt: WriteQuorumMissed, mayReissue: () => boolean): Promise<Version | undefined> {
+async function reissueAbove(attempt: WriteQuorumMissed, deadlines: WriteAttemptSettings['deadlines']): Promise<Version | undefined> {
   let reports = attempt.replicas;
   let verdict = missedAttemptVerdict(reports, attempt.failures);
-  if (verdict === 'await-pending' && mayReissue()) {
+  if (verdict === 'await-pending' && performance.now() < deadlines.awaitPendingUntil) {
     const settled = await attempt.settled();
     reports = settled.reports;
     verdict = missedAttemptVerdict(reports, settled.failures);
   }
   const newer = newestRefusal(reports);
-  return verdict === 'reissue' && newer !== undefined && mayReissue() ? newer : undefined;
+  return verdict === 'reissue' && newer !== undefined && performance.now() < deadlines.reissueUntil ? newer : undefined;
 }
 
 /**
