@@ -55,10 +55,15 @@ export async function runBench(context: CommandContext, options: BenchOptions): 
     const seen = failures.get(kind);
     failures.set(kind, { count: (seen?.count ?? 0) + 1, exitCode });
   };
-  const worker = async (): Promise<void> => {
+  // Each worker writes only its own share of the keys (every `concurrency`-th one), so no two writes of one key are in
+  // flight at once: such a pair may race, and the loser answers 503 (it may have landed, so it is not re-issued),
+  // which is the store's answer to contention, not its throughput. Reads go to any key.
+  const worker = async (index: number): Promise<void> => {
+    const ownKeys = Math.ceil((options.keys - index) / options.concurrency);
     while (performance.now() < deadline) {
       const write = Math.random() * 100 < options.writePercent;
-      const key = `${KEY_PREFIX}${Math.floor(Math.random() * options.keys)}`;
+      const slot = write && ownKeys > 0 ? index + options.concurrency * Math.floor(Math.random() * ownKeys) : Math.floor(Math.random() * options.keys);
+      const key = `${KEY_PREFIX}${slot}`;
       const operation: KvOperation = write ? { op: 'set', key, value, ...level(options) } : { op: 'get', key, ...level(options) };
       const op = write ? 'set' : 'get';
       const sent = performance.now();
@@ -83,7 +88,7 @@ export async function runBench(context: CommandContext, options: BenchOptions): 
     }
   };
   try {
-    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
   } finally {
     live.stop();
   }
