@@ -2,16 +2,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { HybridLogicalClock, LambdaRepairDispatcher, QuorumNotReachedError } from '../../lib';
 import { HINTS_KEPT_MS } from '../../lib/repair/hintedHandoff';
+import { skewedClock } from '../support/containerClock';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators, usePartitionable } from '../support/coordinators';
 import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 import { entriesByNode, divergentEntries } from '../support/replicaState';
 
 const T = TEST_NODE_TIMEOUT_MS;
 
-/** A clock for a container whose wall clock is `skewMs` off (positive: ahead). */
-function skewedClock(skewMs: number, coordinatorId?: number): HybridLogicalClock {
-  return new HybridLogicalClock(coordinatorId, () => Date.now() + skewMs);
-}
 
 /**
  * The counterexamples of issue 11, each reproduced against real redis-server processes with real faults (a TCP

@@ -1,12 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { HybridLogicalClock } from '../../lib';
+import { skewedClock } from '../support/containerClock';
 import { useCoordinators } from '../support/coordinators';
 import { timed, useRedisCluster } from '../support/redisCluster';
 
-/** A container clock `skewMs` off the real one (positive: ahead). */
-function skewedClock(skewMs: number): HybridLogicalClock {
-  return new HybridLogicalClock(undefined, () => Date.now() + skewMs);
-}
 
 /**
  * "No decision rests on a container's clock", from a container's very first request: TTLs are judged, and versions
