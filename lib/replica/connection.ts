@@ -58,8 +58,9 @@ export function connectReplica(
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
-    // Bounds every command, also one stuck on a paused node that still accepts connections.
-    commandTimeout: nodeTimeoutMs,
+    // A backstop for every command, also one stuck on a paused node that still accepts connections: on a ready
+    // connection the pool's own deadline (`ReplicaPool.call`, one node timeout from the call) answers first.
+    commandTimeout: 2 * nodeTimeoutMs,
     connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
