@@ -58,9 +58,8 @@ export function connectReplica(
   credentials: RedisCredentials | undefined,
 ): ReplicaClient {
   const options: RedisOptions = {
-    // A backstop for every command, also one stuck on a paused node that still accepts connections: on a ready
-    // connection the pool's own deadline (`ReplicaPool.call`, one node timeout from the call) answers first.
-    commandTimeout: 2 * nodeTimeoutMs,
+    // Bounds every command, also one stuck on a paused node that still accepts connections.
+    commandTimeout: nodeTimeoutMs,
     connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,

@@ -153,15 +153,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   }
 }
 
-/**
- * `reply`, or a {@link NodeTimeoutError} once `ms` have passed, whichever comes first. When the timer fires, replies
- * that already reached the socket are read first (`setImmediate` runs after the event loop's I/O phase): after a stall
- * of the process (a GC pause, a module loading), expired timers run before the I/O that came in meanwhile, and a reply
- * that arrived in time would otherwise count as a timeout.
- */
+/** `reply`, or a {@link NodeTimeoutError} once `ms` have passed, whichever comes first. */
 function withinNodeTimeout<T>(reply: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => setImmediate(() => reject(new NodeTimeoutError())), ms);
+    const timer = setTimeout(() => reject(new NodeTimeoutError()), ms);
     reply.then(
       (value) => {
         clearTimeout(timer);
