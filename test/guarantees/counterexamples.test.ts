@@ -27,8 +27,9 @@ describe('Guarantees: the counterexamples that once broke them', () => {
       const reader = newCoordinator();
 
       for (let trial = 0; trial < 20; trial += 1) {
-        // Act
-        await ahead.set(`k${trial}`, 'first');
+        // Act: the first write lands everywhere before the second starts (within the clocks' uncertainty of a write
+        // still landing, a later write may lose a race with it instead: see the write path).
+        await (await ahead.set(`k${trial}`, 'first')).settled;
         const second = await behind.set(`k${trial}`, 'second');
         const read = await reader.get(`k${trial}`, { consistency: 'all' });
 
