@@ -251,8 +251,30 @@ function parseReplicaUrl(entry: string): ReplicaAddress {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   // `#name`: one name for a replica reached through different addresses (hints are kept under its name).
   const name = url.hash.length > 1 ? decodeURIComponent(url.hash.slice(1)) : `${host}:${port}`;
-  const address = url.hash === '' ? entry : entry.slice(0, entry.indexOf('#'));
-  return { name, url: address, tls: url.protocol === 'rediss:' };
+  const cluster = parseClusterFlag(url, entry);
+  let address = url.hash === '' ? entry : entry.slice(0, entry.indexOf('#'));
+  if (url.searchParams.has('cluster')) {
+    // ioredis reads a URL's query as connection options: `cluster` is ours, so it is taken out.
+    url.searchParams.delete('cluster');
+    url.hash = '';
+    address = url.toString().replace(/\?$/, '');
+  }
+  return { name, url: address, tls: url.protocol === 'rediss:', ...(cluster ? { cluster } : {}) };
+}
+
+/**
+ * The `cluster` query flag of a `REDIS_NODES` URL: `true` makes the replica a Redis Cluster reached through that
+ * seed (configuration) endpoint, `false` or no flag one Redis server.
+ */
+function parseClusterFlag(url: URL, entry: string): boolean {
+  const flags = url.searchParams.getAll('cluster');
+  if (flags.length === 0) return false;
+  if (flags.length === 1 && (flags[0] === 'true' || flags[0] === 'false')) return flags[0] === 'true';
+  throw new ConfigError({
+    variable: 'REDIS_NODES',
+    expected: '?cluster=true (a Redis Cluster configuration endpoint) or ?cluster=false, once per URL',
+    received: redact(entry),
+  });
 }
 
 function parseInteger(env: Environment, variable: string, fallback: number, min: number, max: number): number {

@@ -30,6 +30,7 @@ import type { ReplicaClient } from './replica/connection';
 import { checkHealth, type StoreHealth } from './replica/health';
 import { applyEntry, readEntry } from './replica/replicaCommands';
 import { ReplicaPool } from './replica/replicaPool';
+import { routedByKey } from './replica/replicaSet';
 import { storageKey } from './replica/storageLayout';
 import { StoreClock } from './replica/storeClock';
 import { issueWrite, mayStillTakeEffect, observeVersions } from './write/writeAttempts';
@@ -137,12 +138,12 @@ export class Coordinator {
     let writeBacks: readonly RepairReport[] = [];
     try {
       if (consistency === 'one') {
-        result = await raceRead(this.pool, read, readRepair.fanOut);
+        result = await raceRead(routedByKey(this.pool, redisKey), read, readRepair.fanOut);
       } else {
         const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
         const graceMs = this.config.tombstoneGraceMs;
         const certified = await quorumRead(
-          this.pool,
+          routedByKey(this.pool, redisKey),
           { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs) },
           readRepair.fanOut,
         );
@@ -239,7 +240,7 @@ export class Coordinator {
     const expiresAt = expiresInMs === undefined ? undefined : this.storeClock.now() + expiresInMs;
     const redisKey = storageKey(key);
     const graceMs = this.config.tombstoneGraceMs;
-    const issued = await issueWrite(this.pool, {
+    const issued = await issueWrite(routedByKey(this.pool, redisKey), {
       required,
       clock: this.clock,
       deadlines: { awaitPendingUntil: startedAt + this.config.nodeTimeoutMs, reissueUntil: startedAt + 2 * this.config.nodeTimeoutMs },

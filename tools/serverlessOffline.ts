@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePorts } from './localCluster';
+import { freePorts } from './localRedisNode';
 
 const ROOT = join(__dirname, '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');

@@ -1,7 +1,7 @@
 import type { ReplicaRead } from './readFanOut';
 import type { ReplicaClient } from '../replica/connection';
 import { applyEntry, type ApplyReply } from '../replica/replicaCommands';
-import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
+import { routedByKey, type ReplicaHandle, type ReplicaSet } from '../replica/replicaSet';
 import type { RepairReport } from '../core/results';
 import { compareEntries, newerEntry, type StoredEntry } from '../core/storedEntry';
 
@@ -33,7 +33,8 @@ export async function applyRepair(
   graceMs: number,
 ): Promise<RepairReport[]> {
   const apply = (client: ReplicaClient): Promise<ApplyReply> => applyEntry(client, redisKey, plan.newest, graceMs);
-  return Promise.all(plan.behind.map((replica) => repairReplica(pool, replica, apply)));
+  const routed = routedByKey(pool, redisKey);
+  return Promise.all(plan.behind.map((replica) => repairReplica(routed, replica, apply)));
 }
 
 /** Writes an entry to one replica with `apply` (set-if-newer) and reports what that did, `repaired` if it took it. */

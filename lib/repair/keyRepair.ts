@@ -2,7 +2,7 @@ import { readFanOut } from '../read/readFanOut';
 import { applyRepair, planRepair } from '../read/repairPlan';
 import type { KeyRepairReport } from '../core/results';
 import { readEntry } from '../replica/replicaCommands';
-import type { ReplicaSet } from '../replica/replicaSet';
+import { routedByKey, type ReplicaSet } from '../replica/replicaSet';
 import { userKeyOf } from '../replica/storageLayout';
 
 /**
@@ -13,7 +13,7 @@ import { userKeyOf } from '../replica/storageLayout';
  */
 export async function repairRedisKey(pool: ReplicaSet, redisKey: string, graceMs: number): Promise<KeyRepairReport> {
   const key = userKeyOf(redisKey) ?? redisKey;
-  const round = await readFanOut(pool, (client) => readEntry(client, redisKey), () => false);
+  const round = await readFanOut(routedByKey(pool, redisKey), (client) => readEntry(client, redisKey), () => false);
   const plan = planRepair(round.replies);
   const repairs = plan === undefined ? [] : await applyRepair(pool, redisKey, plan, graceMs);
   const newest = plan?.newest ?? round.replies.find((reply) => reply.entry !== null)?.entry ?? undefined;

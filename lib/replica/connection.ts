@@ -1,12 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { EntryWriteFormat } from './entryFormat';
-import {
-  APPLY_IF_NEWER_LUA,
-  APPLY_IF_NEWER_WRITING_HASHES_LUA,
-  CLEAR_REPLAYED_HINTS_LUA,
-  RECORD_HINT_LUA,
-  VERSIONS_OF_LUA,
-} from './luaScripts';
+import { applyIfNewerLua, CLEAR_REPLAYED_HINTS_LUA, RECORD_HINT_LUA, versionsOfLua } from './luaScripts';
 
 /** One Redis replica as configured. */
 export interface ReplicaAddress {
@@ -16,6 +10,8 @@ export interface ReplicaAddress {
   readonly url: string;
   /** `rediss://`. */
   readonly tls: boolean;
+  /** A Redis Cluster reached through this seed (configuration) endpoint (`?cluster=true`). @default false */
+  readonly cluster?: boolean;
 }
 
 /** A Redis user (`default` when absent) and password from a secret rather than the URLs. Never logged. */
@@ -28,19 +24,18 @@ export interface RedisCredentials {
 export interface ConnectionSettings {
   /** Upper bound for any single command to one replica (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
-  /** ioredis' `enableAutoPipelining` (`REDIS_AUTO_PIPELINING`). @default true */
+  /** ioredis' `enableAutoPipelining` for standalone replicas (`REDIS_AUTO_PIPELINING`). @default true */
   readonly autoPipelining?: boolean;
+  /** ioredis' `enableAutoPipelining` for cluster replicas (`REDIS_CLUSTER_AUTO_PIPELINING`). @default false */
+  readonly clusterAutoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;
   /** The form `applyIfNewer` writes (`ENTRY_WRITE_FORMAT`). @default 'string' */
   readonly entryWriteFormat?: EntryWriteFormat;
 }
 
-/**
- * An ioredis client with the Lua scripts of `luaScripts.ts` registered as commands (loaded once, called by SHA);
- * use them through `replicaCommands.ts` and `repair/hintedHandoff.ts`.
- */
-export interface ReplicaClient extends Redis {
+/** The Lua scripts of `luaScripts.ts`, registered on every replica client as commands (loaded once, called by SHA). */
+export interface ReplicaScripts {
   applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
   recordHint(numberOfKeys: number, ...hintsKeysThenKeyAndKeepMs: string[]): Promise<number>;
@@ -48,27 +43,35 @@ export interface ReplicaClient extends Redis {
 }
 
 /**
+ * An ioredis client for one replica, with the Lua scripts registered: a `Redis` for one server, or a `Cluster` for
+ * a Redis Cluster (`isCluster`), which routes each keyed command to the master serving its slot. Commands without a
+ * key (SCAN, PING, DBSIZE) reach only one master of a cluster: run them on each of {@link mastersOf}. Use the
+ * scripts through `replicaCommands.ts` and `repair/hintedHandoff.ts`.
+ */
+export type ReplicaClient = (Redis | Cluster) & ReplicaScripts;
+
+/** The connection to each master of a replica: the client itself for one server, each master's for a cluster. */
+export function mastersOf(client: ReplicaClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
+/**
  * Opens the long-lived connection to one replica, with the Lua scripts registered. Every command is bounded by the
  * node timeout and a dropped connection fails its commands at once, never replaying them later, so the quorum logic
  * sees each failure as it happens; reconnection goes on in the background.
  */
-export function connectReplica(
-  address: ReplicaAddress,
-  { nodeTimeoutMs, tlsCa, autoPipelining = true, entryWriteFormat = 'string' }: ConnectionSettings,
-  credentials: RedisCredentials | undefined,
-): ReplicaClient {
+export function connectReplica(address: ReplicaAddress, settings: ConnectionSettings, credentials: RedisCredentials | undefined): ReplicaClient {
+  const { nodeTimeoutMs, tlsCa, autoPipelining = true, clusterAutoPipelining = false, entryWriteFormat = 'string' } = settings;
   const options: RedisOptions = {
     // Bounds every command, also one stuck on a paused node that still accepts connections.
     commandTimeout: nodeTimeoutMs,
-    connectTimeout: Math.max(1_000, nodeTimeoutMs * 3),
+    connectTimeout: connectTimeoutOf(nodeTimeoutMs),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     // At least every 250 ms, so a restarted node is back quickly (a refused connection costs next to nothing).
-    retryStrategy: (attempt) => Math.min(attempt * 25, 250),
-    enableAutoPipelining: autoPipelining,
+    retryStrategy: reconnectDelay,
     keepAlive: 10_000,
-    lazyConnect: false,
     // TLS always verifies the server's certificate and host name; REDIS_TLS_CA only changes which CAs are trusted.
     ...(address.tls ? { tls: { rejectUnauthorized: true, ...(tlsCa === undefined ? {} : { ca: [tlsCa] }) } } : {}),
     // The config refuses URLs with credentials when a secret is configured, so these never compete with the URL's.
@@ -76,13 +79,58 @@ export function connectReplica(
       ? {}
       : { password: credentials.password, ...(credentials.username === undefined ? {} : { username: credentials.username }) }),
   };
-  const client = new Redis(address.url, options) as ReplicaClient;
+  const client = (
+    address.cluster === true
+      ? connectCluster(address, options, nodeTimeoutMs, clusterAutoPipelining)
+      : new Redis(address.url, { ...options, enableAutoPipelining: autoPipelining, lazyConnect: false })
+  ) as ReplicaClient;
   // Without a listener ioredis prints every connection error; the outcome of each call already reports them.
   client.on('error', () => {});
-  const applyIfNewer = entryWriteFormat === 'hash' ? APPLY_IF_NEWER_WRITING_HASHES_LUA : APPLY_IF_NEWER_LUA;
-  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewer });
-  client.defineCommand('versionsOf', { lua: VERSIONS_OF_LUA });
+  // The seed only ever wrote to one server: a cluster has no seed data, and its scripts may touch only their KEYS.
+  const seedKeys = address.cluster !== true;
+  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewerLua(entryWriteFormat, seedKeys) });
+  client.defineCommand('versionsOf', { lua: versionsOfLua(seedKeys) });
   client.defineCommand('recordHint', { lua: RECORD_HINT_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });
   return client;
+}
+
+/**
+ * A Redis Cluster client through the seed endpoint in `address`. Each master gets `options` (timeouts, TLS, the
+ * user and password, also those of the URL, since masters found later are reached by address); it reconnects to a
+ * master that restarts, so its return is seen. Redirections (MOVED, ASK) are followed; CLUSTERDOWN and TRYAGAIN are
+ * retried briefly, within about one node timeout, after which the call has already timed out for the caller.
+ */
+function connectCluster(address: ReplicaAddress, options: RedisOptions, nodeTimeoutMs: number, autoPipelining: boolean): Cluster {
+  const seed = new URL(address.url);
+  const fromUrl: RedisOptions = {
+    ...(seed.username === '' ? {} : { username: decodeURIComponent(seed.username) }),
+    ...(seed.password === '' ? {} : { password: decodeURIComponent(seed.password) }),
+  };
+  const retryDelayMs = Math.max(10, Math.round(nodeTimeoutMs / 5));
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...options, ...fromUrl },
+    clusterRetryStrategy: reconnectDelay,
+    clusterNodeRetryStrategy: reconnectDelay,
+    // ElastiCache's TLS certificates name the endpoints, not their addresses: connect by the name as given.
+    dnsLookup: (hostname, callback) => callback(null, hostname),
+    enableAutoPipelining: autoPipelining,
+    maxRedirections: 5,
+    retryDelayOnClusterDown: retryDelayMs,
+    retryDelayOnTryAgain: retryDelayMs,
+    retryDelayOnFailover: retryDelayMs,
+    slotsRefreshTimeout: Math.max(1_000, nodeTimeoutMs * 2),
+    lazyConnect: false,
+  };
+  return new Cluster([{ host: seed.hostname.replace(/^\[|\]$/g, ''), port: seed.port === '' ? 6379 : Number(seed.port) }], clusterOptions);
+}
+
+/** How long a command may wait for a connection that is still being opened: ioredis' connect timeout. */
+export function connectTimeoutOf(nodeTimeoutMs: number): number {
+  return Math.max(1_000, nodeTimeoutMs * 3);
+}
+
+/** Reconnection delay after `attempt` failures: at least every 250 ms, so a restarted node is back quickly. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 25, 250);
 }

@@ -46,9 +46,21 @@ end
 
 /**
  * `seedKeyOf(key)` and `displacedSeedKeyOf(key)`, exactly as in `storageLayout.ts` (nil for undefined). The scripts
- * touch those keys without being given them in KEYS: the replicas are standalone servers, never a Redis Cluster.
+ * touch those keys without being given them in KEYS, which only a standalone server allows: on a Redis Cluster
+ * (`seedKeys` false) they are in other slots, and both are nil. The seed never wrote to a cluster.
  */
-const LUA_SEED_KEYS_FUNCTIONS = `
+function luaSeedKeysFunctions(seedKeys: boolean): string {
+  if (!seedKeys) {
+    return `
+local function seedKeyOf(key)
+  return nil
+end
+local function displacedSeedKeyOf(key)
+  return nil
+end
+`;
+  }
+  return `
 local function seedKeyOf(key)
   if string.sub(key, 1, 2) ~= '!!' then
     return nil
@@ -66,6 +78,7 @@ local function displacedSeedKeyOf(key)
   return nil
 end
 `;
+}
 
 /**
  * `applyIfNewer KEYS=[key] ARGV=[entry string, removal time (epoch ms) or '']`: stores the entry only if the replica
@@ -77,15 +90,19 @@ end
  * converts an older form. Kept lean, as it runs for every write on every replica: it reads the held header only
  * (`GETRANGE`), the held value only to break a tie, and tells a hash by the WRONGTYPE error, not a `TYPE` call.
  */
-export const APPLY_IF_NEWER_LUA = applyIfNewerLua('string');
+export const APPLY_IF_NEWER_LUA = applyIfNewerLua('string', true);
 
 /**
  * {@link APPLY_IF_NEWER_LUA} writing the older hash form (`ENTRY_WRITE_FORMAT=hash`), so that a coordinator can share
  * the replicas with containers that read only hashes during an upgrade; it never rewrites an entry it already holds.
  */
-export const APPLY_IF_NEWER_WRITING_HASHES_LUA = applyIfNewerLua('hash');
+export const APPLY_IF_NEWER_WRITING_HASHES_LUA = applyIfNewerLua('hash', true);
 
-function applyIfNewerLua(writes: EntryWriteFormat): string {
+/**
+ * The `applyIfNewer` script for a replica: writing `writes`, and with the seed rules only where seed data can be
+ * (`seedKeys`: a standalone server; a Redis Cluster has none, see {@link luaSeedKeysFunctions}).
+ */
+export function applyIfNewerLua(writes: EntryWriteFormat, seedKeys: boolean): string {
   const store =
     writes === 'string'
       ? `
@@ -124,7 +141,7 @@ local key = KEYS[1]
 local entry = ARGV[1]
 ${LUA_HEADER_FUNCTION}
 ${LUA_HASH_RANK_FUNCTION}
-${LUA_SEED_KEYS_FUNCTIONS}
+${luaSeedKeysFunctions(seedKeys)}
 local version = string.sub(entry, 6, 35)
 local seedKey = seedKeyOf(key)
 local displacedTo = displacedSeedKeyOf(key)
@@ -214,10 +231,14 @@ ${store}`;
  * for one entry in any form and with the seed rules of `applyIfNewer`. One round trip per batch lets anti-entropy
  * compare replicas, equal versions with different values included, before moving any value.
  */
-export const VERSIONS_OF_LUA = `
+export const VERSIONS_OF_LUA = versionsOfLua(true);
+
+/** The `versionsOf` script, with the seed rules only where seed data can be (see {@link applyIfNewerLua}). */
+export function versionsOfLua(seedKeys: boolean): string {
+  return `
 ${LUA_HEADER_FUNCTION}
 ${LUA_HASH_RANK_FUNCTION}
-${LUA_SEED_KEYS_FUNCTIONS}
+${luaSeedKeysFunctions(seedKeys)}
 local versions = {}
 for i, key in ipairs(KEYS) do
   local id = ''
@@ -248,6 +269,7 @@ for i, key in ipairs(KEYS) do
 end
 return versions
 `;
+}
 
 /**
  * `recordHint KEYS=[hints key of each missed replica] ARGV=[key, keep ms]`: hints `key` in each set and keeps the set

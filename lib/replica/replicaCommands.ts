@@ -3,6 +3,7 @@ import type { ReplicaClient } from './connection';
 import { isWrongTypeReply } from './failures';
 import type { StoredEntry } from '../core/storedEntry';
 import { decodeStoredString, encodeEntry, isEntryString, parseHashExpiry, removalTime } from './entryFormat';
+import { groupBySlot } from './hashSlots';
 import { displacedSeedKeyOf, FIELDS, seedKeyOf } from './storageLayout';
 
 /** What a replica did with an entry it was asked to apply. */
@@ -20,7 +21,8 @@ export type ApplyReply =
  * `storageLayout.ts`, as the Lua scripts do.
  */
 export async function readEntry(client: ReplicaClient, redisKey: string): Promise<StoredEntry | null> {
-  if (displacedSeedKeyOf(redisKey) === undefined) return readStoredEntry(client, redisKey, true);
+  // A cluster holds no seed data (the seed wrote to one server): its `!!` keys are read like any other.
+  if (client.isCluster || displacedSeedKeyOf(redisKey) === undefined) return readStoredEntry(client, redisKey, true);
   const seedKey = seedKeyOf(redisKey);
   const [own, seed] = await Promise.all([
     readStoredEntry(client, redisKey, false),
@@ -82,9 +84,25 @@ export async function applyEntry(client: ReplicaClient, redisKey: string, entry:
 const APPLIED: ApplyReply = { kind: 'applied' };
 const SAME: ApplyReply = { kind: 'same' };
 
-/** What identifies the entry one replica holds for each key (`version:rank`), in one round trip (`versionsOf`). */
+/**
+ * What identifies the entry one replica holds for each key (`version:rank`), in one round trip (`versionsOf`); on a
+ * cluster, one script call per hash slot (a script may only touch one slot), all sent at once.
+ */
 export async function entryIdsOf(client: ReplicaClient, redisKeys: readonly string[]): Promise<(string | undefined)[]> {
   if (redisKeys.length === 0) return [];
-  const ids = await client.versionsOf(redisKeys.length, ...redisKeys);
-  return ids.map((id) => (id === '' ? undefined : id));
+  if (!client.isCluster) return idsOf(await client.versionsOf(redisKeys.length, ...redisKeys));
+  const ids: (string | undefined)[] = new Array(redisKeys.length);
+  await Promise.all(
+    groupBySlot(redisKeys).map(async (group) => {
+      const groupIds = idsOf(await client.versionsOf(group.keys.length, ...group.keys));
+      group.positions.forEach((position, i) => {
+        ids[position] = groupIds[i];
+      });
+    }),
+  );
+  return ids;
+}
+
+function idsOf(replies: readonly string[]): (string | undefined)[] {
+  return replies.map((id) => (id === '' ? undefined : id));
 }

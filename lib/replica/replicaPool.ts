@@ -1,4 +1,5 @@
 import { BrokenCircuitError, CircuitState } from 'cockatiel';
+import type { Cluster, Redis } from 'ioredis';
 import { NO_OBSERVER, type StoreObserver } from '../core/storeEvents';
 import {
   breakerStateOf,
@@ -10,18 +11,24 @@ import {
 } from './breaker';
 import {
   connectReplica,
+  connectTimeoutOf,
   type ConnectionSettings,
   type RedisCredentials,
   type ReplicaAddress,
   type ReplicaClient,
 } from './connection';
 import { classifyCommandError, ConnectionDownError, failureMessage, NodeTimeoutError } from './failures';
+import { slotOf } from './hashSlots';
 import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
 
-/** One replica: its address, its long-lived connection and the circuit breaker guarding it. */
+/**
+ * One replica: its address, its long-lived connection and the circuit breaker guarding it; a cluster replica also
+ * has one breaker per master (`host:port`), guarding the calls made for a key of that master's slots.
+ */
 export interface Replica extends GuardedReplica {
   readonly name: string;
   readonly client: ReplicaClient;
+  readonly masterGuards: Map<string, GuardedReplica>;
 }
 
 /** Work to start when a replica's connection comes back (it runs in the background; requests do not wait). */
@@ -40,6 +47,7 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   readonly observer: StoreObserver;
   private readonly nodeTimeoutMs: number;
   private reconnectHandler: ReconnectHandler | undefined;
+  private breakerSettings: BreakerSettings = { breakerFailures: 3, breakerHalfOpenMs: 1_000 };
   private bypassAllBreakers = false;
   private unguardedView: ReplicaPool | undefined;
 
@@ -55,20 +63,25 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
         client: connectReplica(address, config, credentials),
         breaker: newBreaker(breakerSettings, opened),
         failuresSinceSuccess: 0,
+        masterGuards: new Map(),
       };
+      this.breakerSettings = breakerSettings;
       // "Back": ready after being down, also on the first connect of a container that started while it was down.
-      let wasDown = false;
-      replica.client.on('close', () => {
-        wasDown = true;
+      whenBack(replica.client, () => {
+        replica.breaker = newBreaker(breakerSettings, opened);
+        replica.failuresSinceSuccess = 0;
+        this.recover(replica);
       });
-      replica.client.on('ready', () => {
-        if (wasDown) {
-          replica.breaker = newBreaker(breakerSettings, opened);
-          replica.failuresSinceSuccess = 0;
-          this.recover(replica);
-        }
-        wasDown = false;
-      });
+      if (replica.client.isCluster) {
+        // Each master's connection comes and goes on its own: the one that comes back gets a fresh breaker, and its
+        // replica's hints are replayed.
+        (replica.client as Cluster).on('+node', (master: Redis, masterKey: string) => {
+          whenBack(master, () => {
+            replica.masterGuards.delete(masterKey);
+            this.recover(replica);
+          });
+        });
+      }
       return replica;
     });
   }
@@ -112,18 +125,21 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   async call<T>(replica: Replica, command: (client: ReplicaClient) => Promise<T>, options: CallOptions = {}): Promise<ReplicaCallResult<T>> {
     const started = performance.now();
     const bypass = options.bypassBreaker === true || this.bypassAllBreakers;
-    const state = replica.breaker.state;
+    const guard = options.key === undefined || !replica.client.isCluster ? replica : this.masterGuard(replica, options.key);
+    const state = guard.breaker.state;
     if (!bypass && (state === CircuitState.HalfOpen || state === CircuitState.Isolated)) return SKIPPED_BREAKER_OPEN;
     const send = (): Promise<T> => {
       const status = replica.client.status;
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
-      // While connecting, commands wait in ioredis' offline queue, bounded by the connect timeout.
       const reply = command(replica.client);
-      return status === 'ready' ? withinNodeTimeout(reply, this.nodeTimeoutMs) : reply;
+      if (status === 'ready') return withinNodeTimeout(reply, this.nodeTimeoutMs);
+      // While connecting, commands wait in ioredis' offline queue, bounded by the connect timeout (a cluster's first
+      // connect also fetches its slots, and may retry: it gets the same bound here).
+      return replica.client.isCluster ? withinNodeTimeout(reply, connectTimeoutOf(this.nodeTimeoutMs)) : reply;
     };
     try {
       // An open breaker decides itself: skip, or let this call through as its probe.
-      const value = bypass ? await send() : state === CircuitState.Open ? await replica.breaker.execute(send) : await closedCall(replica, send);
+      const value = bypass ? await send() : state === CircuitState.Open ? await guard.breaker.execute(send) : await closedCall(guard, send);
       return { ok: true, value, ms: elapsedSince(started) };
     } catch (error) {
       if (error instanceof BrokenCircuitError) return SKIPPED_BREAKER_OPEN;
@@ -132,6 +148,24 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       if (outcome === 'timeout') this.observer.record({ type: 'node-timeout', replica: replica.name });
       return { ok: false, outcome, failure: failure.kind, error: failure.message, ms: elapsedSince(started) };
     }
+  }
+
+  /** The breaker of the master that serves `key` on a cluster replica (the replica's own until its slots are known). */
+  private masterGuard(replica: Replica, key: string): GuardedReplica {
+    const master = (replica.client as Cluster).slots[slotOf(key)]?.[0];
+    if (master === undefined) return replica;
+    let guard = replica.masterGuards.get(master);
+    if (guard === undefined) {
+      const opened = (): void => this.observer.record({ type: 'breaker-opened', replica: replica.name });
+      guard = { breaker: newBreaker(this.breakerSettings, opened), failuresSinceSuccess: 0 };
+      replica.masterGuards.set(master, guard);
+    }
+    return guard;
+  }
+
+  /** The breaker of each master of a cluster replica that has been called for a key (`host:port` → state). */
+  masterBreakerStates(replica: Replica): ReadonlyMap<string, BreakerState> {
+    return new Map([...replica.masterGuards].map(([master, guard]) => [master, breakerStateOf(guard.breaker)]));
   }
 
   /** The state of a replica's circuit breaker, for `/health`. */
@@ -151,6 +185,21 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       }),
     );
   }
+}
+
+/**
+ * Calls `back` each time `connection` is ready after having been down, also on the first connect of a container
+ * that started while it was down.
+ */
+function whenBack(connection: Redis | Cluster, back: () => void): void {
+  let wasDown = false;
+  connection.on('close', () => {
+    wasDown = true;
+  });
+  connection.on('ready', () => {
+    if (wasDown) back();
+    wasDown = false;
+  });
 }
 
 /** `reply`, or a {@link NodeTimeoutError} once `ms` have passed, whichever comes first. */

@@ -32,6 +32,11 @@ export function failedCallReport(node: string, result: ReplicaCallFailure, sentA
 export interface CallOptions {
   /** Send even when the breaker is open (background work must reach every replica). */
   readonly bypassBreaker?: boolean;
+  /**
+   * The key the command touches. On a cluster replica it picks the breaker of the master serving the key's slot, so
+   * one master down does not open the whole replica; without it, the replica's own breaker guards the call.
+   */
+  readonly key?: string;
 }
 
 /**
@@ -44,4 +49,16 @@ export interface ReplicaSet<Client = ReplicaClient> {
   readonly replicas: readonly ReplicaHandle[];
   /** Runs one command against one of {@link replicas}; never rejects. */
   call<T>(replica: ReplicaHandle, command: (client: Client) => Promise<T>, options?: CallOptions): Promise<ReplicaCallResult<T>>;
+}
+
+/**
+ * `pool` with every call routed by `key` ({@link CallOptions.key}): what an operation on one key passes down to
+ * the fan-outs, which stay unaware of keys and masters.
+ */
+export function routedByKey<Client>(pool: ReplicaSet<Client>, key: string): ReplicaSet<Client> {
+  const keyOnly: CallOptions = { key };
+  return {
+    replicas: pool.replicas,
+    call: (replica, command, options) => pool.call(replica, command, options === undefined ? keyOnly : { ...options, key }),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HybridLogicalClock, type Coordinator } from '../../lib';
 import { ChaosWorkload, type WorkloadCoordinator } from '../support/chaosWorkload';
@@ -75,7 +75,7 @@ describe('Chaos: linearizability of quorum writes and quorum reads under faults'
   });
 
   const links = (index: number): CoordinatorLinks => members[index]!.links!;
-  let slowLoop: { client: Redis; running: boolean; done: Promise<void> } | undefined;
+  let slowLoop: { client: Redis | Cluster; running: boolean; done: Promise<void> } | undefined;
   let snapshot = '';
 
   /**

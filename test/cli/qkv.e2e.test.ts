@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../cli/exitCodes';
 import type { TraceEntry } from '../../functions/contract/trace';
-import { freePorts } from '../../tools/localCluster';
+import { freePorts } from '../../tools/localRedisNode';
 import { rowOf, runQkvProcess, type QkvRun } from '../support/qkvProcess';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';

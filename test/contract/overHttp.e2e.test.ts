@@ -4,7 +4,7 @@ import { requestArbitraries } from '../support/fuzzArbitraries';
 import { directClient, flushAll, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 import { settledSnapshot, snapshotStore } from '../support/storeSnapshot';
-import type { LocalRedisCluster, LocalRedisNode } from '../../tools/localCluster';
+import type { LocalRedisCluster, LocalReplica } from '../../tools/localCluster';
 
 /**
  * Percent-encodes a key for a URL path, byte by byte. A lone surrogate (which encodeURIComponent refuses) becomes its
@@ -45,7 +45,7 @@ async function rawKeysByNode(cluster: LocalRedisCluster): Promise<string[][]> {
 }
 
 /** The value bytes of the entry string one node holds for a key (after its header line), read directly. */
-async function storedValueBytes(node: LocalRedisNode, key: string): Promise<Buffer | undefined> {
+async function storedValueBytes(node: LocalReplica, key: string): Promise<Buffer | undefined> {
   const client = directClient(node);
   try {
     const stored = await client.getBuffer(key);

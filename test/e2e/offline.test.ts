@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline, type RunningOffline } from '../support/serverlessOffline';
-import type { LocalRedisNode } from '../../tools/localCluster';
+import type { LocalReplica } from '../../tools/localCluster';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '..', '..');
  * Writes `key` while `node` is down (so the write misses it), waits for the repair function's own log line for the
  * hint hand-off (proof that the asynchronous invoke reached offline's Lambda endpoint), then starts `node` again.
  */
-async function writeWhileDownAndAwaitHintHandOff(offline: RunningOffline, node: LocalRedisNode, key: string): Promise<void> {
+async function writeWhileDownAndAwaitHintHandOff(offline: RunningOffline, node: LocalReplica, key: string): Promise<void> {
   // First, the set function's container must be connected to every replica again (after earlier faults), so that the
   // one killed here is the only one missing.
   await vi.waitFor(

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseReplicaList } from '../../lib/config';
 import { ReplicaPool, type ReplicaClient } from '../../lib';
@@ -14,7 +14,7 @@ const WAIT = { timeout: 3_000, interval: 10 };
 describe('Class: TcpProxy', () => {
   const cluster = useRedisCluster({ count: 1 });
   const proxies: TcpProxy[] = [];
-  const clients: Redis[] = [];
+  const clients: (Redis | Cluster)[] = [];
   const sockets: Socket[] = [];
 
   afterEach(async () => {
@@ -40,7 +40,7 @@ describe('Class: TcpProxy', () => {
   }
 
   /** A client of the node itself, not going through any proxy. */
-  function direct(): Redis {
+  function direct(): Redis | Cluster {
     const client = directClient(cluster().nodes[0]!);
     clients.push(client);
     return client;
@@ -57,7 +57,7 @@ describe('Class: TcpProxy', () => {
     return { socket, received: () => received };
   }
 
-  async function waitUntilReady(client: Redis): Promise<void> {
+  async function waitUntilReady(client: Redis | Cluster): Promise<void> {
     await vi.waitFor(() => expect(client.status).toBe('ready'), WAIT);
   }
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, loadConfig, QuorumNotReachedError, ReadQuorumNotReachedError, ReplicaPool } from '../../lib';
-import type { LocalRedisNode } from '../../tools/localCluster';
+import type { LocalReplica } from '../../tools/localCluster';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { RecordingObserver } from '../support/recordingObserver';
 import { directClient, useRedisCluster } from '../support/redisCluster';
 
 /** A replica's name as the store reports it: `host:port` of its URL. */
-const nameOf = (node: LocalRedisNode): string => new URL(node.url).host;
+const nameOf = (node: LocalReplica): string => new URL(node.url).host;
 
 describe('Store events: what the coordinator reports, and when (real Redis)', () => {
   const cluster = useRedisCluster({ count: 3 });

@@ -28,8 +28,7 @@ export function useCoordinators(
 ): (env?: Record<string, string>, clock?: HybridLogicalClock, dispatcher?: RepairDispatcher) => Coordinator {
   const opened: Coordinator[] = [];
   afterEach(async () => {
-    for (const node of cluster().nodes) node.resume();
-    await Promise.all(cluster().nodes.map((node) => (node.pid === undefined ? node.start() : Promise.resolve())));
+    await Promise.all(cluster().nodes.map((node) => node.ensureRunning()));
     await Promise.all(opened.splice(0).map((coordinator) => coordinator.close()));
     await flushAll(cluster());
   });

@@ -1,6 +1,8 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { LocalRedisCluster, type LocalClusterOptions, type LocalRedisNode } from '../../tools/localCluster';
+import { LocalRedisCluster, type LocalClusterOptions, type LocalReplica } from '../../tools/localCluster';
+import { LocalClusterReplica } from '../../tools/localClusterReplica';
+import type { LocalRedisNode } from '../../tools/localRedisNode';
 import { storedFields } from './storedEntries';
 
 /**
@@ -23,10 +25,16 @@ export function useRedisCluster(options: LocalClusterOptions = {}): () => LocalR
 }
 
 /**
- * Opens a plain connection to one node, bypassing the coordinator, to inspect or tamper with what it holds.
- * Close it with `disconnect()`.
+ * Opens a plain connection to one replica, bypassing the coordinator, to inspect or tamper with what it holds: a
+ * `Cluster` client for a cluster replica (keyed commands reach the right master; for SCAN, FLUSHALL or DEBUG use
+ * each of its `masters`). Close it with `disconnect()`.
  */
-export function directClient(node: LocalRedisNode): Redis {
+export function directClient(node: LocalRedisNode): Redis;
+export function directClient(node: LocalReplica): Redis | Cluster;
+export function directClient(node: LocalReplica): Redis | Cluster {
+  if (node instanceof LocalClusterReplica) {
+    return new Cluster([{ host: '127.0.0.1', port: node.port }], { redisOptions: { maxRetriesPerRequest: 0 }, lazyConnect: false });
+  }
   return new Redis(node.url, { maxRetriesPerRequest: 0, lazyConnect: false });
 }
 
@@ -34,7 +42,7 @@ export function directClient(node: LocalRedisNode): Redis {
  * Reads what one node stores for a key, bypassing the coordinator, as entry fields (`storedFields`: an entry string
  * decoded, a hash as it is, `{}` for nothing).
  */
-export async function storedOnNode(node: LocalRedisNode, redisKey: string): Promise<Record<string, string>> {
+export async function storedOnNode(node: LocalReplica, redisKey: string): Promise<Record<string, string>> {
   const client = directClient(node);
   try {
     return await storedFields(client, redisKey);
@@ -46,7 +54,7 @@ export async function storedOnNode(node: LocalRedisNode, redisKey: string): Prom
 /** Empties every node, so each test starts from a blank store. */
 export async function flushAll(cluster: LocalRedisCluster): Promise<void> {
   await Promise.all(
-    cluster.nodes.map(async (node) => {
+    cluster.nodes.flatMap((replica) => replica.masters).map(async (node) => {
       const client = directClient(node);
       try {
         await client.flushall();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * What a Redis key holds, as the fields of an entry, read independently of the coordinator's own decoder (a second
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
  * with `expiresAt` when there is one) whether it is an entry string, a hash written before the string format, or
  * an internal hash (`!qkv:antientropy`); a plain string without a header (seed data) is `{ value }`; nothing is `{}`.
  */
-export async function storedFields(client: Redis, redisKey: string): Promise<Record<string, string>> {
+export async function storedFields(client: Redis | Cluster, redisKey: string): Promise<Record<string, string>> {
   const type = await client.type(redisKey);
   if (type === 'none') return {};
   if (type === 'hash') return client.hgetall(redisKey);

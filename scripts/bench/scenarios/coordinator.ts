@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   applyEntry,
   Coordinator,
@@ -124,7 +124,7 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
 }
 
 /** Sends `command` to every client and resolves once `quorum` of them have answered. */
-function quorumOf(clients: readonly Redis[], quorum: number, command: (client: Redis) => Promise<unknown>): Promise<void> {
+function quorumOf<C extends Redis | Cluster>(clients: readonly C[], quorum: number, command: (client: C) => Promise<unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
     let acknowledged = 0;
     let failed = 0;
@@ -144,7 +144,7 @@ function quorumOf(clients: readonly Redis[], quorum: number, command: (client: R
 }
 
 /** Sends `command` to every client and resolves with the first non-null answer (null when all answer null). */
-function firstValueOf<T>(clients: readonly Redis[], command: (client: Redis) => Promise<T | null>): Promise<T | null> {
+function firstValueOf<T, C extends Redis | Cluster>(clients: readonly C[], command: (client: C) => Promise<T | null>): Promise<T | null> {
   return new Promise((resolve, reject) => {
     let remaining = clients.length;
     let answered = false;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { StoredEntry } from '../../../lib';
 
 /**
@@ -71,7 +71,7 @@ export interface HashFormatClient extends Redis {
 }
 
 /** Registers the hash-format apply script on `client` (alongside the coordinator's own scripts). */
-export function withHashFormat(client: Redis): HashFormatClient {
+export function withHashFormat(client: Redis | Cluster): HashFormatClient {
   client.defineCommand('applyHashEntry', { numberOfKeys: 1, lua: APPLY_HASH_ENTRY_LUA });
   return client as HashFormatClient;
 }
@@ -90,7 +90,7 @@ export async function applyHashEntry(client: HashFormatClient, redisKey: string,
 }
 
 /** Reads an entry as the coordinator did before issue 12: one HMGET of its four fields. */
-export async function readHashEntry(client: Redis, redisKey: string): Promise<StoredEntry | null> {
+export async function readHashEntry(client: Redis | Cluster, redisKey: string): Promise<StoredEntry | null> {
   const [value, version, tombstone, expiresAt] = await client.hmget(redisKey, 'value', 'version', 'tombstone', 'expiresAt');
   if (version === null || version === undefined) return value === null || value === undefined ? null : { value, version: SEED };
   const expiry = expiresAt === null || expiresAt === undefined ? {} : { expiresAt: Number(expiresAt) };

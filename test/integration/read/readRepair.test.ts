@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { applyEntry, type Coordinator, HybridLogicalClock, LambdaRepairDispatcher, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../../lib';
 import { sleep, useCoordinators } from '../../support/coordinators';
 import { storedOnNode, useRedisCluster } from '../../support/redisCluster';
-import { freePorts } from '../../../tools/localCluster';
+import { freePorts } from '../../../tools/localRedisNode';
 
 /**
  * Stands in for the `repair` Lambda function: runs the real repair code (`repairKey`) on its own coordinator, as the

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyEntry, loadConfig, readEntry, type ReplicaClient, ReplicaPool, type StoredEntry } from '../../../lib';
 import { SEED_VERSION } from '../../../lib/core/hybridLogicalClock';
@@ -36,7 +36,7 @@ const TIED_AT_SEED: readonly StoredEntry[] = [
 ];
 
 /** Stores `entry` on a node in `form`, bypassing the coordinator: a hash as the hash-format script wrote it. */
-async function storeAs(client: Redis, replica: ReplicaClient, key: string, entry: StoredEntry, form: Form): Promise<void> {
+async function storeAs(client: Redis | Cluster, replica: ReplicaClient, key: string, entry: StoredEntry, form: Form): Promise<void> {
   await client.del(key);
   if (form === 'string') {
     expect(await applyEntry(replica, key, entry, GRACE_MS)).toEqual({ kind: 'applied' });
@@ -67,7 +67,7 @@ describe('Format: one string per entry (issue 12), hashes and seed strings still
   let replica: ReplicaClient;
   /** Node 0 with the scripts registered, writing hashes (`ENTRY_WRITE_FORMAT=hash`). */
   let hashWriter: ReplicaClient;
-  let client: Redis;
+  let client: Redis | Cluster;
 
   beforeAll(() => {
     pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().nodes[0]!.url }));

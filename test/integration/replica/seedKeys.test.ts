@@ -4,7 +4,7 @@ import { SEED_VERSION } from '../../../lib/core/hybridLogicalClock';
 import { tieRank } from '../../../lib/core/storedEntry';
 import { encodeEntry } from '../../../lib/replica/entryFormat';
 import { entryIdsOf } from '../../../lib/replica/replicaCommands';
-import type { LocalRedisNode } from '../../../tools/localCluster';
+import type { LocalReplica } from '../../../tools/localCluster';
 import { useCoordinators } from '../../support/coordinators';
 import { directClient, flushAll, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
@@ -18,7 +18,7 @@ describe('Data from the seed under keys that start with "!"', () => {
   const newCoordinator = useCoordinators(cluster);
 
   /** Writes `value` at Redis key `redisKey` on each of `nodes`, as the seed coordinator did. */
-  async function seed(nodes: readonly LocalRedisNode[], redisKey: string, value: string): Promise<void> {
+  async function seed(nodes: readonly LocalReplica[], redisKey: string, value: string): Promise<void> {
     for (const node of nodes) {
       const client = directClient(node);
       await client.set(redisKey, value);
