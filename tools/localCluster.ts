@@ -22,7 +22,7 @@ export interface LocalClusterOptions {
   readonly serverArgs?: readonly string[];
   /**
    * `standalone`: each replica is one `redis-server`. `cluster`: each is a Redis Cluster of
-   * {@link mastersPerReplica} masters, listed in `REDIS_NODES` with `?cluster=true` (TLS not offered there).
+   * {@link mastersPerReplica} masters, listed in `REDIS_NODES` with `?cluster=true`.
    * @default 'standalone'
    */
   readonly mode?: ReplicaMode;
@@ -30,6 +30,8 @@ export interface LocalClusterOptions {
   readonly mastersPerReplica?: number;
   /** Cluster replicas only: `cluster-require-full-coverage yes` (see {@link LocalClusterReplicaOptions}). */
   readonly fullCoverage?: boolean;
+  /** Cluster replicas only: the host name masters announce (see {@link LocalClusterReplicaOptions}). */
+  readonly announceHostname?: string;
 }
 
 /** What a replica is: one Redis server, or a Redis Cluster reached through a seed endpoint. */
@@ -51,6 +53,8 @@ export class LocalRedisCluster {
     const mode = options.mode ?? 'standalone';
     const perReplica = mode === 'cluster' ? (options.mastersPerReplica ?? 3) : 1;
     const ports = options.ports ?? (await freePorts((options.count ?? 3) * perReplica));
+    // A cluster's masters also listen on a bus port: chosen free as well, unless the ports were fixed (then + 10000).
+    const busPorts = mode === 'cluster' && options.ports === undefined ? await freePorts(ports.length, ports) : ports.map((port) => port + 10_000);
     const ownedDataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'quorum-kv-')) : undefined;
     const parent = options.dataDir ?? ownedDataDir!;
     const extras = {
@@ -71,10 +75,13 @@ export class LocalRedisCluster {
           groups.map((group) =>
             LocalClusterReplica.start({
               ports: group,
+              busPorts: group.map((port) => busPorts[ports.indexOf(port)]!),
               dataDir: join(parent, `cluster-${group[0]}`),
               appendOnly,
               verbose,
               ...(options.fullCoverage === undefined ? {} : { fullCoverage: options.fullCoverage }),
+              ...(options.tls === undefined ? {} : { tls: options.tls }),
+              ...(options.announceHostname === undefined ? {} : { announceHostname: options.announceHostname }),
               ...(options.serverArgs === undefined ? {} : { serverArgs: options.serverArgs }),
             }),
           ),

@@ -1,7 +1,8 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { CLUSTER_CONFIG_FILE, LocalRedisNode, type RestartData } from './localRedisNode';
+import { Redis, type RedisOptions } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { CLUSTER_CONFIG_FILE, LocalRedisNode, type LocalTlsFiles, type RestartData } from './localRedisNode';
 
 /** How many hash slots a Redis Cluster has. */
 const SLOTS = 16_384;
@@ -11,6 +12,11 @@ const HEALTHY_TIMEOUT_MS = 20_000;
 export interface LocalClusterReplicaOptions {
   /** Ports of its masters (one each). */
   readonly ports: readonly number[];
+  /**
+   * Ports of the masters' cluster bus (`cluster-port`), one each. Default: each port + 10000, as Redis does; free
+   * ports chosen at random are in the ephemeral range, where + 10000 may be taken or past 65535: give them here.
+   */
+  readonly busPorts?: readonly number[];
   /** Folder for the masters' data folders. */
   readonly dataDir: string;
   /** Append-only persistence, so a killed master restarts with its data. */
@@ -27,6 +33,14 @@ export interface LocalClusterReplicaOptions {
   readonly nodeTimeoutMs?: number;
   /** Extra `redis-server` arguments for every master. */
   readonly serverArgs?: readonly string[];
+  /** Serve clients TLS only, with these PEM files (the bus between masters stays plain); the URL becomes `rediss://`. */
+  readonly tls?: LocalTlsFiles;
+  /**
+   * The host name the masters announce instead of their address (`cluster-announce-hostname` with
+   * `cluster-preferred-endpoint-type hostname`), as ElastiCache does with TLS: clients then reach, and verify, each
+   * master by that name.
+   */
+  readonly announceHostname?: string;
 }
 
 /**
@@ -39,6 +53,9 @@ export class LocalClusterReplica {
   private constructor(
     readonly masters: readonly LocalRedisNode[],
     readonly dataDir: string,
+    private readonly admin: RedisOptions,
+    private readonly hostname: string,
+    private readonly busPorts: readonly number[],
   ) {}
 
   /** Starts the masters, gives each an equal range of slots, joins them and resolves once the cluster is healthy. */
@@ -48,12 +65,23 @@ export class LocalClusterReplica {
       '--cluster-config-file', CLUSTER_CONFIG_FILE,
       '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1_000),
       '--cluster-require-full-coverage', options.fullCoverage === true ? 'yes' : 'no',
+      ...(options.announceHostname === undefined
+        ? []
+        : ['--cluster-announce-hostname', options.announceHostname, '--cluster-preferred-endpoint-type', 'hostname']),
       ...(options.serverArgs ?? []),
     ];
-    const masters = options.ports.map(
-      (port) => new LocalRedisNode(port, join(options.dataDir, `node-${port}`), options.appendOnly, options.verbose, { serverArgs: clusterArgs }),
-    );
-    const replica = new LocalClusterReplica(masters, options.dataDir);
+    const busPorts = options.ports.map((port, i) => options.busPorts?.[i] ?? port + 10_000);
+    const masters = options.ports.map((port, i) => {
+      const busPort = busPorts[i]!;
+      // With TLS only, the plain port is 0: the masters announce their TLS port as the one clients use.
+      const announced = options.tls === undefined ? [] : ['--cluster-announce-port', String(port)];
+      const extras = {
+        serverArgs: [...clusterArgs, '--cluster-port', String(busPort), ...announced],
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+      };
+      return new LocalRedisNode(port, join(options.dataDir, `node-${port}`), options.appendOnly, options.verbose, extras);
+    });
+    const replica = new LocalClusterReplica(masters, options.dataDir, adminOptionsOf(options), options.announceHostname ?? '127.0.0.1', busPorts);
     await Promise.all(masters.map((master) => master.start()));
     await replica.assignSlots();
     await replica.waitUntilHealthy();
@@ -62,7 +90,8 @@ export class LocalClusterReplica {
 
   /** The `REDIS_NODES` entry: the first master as the seed endpoint, with `cluster=true`. */
   get url(): string {
-    return `${this.masters[0]!.url}?cluster=true`;
+    const seed = this.masters[0]!;
+    return `${seed.url.replace('127.0.0.1', this.hostname)}?cluster=true`;
   }
 
   /** The first master's port (the seed endpoint's). */
@@ -120,7 +149,7 @@ export class LocalClusterReplica {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
-      const states = await Promise.all(this.masters.map((master) => clusterInfo(master.port).catch((error: Error) => error.message)));
+      const states = await Promise.all(this.masters.map((master) => clusterInfo(master.port, this.admin).catch((error: Error) => error.message)));
       const healthy = states.every(
         (info) => info.includes('cluster_state:ok') && info.includes(`cluster_slots_ok:${SLOTS}`) && info.includes(`cluster_known_nodes:${this.masters.length}`),
       );
@@ -136,25 +165,34 @@ export class LocalClusterReplica {
     const count = this.masters.length;
     await Promise.all(
       this.masters.map((master, i) =>
-        withClient(master.port, async (client) => {
+        withClient(master.port, this.admin, async (client) => {
           const first = Math.floor((SLOTS * i) / count);
           const last = Math.floor((SLOTS * (i + 1)) / count) - 1;
           await client.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));
         }),
       ),
     );
-    await withClient(this.masters[0]!.port, async (client) => {
-      for (const other of this.masters.slice(1)) await client.call('CLUSTER', 'MEET', '127.0.0.1', String(other.port));
+    await withClient(this.masters[0]!.port, this.admin, async (client) => {
+      for (const [i, other] of this.masters.entries()) {
+        if (i > 0) await client.call('CLUSTER', 'MEET', '127.0.0.1', String(other.port), String(this.busPorts[i]));
+      }
     });
   }
 }
 
-async function clusterInfo(port: number): Promise<string> {
-  return withClient(port, async (client) => String(await client.call('CLUSTER', 'INFO')));
+/** How this harness reaches each master itself: over TLS trusting the test CA, by the announced name if any. */
+function adminOptionsOf(options: LocalClusterReplicaOptions): RedisOptions {
+  const servername = options.announceHostname;
+  if (options.tls === undefined) return {};
+  return { tls: { ca: [readFileSync(options.tls.caFile, 'utf8')], ...(servername === undefined ? {} : { servername }) } };
 }
 
-async function withClient<T>(port: number, action: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null, connectTimeout: 1_000 });
+async function clusterInfo(port: number, admin: RedisOptions): Promise<string> {
+  return withClient(port, admin, async (client) => String(await client.call('CLUSTER', 'INFO')));
+}
+
+async function withClient<T>(port: number, admin: RedisOptions, action: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null, connectTimeout: 1_000, ...admin });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -179,8 +179,18 @@ export class LocalRedisNode {
   }
 }
 
-/** Asks the OS for `count` distinct free TCP ports on 127.0.0.1. */
-export async function freePorts(count: number): Promise<number[]> {
+/** Asks the OS for `count` distinct free TCP ports on 127.0.0.1, none of them in `besides`. */
+export async function freePorts(count: number, besides: readonly number[] = []): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const found = await freshPorts(count - ports.length);
+    for (const port of found) if (!besides.includes(port) && !ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
+/** `count` ports the OS gives as free at once (so distinct among themselves). */
+async function freshPorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => {
       const server = createServer();

@@ -48,6 +48,32 @@ describe('Function: loadConfig', () => {
     ]);
   });
 
+  it('reads ?cluster=true as a Redis Cluster seed endpoint, mixed with standalone replicas, and keeps it out of the URL', () => {
+    // Act
+    const config = loadConfig({
+      REDIS_NODES:
+        'rediss://clustercfg.my-cache.abc123.use1.cache.amazonaws.com:6379?cluster=true#a,' +
+        'redis://127.0.0.1:7001?cluster=true,redis://127.0.0.1:6380?cluster=false,redis://10.0.0.9:6379?family=6&cluster=true',
+    });
+
+    // Assess
+    expect(config.replicas).toEqual([
+      { name: 'a', url: 'rediss://clustercfg.my-cache.abc123.use1.cache.amazonaws.com:6379', tls: true, cluster: true },
+      { name: '127.0.0.1:7001', url: 'redis://127.0.0.1:7001', tls: false, cluster: true },
+      { name: '127.0.0.1:6380', url: 'redis://127.0.0.1:6380', tls: false },
+      { name: '10.0.0.9:6379', url: 'redis://10.0.0.9:6379?family=6', tls: false, cluster: true },
+    ]);
+  });
+
+  it.each(['yes', 'TRUE', '1', '', 'true&cluster=false'])('refuses ?cluster=%s, naming REDIS_NODES and never the password', (flag) => {
+    // Act
+    const load = (): unknown => loadConfig({ REDIS_NODES: `redis://app:s3cret@127.0.0.1:7001?cluster=${flag}` });
+
+    // Assess
+    expect(load).toThrow(/REDIS_NODES.*cluster=true/s);
+    expect(load).not.toThrow(/s3cret/);
+  });
+
   it.each([
     [{ REDIS_NODES: 'http://127.0.0.1:6379' }, 'REDIS_NODES'],
     [{ REDIS_NODES: 'not a url' }, 'REDIS_NODES'],
