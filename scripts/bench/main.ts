@@ -3,7 +3,7 @@
  * warm-up, compared variants interleaved), prints a table with ratios and PASS/FAIL verdicts, and writes
  * `bench-results/latest.json`, `bench-results/latest.md` and `docs/bench-latency.svg`.
  *
- *   npm run bench                       # full run, ~4 minutes on 2 cores
+ *   npm run bench                       # full run, ~5 minutes on 2 cores
  *   npm run bench -- --quick            # smoke run, ~1 minute
  *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, cold-start, modes
  *   npm run bench -- --only=modes --rows='64 in flight'   # some groups of rows (a regular expression)

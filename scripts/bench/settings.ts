@@ -1,4 +1,4 @@
-/** How long and how hard the benchmark runs: defaults for a full run (~3-4 minutes on 2 cores), `--quick` for a smoke run. */
+/** How long and how hard the benchmark runs: defaults for a full run (~4-5 minutes on 2 cores), `--quick` for a smoke run. */
 export interface BenchSettings {
   readonly quick: boolean;
   /** Unrecorded warm-up before each measured variant, in ms. */
