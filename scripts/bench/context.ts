@@ -1,5 +1,6 @@
 import type { LocalRedisCluster } from '../../tools/localCluster';
 import type { ColdStart, Row } from './results';
+import type { ConnectionCount, IdleCpu, ServerLoad } from './serverLoad';
 import type { BenchSettings } from './settings';
 import type { Workload } from './workload';
 
@@ -17,6 +18,12 @@ export interface ScenarioOutput {
   readonly rows: Row[];
   readonly coldStart?: ColdStart[];
   readonly skipped?: { scenario: string; reason: string }[];
+  /** The Redis servers' own cost of each measured variant, where the scenario read it. */
+  readonly serverLoad?: ServerLoad[];
+  /** Connections one coordinator opens on each server, where the scenario counted them. */
+  readonly connections?: ConnectionCount[];
+  /** Each server's CPU time per second with no load, where the scenario measured it. */
+  readonly idleCpu?: IdleCpu[];
 }
 
 /** Environment for any coordinator under test: this run's trio, its timeout, and no logging. */

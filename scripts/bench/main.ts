@@ -3,9 +3,10 @@
  * warm-up, compared variants interleaved), prints a table with ratios and PASS/FAIL verdicts, and writes
  * `bench-results/latest.json`, `bench-results/latest.md` and `docs/bench-latency.svg`.
  *
- *   npm run bench                       # full run, ~4 minutes on 2 cores
+ *   npm run bench                       # full run, ~5 minutes on 2 cores
  *   npm run bench -- --quick            # smoke run, ~1 minute
- *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, cold-start
+ *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, cold-start, modes
+ *   npm run bench -- --only=modes --rows='64 in flight'   # some groups of rows (a regular expression)
  *
  * Durations come from BENCH_* environment variables (see settings.ts).
  */
@@ -24,6 +25,7 @@ import { coordinatorScenario } from './scenarios/coordinator';
 import { handlerScenario } from './scenarios/handler';
 import { httpScenario } from './scenarios/http';
 import { hungNodeScenario } from './scenarios/hungNode';
+import { modesScenario } from './scenarios/modes';
 import { readSettings, selected, type ScenarioId } from './settings';
 import { judge } from './targets';
 import { workload } from './workload';
@@ -35,6 +37,7 @@ const SCENARIOS: readonly [ScenarioId, (context: ScenarioContext) => Promise<Sce
   ['http', httpScenario],
   ['hung-node', hungNodeScenario],
   ['cold-start', coldStartScenario],
+  ['modes', modesScenario],
 ];
 
 async function main(): Promise<void> {
@@ -48,10 +51,13 @@ async function main(): Promise<void> {
     durationS: 0,
     command: ['npm run bench', ...process.argv.slice(2)].join(' '),
     machine: machine(),
-    settings: { ...settings, only: settings.only === undefined ? undefined : [...settings.only] },
+    settings: { ...settings, only: settings.only === undefined ? undefined : [...settings.only], rows: settings.rows?.source },
     rows: [],
     coldStart: [],
     skipped: [],
+    serverLoad: [],
+    connections: [],
+    idleCpu: [],
     targets: [],
   };
 
@@ -67,6 +73,9 @@ async function main(): Promise<void> {
         results.rows.push(...output.rows);
         results.coldStart.push(...(output.coldStart ?? []));
         results.skipped.push(...(output.skipped ?? []));
+        results.serverLoad.push(...(output.serverLoad ?? []));
+        results.connections.push(...(output.connections ?? []));
+        results.idleCpu.push(...(output.idleCpu ?? []));
       } catch (error) {
         failures += 1;
         log(`scenario ${id} failed: ${(error as Error).stack ?? String(error)}`);
@@ -79,8 +88,8 @@ async function main(): Promise<void> {
 
   results.durationS = (performance.now() - started) / 1000;
   results.targets = judge(results);
-  // Only a full run replaces the published results; quick or partial runs go to the ignored bench-results/tmp/.
-  const full = !settings.quick && settings.only === undefined;
+  // Only a full run replaces the published results; quick or partial runs (--only, --rows) go to bench-results/tmp/.
+  const full = !settings.quick && settings.only === undefined && settings.rows === undefined;
   const folder = full ? 'bench-results' : join('bench-results', 'tmp');
   const jsonPath = join(ROOT, folder, 'latest.json');
   const markdownPath = join(ROOT, folder, 'latest.md');

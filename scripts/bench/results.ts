@@ -1,5 +1,6 @@
 import type { CurvePoint, LatencySummary } from '../../tools/latencyHistogram';
 import type { VariantResult } from './loop';
+import type { ConnectionCount, IdleCpu, ServerLoad } from './serverLoad';
 import type { ScenarioId } from './settings';
 
 /** One measured line of the table: a variant in a group of variants compared with each other. */
@@ -59,6 +60,12 @@ export interface BenchResults {
   readonly rows: Row[];
   readonly coldStart: ColdStart[];
   readonly skipped: { readonly scenario: string; readonly reason: string }[];
+  /** Per measured variant, each Redis server's calls, command time and CPU time (the `modes` scenario). */
+  readonly serverLoad: ServerLoad[];
+  /** Connections one coordinator opens on each server, per mode (the `modes` scenario). */
+  readonly connections: ConnectionCount[];
+  /** Each server's CPU time per second with no load, per mode (the `modes` scenario). */
+  readonly idleCpu: IdleCpu[];
   targets: TargetVerdict[];
 }
 

@@ -1,4 +1,4 @@
-/** How long and how hard the benchmark runs: defaults for a full run (~3-4 minutes on 2 cores), `--quick` for a smoke run. */
+/** How long and how hard the benchmark runs: defaults for a full run (~4-5 minutes on 2 cores), `--quick` for a smoke run. */
 export interface BenchSettings {
   readonly quick: boolean;
   /** Unrecorded warm-up before each measured variant, in ms. */
@@ -20,17 +20,23 @@ export interface BenchSettings {
   readonly nodeTimeoutMs: number;
   /** Scenario ids to run (all when undefined). */
   readonly only: ReadonlySet<string> | undefined;
+  /**
+   * Groups of rows to measure in the scenarios made of groups (`coordinator`, `modes`): those whose name this
+   * matches, case-insensitively (all when undefined), e.g. `64 in flight` or `quorum write`.
+   */
+  readonly rows: RegExp | undefined;
 }
 
 /** Every scenario, in the order a full run measures them (`--only` picks some). */
-export const SCENARIO_IDS = ['coordinator', 'handler', 'http', 'hung-node', 'cold-start'] as const;
+export const SCENARIO_IDS = ['coordinator', 'handler', 'http', 'hung-node', 'cold-start', 'modes'] as const;
 /** One scenario's id. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /**
- * Reads the settings from the command line (`--quick`, `--only=a,b`) and the environment (`BENCH_WARMUP_MS`,
- * `BENCH_DURATION_MS`, `BENCH_ROUNDS`, `BENCH_FAULT_PHASE_MS`, `BENCH_FAULT_SETTLE_MS`, `BENCH_COLD_RUNS`,
- * `BENCH_KEYS`, `BENCH_VALUE_BYTES`, `BENCH_NODE_TIMEOUT_MS`, `BENCH_ONLY`); the environment wins over `--quick`.
+ * Reads the settings from the command line (`--quick`, `--only=a,b`, `--rows=pattern`) and the environment
+ * (`BENCH_WARMUP_MS`, `BENCH_DURATION_MS`, `BENCH_ROUNDS`, `BENCH_FAULT_PHASE_MS`, `BENCH_FAULT_SETTLE_MS`,
+ * `BENCH_COLD_RUNS`, `BENCH_KEYS`, `BENCH_VALUE_BYTES`, `BENCH_NODE_TIMEOUT_MS`, `BENCH_ONLY`, `BENCH_ROWS`); the
+ * environment wins over `--quick`.
  */
 export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): BenchSettings {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
@@ -40,6 +46,13 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): B
     if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
       throw new Error(`unknown scenario "${id}"; choose from ${SCENARIO_IDS.join(', ')}`);
     }
+  }
+  const rowsArg = argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length) ?? env.BENCH_ROWS;
+  let rows: RegExp | undefined;
+  try {
+    rows = rowsArg === undefined || rowsArg === '' ? undefined : new RegExp(rowsArg, 'i');
+  } catch (error) {
+    throw new Error(`--rows must be a regular expression; got "${rowsArg}": ${(error as Error).message}`);
   }
   const number = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -60,10 +73,16 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): B
     valueBytes: Math.round(number('BENCH_VALUE_BYTES', 64)),
     nodeTimeoutMs: Math.round(number('BENCH_NODE_TIMEOUT_MS', 300)),
     only,
+    rows,
   };
 }
 
 /** True when the scenario should run under these settings. */
 export function selected(settings: BenchSettings, id: ScenarioId): boolean {
   return settings.only === undefined || settings.only.has(id);
+}
+
+/** True when the group of rows named `group` should be measured under these settings (`--rows`). */
+export function rowSelected(settings: BenchSettings, group: string): boolean {
+  return settings.rows === undefined || settings.rows.test(group);
 }

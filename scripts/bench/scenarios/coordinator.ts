@@ -11,6 +11,7 @@ import {
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import { compareInterleaved, type Variant } from '../loop';
 import { rowsFrom, type Row } from '../results';
+import { rowSelected } from '../settings';
 import { plainClient, populate } from '../workload';
 import { applyHashEntry, type HashFormatClient, readHashEntry, withHashFormat } from './hashFormat';
 
@@ -95,8 +96,10 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
         },
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
       ];
-      context.log(`coordinator: set at ${concurrency} in flight`);
-      rows.push(...rowsFrom('coordinator', groupName('set', concurrency), await compareInterleaved(writes, options), RAW));
+      if (rowSelected(settings, groupName('set', concurrency))) {
+        context.log(`coordinator: set at ${concurrency} in flight`);
+        rows.push(...rowsFrom('coordinator', groupName('set', concurrency), await compareInterleaved(writes, options), RAW));
+      }
       const reads: Variant[] = [
         { name: RAW, operation: (i) => raw.get(rawKey(i)) },
         { name: FAN_OUT, operation: (i) => firstValueOf(fanOut, (client) => client.get(rawKey(i))) },
@@ -111,8 +114,10 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
         { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
         { name: QUORUM_READ, operation: (i) => coordinator.get(work.key(i), { consistency: 'quorum' }) },
       ];
-      context.log(`coordinator: get at ${concurrency} in flight`);
-      rows.push(...rowsFrom('coordinator', groupName('get', concurrency), await compareInterleaved(reads, options), RAW));
+      if (rowSelected(settings, groupName('get', concurrency))) {
+        context.log(`coordinator: get at ${concurrency} in flight`);
+        rows.push(...rowsFrom('coordinator', groupName('get', concurrency), await compareInterleaved(reads, options), RAW));
+      }
     }
     return { rows };
   } finally {
