@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { readFileSync } from 'node:fs';
@@ -7,6 +9,8 @@ import { CLUSTER_CONFIG_FILE, LocalRedisNode, type LocalTlsFiles, type RestartDa
 /** How many hash slots a Redis Cluster has. */
 const SLOTS = 16_384;
 const HEALTHY_TIMEOUT_MS = 20_000;
+const REDIS_CLI = process.env.REDIS_CLI_BIN ?? 'redis-cli';
+const run = promisify(execFile);
 
 /** Options for {@link LocalClusterReplica.start}. */
 export interface LocalClusterReplicaOptions {
@@ -144,6 +148,28 @@ export class LocalClusterReplica {
     await this.waitUntilHealthy();
   }
 
+  /**
+   * Moves `slots` hash slots from master `from` to master `to` (indexes in {@link masters}) with
+   * `redis-cli --cluster reshard`, as an operator rebalancing a cluster does: the keys migrate while clients go on
+   * using them, who meet `ASK` and `MOVED` redirections meanwhile. redis-cli takes the lowest slots the source
+   * serves. Resolves once every slot has moved and every master knows it.
+   */
+  async reshard(from: number, to: number, slots: number): Promise<void> {
+    const [fromId, toId] = await Promise.all([from, to].map((index) => withClient(this.masterAt(index).port, (client) => client.call('CLUSTER', 'MYID'))));
+    await run(REDIS_CLI, [
+      '--cluster', 'reshard', `127.0.0.1:${this.masterAt(from).port}`,
+      '--cluster-from', String(fromId), '--cluster-to', String(toId), '--cluster-slots', String(slots), '--cluster-yes',
+    ]);
+    await this.waitUntilHealthy();
+  }
+
+  /** The ranges of slots (first and last, inclusive) that master `index` serves, as it sees them. */
+  async slotsOf(index: number): Promise<[number, number][]> {
+    const master = this.masterAt(index);
+    const ranges = (await withClient(master.port, (client) => client.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number, ...unknown[]]][];
+    return ranges.filter(([, , [, port]]) => port === master.port).map(([first, last]) => [first, last]);
+  }
+
   /** Resolves once every master is up, knows every other and sees every slot served. */
   async waitUntilHealthy(timeoutMs = HEALTHY_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -158,6 +184,12 @@ export class LocalClusterReplica {
       if (Date.now() > deadline) throw new Error(`the local Redis Cluster on ${this.masters.map((m) => m.port).join(',')} is not healthy: ${last}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  private masterAt(index: number): LocalRedisNode {
+    const master = this.masters[index];
+    if (master === undefined) throw new RangeError(`no master ${index}: the replica has ${this.masters.length}`);
+    return master;
   }
 
   /** Gives each master an equal range of slots and introduces them to each other. */

@@ -26,7 +26,12 @@ export interface ConnectionSettings {
   readonly nodeTimeoutMs: number;
   /** ioredis' `enableAutoPipelining` for standalone replicas (`REDIS_AUTO_PIPELINING`). @default true */
   readonly autoPipelining?: boolean;
-  /** ioredis' `enableAutoPipelining` for cluster replicas (`REDIS_CLUSTER_AUTO_PIPELINING`). @default false */
+  /**
+   * ioredis' `enableAutoPipelining` for cluster replicas (`REDIS_CLUSTER_AUTO_PIPELINING`). Off by default: ioredis
+   * follows MOVED and ASK for an auto-pipelined batch as a whole, so while slots migrate commands of a batch fail
+   * with them (measured in `docs/performance.md`, which also finds off faster at one in flight).
+   * @default false
+   */
   readonly clusterAutoPipelining?: boolean;
   /** PEM certificates trusted for `rediss://` instead of the default CAs (`REDIS_TLS_CA`). */
   readonly tlsCa?: string;

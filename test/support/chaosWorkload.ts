@@ -1,4 +1,4 @@
-import { QuorumNotReachedError, type Coordinator } from '../../lib';
+import { QuorumNotReachedError, ReadQuorumNotReachedError, type Coordinator, type ReplicaReport } from '../../lib';
 import { HistoryRecorder } from '../checker/historyRecorder';
 
 /** One coordinator (a Lambda container) taking part in a chaos workload, and the clock skew it runs with. */
@@ -44,6 +44,13 @@ export class ChaosWorkload {
    * reached it first, and they had landed elsewhere, so they fail (`rolled_back: false`) rather than be issued again.
    */
   readonly racesLostDuringFault: string[] = [];
+  /**
+   * Replica errors, seen anywhere in the run (also in operations that succeeded, and in replies that came after the
+   * answer), that a Redis Cluster client must follow or avoid rather than pass on: a redirection (`MOVED`, `ASK`) or
+   * keys of one command in different slots (`CROSSSLOT`, or ioredis' own pipeline check). Each as `replica: error`.
+   */
+  readonly slotRoutingErrors: string[] = [];
+  private readonly settling: Promise<void>[] = [];
   private faultOn = false;
 
   constructor(
@@ -65,6 +72,7 @@ export class ChaosWorkload {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
+    await Promise.all(this.settling);
   }
 
   /** Marks the interval in which a fault is in force, for the latency and failure figures. */
@@ -90,9 +98,11 @@ export class ChaosWorkload {
     try {
       const outcome = await member.coordinator.get(key, { consistency: 'quorum' });
       pending.ok(outcome.value);
+      this.noteSlotRoutingErrors(outcome.replicas);
       this.returned(started);
     } catch (error) {
       pending.failed();
+      if (error instanceof ReadQuorumNotReachedError) this.noteSlotRoutingErrors(error.replicas);
       this.returned(started, `${client} get ${key}: ${(error as Error).message}`);
     }
   }
@@ -105,8 +115,9 @@ export class ChaosWorkload {
     // which on this machine is the test's clock, whatever the container's own clock says.
     const pending = this.recorder.invoke(client, 'put', key, value, ttlSeconds === undefined ? undefined : { ttlMs: ttlSeconds * 1000 });
     try {
-      await member.coordinator.set(key, value, { consistency: 'quorum', ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
+      const result = await member.coordinator.set(key, value, { consistency: 'quorum', ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
       pending.ok();
+      this.settling.push(result.settled.then((reports) => this.noteSlotRoutingErrors(reports)));
       this.returned(started);
     } catch (error) {
       this.endFailedWrite(pending, error);
@@ -118,8 +129,9 @@ export class ChaosWorkload {
     const started = performance.now();
     const pending = this.recorder.invoke(client, 'delete', key);
     try {
-      await member.coordinator.delete(key, { consistency: 'quorum' });
+      const result = await member.coordinator.delete(key, { consistency: 'quorum' });
       pending.ok();
+      this.settling.push(result.settled.then((reports) => this.noteSlotRoutingErrors(reports)));
       this.returned(started);
     } catch (error) {
       this.endFailedWrite(pending, error);
@@ -127,10 +139,17 @@ export class ChaosWorkload {
     }
   }
 
+  private noteSlotRoutingErrors(reports: readonly ReplicaReport[]): void {
+    for (const report of reports) {
+      if (report.error !== undefined && SLOT_ROUTING_ERROR.test(report.error)) this.slotRoutingErrors.push(`${report.node}: ${report.error}`);
+    }
+  }
+
   /** A failed write counts as never having happened only when the store said so (`rolled_back: true`). */
   private endFailedWrite(pending: { failed(): unknown; unknown(): unknown }, error: unknown): void {
     if (error instanceof QuorumNotReachedError && error.rolledBack) pending.failed();
     else pending.unknown();
+    if (error instanceof QuorumNotReachedError) this.noteSlotRoutingErrors(error.replicas);
   }
 
   private returned(startedAt: number, failure?: string, racedLost = false): void {
@@ -141,6 +160,9 @@ export class ChaosWorkload {
     else this.failuresDuringFault.push(failure);
   }
 }
+
+/** Redis' redirections and cross-slot refusals, and ioredis' own refusal of a pipeline across slots. */
+const SLOT_ROUTING_ERROR = /\b(MOVED|ASK|CROSSSLOT)\b|should belong to the same slot/;
 
 /** True for a write that failed because a replica refused it as older than a concurrent write it already held. */
 function lostRace(error: unknown): boolean {
