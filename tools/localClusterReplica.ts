@@ -155,7 +155,7 @@ export class LocalClusterReplica {
    * serves. Resolves once every slot has moved and every master knows it.
    */
   async reshard(from: number, to: number, slots: number): Promise<void> {
-    const [fromId, toId] = await Promise.all([from, to].map((index) => withClient(this.masterAt(index).port, (client) => client.call('CLUSTER', 'MYID'))));
+    const [fromId, toId] = await Promise.all([from, to].map((index) => withClient(this.masterAt(index).port, this.admin, (client) => client.call('CLUSTER', 'MYID'))));
     await run(REDIS_CLI, [
       '--cluster', 'reshard', `127.0.0.1:${this.masterAt(from).port}`,
       '--cluster-from', String(fromId), '--cluster-to', String(toId), '--cluster-slots', String(slots), '--cluster-yes',
@@ -166,7 +166,7 @@ export class LocalClusterReplica {
   /** The ranges of slots (first and last, inclusive) that master `index` serves, as it sees them. */
   async slotsOf(index: number): Promise<[number, number][]> {
     const master = this.masterAt(index);
-    const ranges = (await withClient(master.port, (client) => client.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number, ...unknown[]]][];
+    const ranges = (await withClient(master.port, this.admin, (client) => client.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number, ...unknown[]]][];
     return ranges.filter(([, , [, port]]) => port === master.port).map(([first, last]) => [first, last]);
   }
 
