@@ -2,10 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../../lib';
 import { Redis } from 'ioredis';
 import { clearHints, expireHintsOfUnconfiguredReplicas, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../../lib/repair/hintedHandoff';
-import { HINTS_PREFIX, hintsKey } from '../../../lib/replica/storageLayout';
-import type { LocalRedisNode } from '../../../tools/localRedisNode';
+import { hintsKey } from '../../../lib/replica/storageLayout';
 import { onContainerClock, skewedClock } from '../../support/containerClock';
 import { useCoordinators } from '../../support/coordinators';
+import { hintedOnMaster, hintedOnReplica, hintSetsOn, onEveryMaster } from '../../support/hintSets';
 import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 /** Records hand-offs instead of invoking Lambda; the test then plays the repair function itself. */
@@ -17,45 +17,13 @@ class RecordingDispatcher implements RepairDispatcher {
   }
 }
 
-/**
- * The hint sets for `target` on one master, by name, read without the library's layout functions (so the same test
- * reads what any version wrote): `!qkv:hints:<target>`, or a bucket `!qkv:hints:{<tag>}:<target>`.
- */
-async function hintSetsOn(master: LocalRedisNode, target: string): Promise<string[]> {
-  const client = new Redis(master.url, { maxRetriesPerRequest: 0 });
-  try {
-    const sets: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${HINTS_PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      sets.push(...keys.filter((key) => key === hintsKey(target) || key.endsWith(`}:${target}`)));
-    } while (cursor !== '0');
-    return sets;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** The keys hinted for `target` on one master (each once, sorted), from every hint set of `target` there. */
-async function hintedOnMaster(master: LocalRedisNode, target: string): Promise<string[]> {
-  const client = new Redis(master.url, { maxRetriesPerRequest: 0 });
-  try {
-    const keys = await Promise.all((await hintSetsOn(master, target)).map((set) => client.zrange(set, '0', '-1')));
-    return [...new Set(keys.flat())].sort();
-  } finally {
-    client.disconnect();
-  }
-}
-
 describe.each(['standalone', 'cluster'] as const)('Hinted hand-off (%s replicas)', (mode) => {
   const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   /** The keys hinted for `target` on replica `nodeIndex`, every master together (each once, sorted). */
-  async function hintsOn(nodeIndex: number, target: string): Promise<string[]> {
-    const perMaster = await Promise.all(cluster().nodes[nodeIndex]!.masters.map((master) => hintedOnMaster(master, target)));
-    return [...new Set(perMaster.flat())].sort();
+  function hintsOn(nodeIndex: number, target: string): Promise<string[]> {
+    return hintedOnReplica(cluster().nodes[nodeIndex]!, target);
   }
 
   /**
@@ -293,14 +261,7 @@ describe.each(['standalone', 'cluster'] as const)('Hinted hand-off (%s replicas)
     expect(replay).toMatchObject({ target: down, status: 'replayed', keys: count, repaired: count });
     expect(await hintsOn(0, down)).toEqual([]);
     expect(await hintsOn(1, down)).toEqual([]);
-    const sizes = await Promise.all(
-      cluster().nodes[2]!.masters.map(async (master) => {
-        const client = new Redis(master.url);
-        const size = await client.dbsize();
-        client.disconnect();
-        return size;
-      }),
-    );
+    const sizes = await onEveryMaster(cluster().nodes[2]!, (client) => client.dbsize());
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(count);
   });
 
