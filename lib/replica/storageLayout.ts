@@ -11,10 +11,14 @@
  *   entry for user key R. Hence user key `!x` is the entry at `!!x`, else the plain string at `!x`
  *   ({@link seedKeyOf}; storing `!x` removes it, so it cannot come back); a plain string at `!!y` is the seed's `!!y`,
  *   moved to `!!!y` when `!y` is stored ({@link displacedSeedKeyOf}). `readEntry` and the Lua scripts agree.
- * - `!qkv:hints:<replica>` (sorted set): keys that replica missed, on the replicas that took the writes. Each scores
- *   a key by its own clock, so two replicas' scores are never compared.
+ * - Hints (sorted sets): keys a replica missed, on the replicas that took the writes. Each scores a key by its own
+ *   clock, so two replicas' scores are never compared. A standalone holder keeps them in one set,
+ *   `!qkv:hints:<replica>`; a cluster holder in {@link HINT_BUCKETS} sets `!qkv:hints:{<tag>}:<replica>`, one per
+ *   bucket, each tag in its own slice of the slots ({@link hintsKeyFor}).
  * - `!qkv:antientropy` (hash): where the last run stopped, and `seq`, one more per save: runs resume from the highest.
  */
+
+import { HASH_SLOTS, slotOf } from './hashSlots';
 
 /** Prefix of every internal key. */
 export const INTERNAL_PREFIX = '!qkv:';
@@ -78,9 +82,74 @@ export function comparedKeysOf(scanned: readonly string[]): string[] {
 /** Prefix of every replica's hints (followed by the replica's name). */
 export const HINTS_PREFIX = `${INTERNAL_PREFIX}hints:`;
 
-/** The hints for the replica named `target`: keys it missed, kept on the replicas that took the writes. */
+/**
+ * The hints for the replica named `target` on a standalone holder: keys it missed, kept on the replicas that took the
+ * writes. One set per target is all one server needs, and the form every earlier version wrote.
+ */
 export function hintsKey(target: string): string {
   return `${HINTS_PREFIX}${target}`;
+}
+
+/**
+ * How many sets a cluster holder spreads one target's hints over. Each bucket's hash tag lies in its own
+ * 1/`HINT_BUCKETS` slice of the slots, and masters serve contiguous ranges of slots, so the hints of an outage divide
+ * over up to this many masters (every master of a cluster whose ranges are at least one slice wide, 256 slots), and a
+ * bucket holds about 1/64 of them. Replay and cleanup read every bucket: 64 small reads per cluster holder per batch,
+ * sent at once, which stays cheap even when there is nothing to replay. More buckets would only spread hints over
+ * clusters of more than 64 masters, at that cost on every replay.
+ */
+export const HINT_BUCKETS = 64;
+
+/** The slots of bucket `bucket`'s slice: `[first, end)`. */
+export function hintBucketSlice(bucket: number): { readonly first: number; readonly end: number } {
+  return { first: Math.ceil((bucket * HASH_SLOTS) / HINT_BUCKETS), end: Math.ceil(((bucket + 1) * HASH_SLOTS) / HINT_BUCKETS) };
+}
+
+/**
+ * The bucket of a data key's hints on a cluster holder: the slice its own slot is in, so the hint usually lands on the
+ * master that took the data key's write itself (a holder that stored the write can store its hint). Every missed
+ * replica's hint for one key is in the same bucket, hence one slot: `recordHint` takes them all in one call.
+ */
+export function hintBucketOf(redisKey: string): number {
+  return Math.floor((slotOf(redisKey) * HINT_BUCKETS) / HASH_SLOTS);
+}
+
+/**
+ * Bucket `bucket`'s hash tag: `qkv-hints-<bucket>-<n>`, `n` the smallest number that puts the tag's slot in the
+ * bucket's slice (PERSISTED FORMAT: deterministic, from CRC16 alone).
+ */
+function bucketTag(bucket: number): string {
+  const { first, end } = hintBucketSlice(bucket);
+  for (let n = 0; ; n += 1) {
+    const tag = `qkv-hints-${bucket}-${n}`;
+    const slot = slotOf(tag);
+    if (slot >= first && slot < end) return tag;
+  }
+}
+
+const BUCKET_TAGS: readonly string[] = Array.from({ length: HINT_BUCKETS }, (_, bucket) => bucketTag(bucket));
+
+/** The hints for `target` in bucket `bucket` of a cluster holder: `!qkv:hints:{<tag>}:<target>`. */
+export function bucketedHintsKey(target: string, bucket: number): string {
+  return `${HINTS_PREFIX}{${BUCKET_TAGS[bucket]!}}:${target}`;
+}
+
+/** Where a holder keeps its hint for `target` that `redisKey` was missed: by the holder's mode. */
+export function hintsKeyFor(target: string, redisKey: string, clusterHolder: boolean): string {
+  return clusterHolder ? bucketedHintsKey(target, hintBucketOf(redisKey)) : hintsKey(target);
+}
+
+/** Every set a holder may keep `target`'s hints in: the one set of a standalone holder, or every bucket. */
+export function hintsKeysOf(target: string, clusterHolder: boolean): string[] {
+  return clusterHolder ? BUCKET_TAGS.map((_, bucket) => bucketedHintsKey(target, bucket)) : [hintsKey(target)];
+}
+
+/** The replica a hint set is for (either form), or undefined for a key that is no hint set. */
+export function hintTargetOf(redisKey: string): string | undefined {
+  if (!redisKey.startsWith(HINTS_PREFIX)) return undefined;
+  const rest = redisKey.slice(HINTS_PREFIX.length);
+  const bucketed = /^\{qkv-hints-\d+-\d+\}:/.exec(rest);
+  return bucketed === null ? rest : rest.slice(bucketed[0].length);
 }
 
 /** Where anti-entropy records its progress (on every replica). */

@@ -24,7 +24,7 @@ export function createCoordinator(env: Record<string, string>, clock?: HybridLog
  *   `REDIS_NODES` (e.g. a coordinator's own proxies), `clock` gives it a skewed clock.
  */
 export function useCoordinators(
-  cluster: () => LocalRedisCluster,
+  cluster: () => Pick<LocalRedisCluster, 'nodes' | 'redisNodes'>,
 ): (env?: Record<string, string>, clock?: HybridLogicalClock, dispatcher?: RepairDispatcher) => Coordinator {
   const opened: Coordinator[] = [];
   afterEach(async () => {

@@ -52,7 +52,7 @@ export async function storedOnNode(node: LocalReplica, redisKey: string): Promis
 }
 
 /** Empties every node, so each test starts from a blank store. */
-export async function flushAll(cluster: LocalRedisCluster): Promise<void> {
+export async function flushAll(cluster: Pick<LocalRedisCluster, 'nodes'>): Promise<void> {
   await Promise.all(
     cluster.nodes.flatMap((replica) => replica.masters).map(async (node) => {
       const client = directClient(node);

@@ -1,5 +1,5 @@
 import { SEED_VERSION } from '../../lib/core/hybridLogicalClock';
-import type { LocalRedisCluster } from '../../tools/localCluster';
+import type { LocalRedisCluster, LocalReplica } from '../../tools/localCluster';
 import { userKeyOf } from '../../lib/replica/storageLayout';
 import { directClient } from './redisCluster';
 import { storedFields } from './storedEntries';
@@ -8,21 +8,13 @@ import { storedFields } from './storedEntries';
  * Every user key each node holds, with its version (tombstones included), read directly from the nodes: what
  * "all replicas hold identical data" is checked against.
  */
-export async function versionsByNode(cluster: LocalRedisCluster): Promise<Map<string, string>[]> {
+export async function versionsByNode(cluster: Pick<LocalRedisCluster, 'nodes'>): Promise<Map<string, string>[]> {
   return Promise.all(
     cluster.nodes.map(async (node) => {
       const client = directClient(node);
       try {
         const versions = new Map<string, string>();
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'COUNT', 500);
-          cursor = next;
-          for (const key of keys) {
-            if (userKeyOf(key) === undefined) continue;
-            versions.set(key, (await storedFields(client, key)).version ?? 'seed');
-          }
-        } while (cursor !== '0');
+        for (const key of await allUserKeys(node)) versions.set(key, (await storedFields(client, key)).version ?? 'seed');
         return versions;
       } finally {
         client.disconnect();
@@ -44,12 +36,12 @@ export function divergentKeys(perNode: readonly Map<string, string>[]): string[]
  *
  * @param only when given, just these keys (e.g. the keys of one chaos phase).
  */
-export async function entriesByNode(cluster: LocalRedisCluster, only?: readonly string[]): Promise<Map<string, string>[]> {
+export async function entriesByNode(cluster: Pick<LocalRedisCluster, 'nodes'>, only?: readonly string[]): Promise<Map<string, string>[]> {
   return Promise.all(
     cluster.nodes.map(async (node) => {
       const client = directClient(node);
       try {
-        const keys = only ?? (await allUserKeys(client));
+        const keys = only ?? (await allUserKeys(node));
         const entries = new Map<string, string>();
         for (const key of keys) {
           // Entry strings and hashes (the format before strings) alike, so one entry held in two forms agrees.
@@ -79,13 +71,21 @@ export function divergentEntries(perNode: readonly Map<string, string>[]): { key
     .map((key) => ({ key, entries: perNode.map((entries) => entries.get(key)) }));
 }
 
-async function allUserKeys(client: ReturnType<typeof directClient>): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'COUNT', 500);
-    cursor = next;
-    for (const key of batch) if (userKeyOf(key) !== undefined) keys.push(key);
-  } while (cursor !== '0');
-  return keys;
+async function allUserKeys(node: LocalReplica): Promise<string[]> {
+  const keys = new Set<string>();
+  // SCAN on a cluster client reaches one master: scan each.
+  for (const master of node.masters) {
+    const client = directClient(master);
+    try {
+      let cursor = '0';
+      do {
+        const [next, batch] = await client.scan(cursor, 'COUNT', 500);
+        cursor = next;
+        for (const key of batch) if (userKeyOf(key) !== undefined) keys.add(key);
+      } while (cursor !== '0');
+    } finally {
+      client.disconnect();
+    }
+  }
+  return [...keys];
 }

@@ -1,13 +1,30 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import type { AntiEntropyReport, Coordinator } from '../../../lib';
-import { ANTI_ENTROPY_STATE_KEY, hintsKey } from '../../../lib/replica/storageLayout';
+import { slotOf } from '../../../lib/replica/hashSlots';
+import { ANTI_ENTROPY_STATE_KEY } from '../../../lib/replica/storageLayout';
+import type { LocalReplica } from '../../../tools/localCluster';
+import { LocalClusterReplica } from '../../../tools/localClusterReplica';
 import { onContainerClock, skewedClock } from '../../support/containerClock';
 import { useCoordinators } from '../../support/coordinators';
-import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { dropHints, hintedOnReplica, onEveryMaster } from '../../support/hintSets';
+import { storedOnNode, useRedisCluster } from '../../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../../support/replicaState';
 
-describe('Anti-entropy', () => {
-  const cluster = useRedisCluster({ count: 3 });
+/** Empties every master of a replica, as if it had lost everything. */
+async function emptied(replica: LocalReplica): Promise<void> {
+  await onEveryMaster(replica, (client) => client.flushall());
+}
+
+/** The replica's name as a coordinator gives it (what its hints are kept under). */
+function nameOf(replica: LocalReplica): string {
+  return `127.0.0.1:${replica.port}`;
+}
+
+describe.each(['standalone', 'cluster'] as const)('Anti-entropy (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   async function writeMany(count: number, prefix = 'key'): Promise<void> {
@@ -43,11 +60,7 @@ describe('Anti-entropy', () => {
     // The writer would replay its hints for node 0 the moment it saw node 0 reconnect: it goes away first.
     await writer.close();
     await cluster().nodes[0]!.restart('keep');
-    for (const node of cluster().nodes) {
-      const client = directClient(node);
-      await client.del(hintsKey(`127.0.0.1:${cluster().nodes[0]!.port}`));
-      client.disconnect();
-    }
+    for (const node of cluster().nodes) await dropHints(node, nameOf(cluster().nodes[0]!));
 
     // Act
     const report = await newCoordinator().antiEntropy({ budgetMs: 60_000, fromStart: true });
@@ -160,9 +173,7 @@ describe('Anti-entropy', () => {
     await writer.set('hinted', 'v');
     // The hint may be recorded after the answer (a write queued while node 2's connection was between two
     // reconnection attempts); the writer would replay it itself on seeing node 2 reconnect: it goes away first.
-    const holder = directClient(cluster().nodes[0]!);
-    await vi.waitFor(async () => expect(await holder.zcard(hintsKey(`127.0.0.1:${cluster().nodes[2]!.port}`))).toBe(1));
-    holder.disconnect();
+    await vi.waitFor(async () => expect(await hintedOnReplica(cluster().nodes[0]!, nameOf(cluster().nodes[2]!))).toEqual(['hinted']));
     await writer.close();
     await cluster().nodes[2]!.restart('empty');
 
@@ -176,9 +187,7 @@ describe('Anti-entropy', () => {
 
   it('leaves internal keys alone and compares only user keys', async () => {
     // Prepare
-    const client = directClient(cluster().nodes[0]!);
-    await client.set('!qkv:something-internal', 'x');
-    client.disconnect();
+    await onEveryMaster(cluster().nodes[0]!, (client) => client.set('!qkv:something-internal', 'x').catch(() => 'MOVED'));
 
     // Act
     const report = await newCoordinator().antiEntropy({ budgetMs: 60_000, fromStart: true });
@@ -194,15 +203,13 @@ describe('Anti-entropy', () => {
     await writeMany(30);
     const full = cluster().nodes[1]!;
     await full.restart('empty');
-    const client = directClient(full);
-    await client.config('SET', 'maxmemory', '1');
+    await onEveryMaster(full, (client) => client.config('SET', 'maxmemory', '1'));
     let report: AntiEntropyReport;
     try {
       // Act
       report = await newCoordinator().antiEntropy({ budgetMs: 60_000, fromStart: true });
     } finally {
-      await client.config('SET', 'maxmemory', '0');
-      client.disconnect();
+      await onEveryMaster(full, (client) => client.config('SET', 'maxmemory', '0'));
     }
 
     // Assess
@@ -241,8 +248,133 @@ describe('Anti-entropy', () => {
     expect(runs.reduce((sum, run) => sum + run.keysCompared, 0)).toBeGreaterThanOrEqual(3 * 90);
   });
 
+  if (mode === 'cluster') {
+    it('refills a cluster replica whose one master restarted empty', async () => {
+      // Prepare
+      await writeMany(300);
+      const replica = cluster().nodes[1] as LocalClusterReplica;
+      await replica.masters[1]!.restart('empty');
+      // A restarted master serves its slots once it has rejoined (CLUSTERDOWN before that).
+      await replica.waitUntilHealthy();
+
+      // Act
+      const report = await newCoordinator().antiEntropy({ budgetMs: 60_000, batch: 50, fromStart: true });
+
+      // Assess: the keys of that master's slots (about a third) were missing there and nowhere else.
+      expect(report).toMatchObject({ passComplete: true, unreachable: [] });
+      expect(report.keysDiverged).toBeGreaterThan(50);
+      expect(report.keysDiverged).toBeLessThan(200);
+      expect(report.replicasRepaired).toBe(report.keysDiverged);
+      expect(divergentKeys(await versionsByNode(cluster()))).toEqual([]);
+    });
+
+    it('compares every key of a pass resumed after slots were resharded in the replica it was walking', async () => {
+      // Prepare: only replica 0 holds the keys, and a pass has walked its first slots.
+      await writeMany(300);
+      await emptied(cluster().nodes[1]!);
+      await emptied(cluster().nodes[2]!);
+      const coordinator = newCoordinator();
+      const first = await coordinator.antiEntropy({ budgetMs: 0, batch: 20, fromStart: true });
+      expect(first.stoppedAt).toMatchObject({ node: 0, cursor: expect.stringMatching(/^slot:\d+$/) });
+
+      // Act: half the slots of replica 0's first master, ahead of the position and behind it, move to its third.
+      const replica = cluster().nodes[0] as LocalClusterReplica;
+      await reshard(replica, 0, 2, 2_730);
+      const runs = [first];
+      do runs.push(await coordinator.antiEntropy({ budgetMs: 0, batch: 20 }));
+      while (!runs.at(-1)!.passComplete && runs.length < 500);
+
+      // Assess: the pass found every key on replica 0 and copied it to the others.
+      expect(runs.at(-1)!.passComplete).toBe(true);
+      const perNode = await versionsByNode(cluster());
+      expect(perNode.map((versions) => versions.size)).toEqual([300, 300, 300]);
+      expect(divergentKeys(perNode)).toEqual([]);
+    });
+
+    it('compares the keys of a slot being migrated on both its masters', async () => {
+      // Prepare: ten keys of one slot on replica 0 only, half of them already moved to the importing master.
+      const keys = Array.from({ length: 10 }, (_, i) => `{moving}k${i}`);
+      const writer = newCoordinator();
+      await Promise.all(keys.map((key) => writer.set(key, 'v').then((r) => r.settled)));
+      await writer.close();
+      await emptied(cluster().nodes[1]!);
+      await emptied(cluster().nodes[2]!);
+      const replica = cluster().nodes[0] as LocalClusterReplica;
+      const slot = slotOf(keys[0]!);
+      const counts = await onEveryMaster(replica, (client) => client.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)));
+      const source = replica.masters[counts.findIndex((count) => Number(count) > 0)]!;
+      const target = replica.masters.find((master) => master !== source)!;
+      const [sourceId, targetId] = await Promise.all([source, target].map((master) => clusterCall(master.port, 'CLUSTER', 'MYID')));
+      await clusterCall(target.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId!);
+      await clusterCall(source.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId!);
+      await clusterCall(source.port, 'MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', ...keys.slice(0, 5));
+
+      // Act
+      const report = await newCoordinator().antiEntropy({ budgetMs: 60_000, fromStart: true });
+
+      // Assess
+      expect(report).toMatchObject({ passComplete: true, keysDiverged: 10, replicasRepaired: 20 });
+      for (const key of keys) {
+        expect((await storedOnNode(cluster().nodes[1]!, key)).value, key).toBe('v');
+        expect((await storedOnNode(cluster().nodes[2]!, key)).value, key).toBe('v');
+      }
+    });
+  }
+
   /** Waits until `coordinator` reaches every replica again (after a restart, its connection reconnects). */
   async function everyReplicaUp(coordinator: Coordinator): Promise<void> {
     await vi.waitFor(async () => expect((await coordinator.health()).nodes.every((node) => node.up)).toBe(true), { timeout: 5_000, interval: 20 });
   }
 });
+
+describe('Anti-entropy over standalone and cluster replicas together', () => {
+  const standalone = useRedisCluster({ count: 1 });
+  const clusters = useRedisCluster({ count: 2, mode: 'cluster' });
+  const mixed = () => {
+    const nodes = [...standalone().nodes, ...clusters().nodes];
+    return { nodes, redisNodes: nodes.map((node) => node.url).join(',') };
+  };
+  const newCoordinator = useCoordinators(mixed);
+
+  it('refills the standalone replica and a cluster master that restarted empty, in one complete pass', async () => {
+    // Prepare
+    const writer = newCoordinator();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.set(`mixed-${i}`, `v${i}`).then((r) => r.settled)));
+    await writer.close();
+    await mixed().nodes[0]!.restart('empty');
+    const clusterReplica = mixed().nodes[2] as LocalClusterReplica;
+    await clusterReplica.masters[0]!.restart('empty');
+    await clusterReplica.waitUntilHealthy();
+
+    // Act
+    const runs = [await newCoordinator().antiEntropy({ budgetMs: 0, batch: 30, fromStart: true })];
+    while (!runs.at(-1)!.passComplete && runs.length < 200) runs.push(await newCoordinator().antiEntropy({ budgetMs: 0, batch: 30 }));
+
+    // Assess
+    expect(runs.at(-1)!.passComplete).toBe(true);
+    expect(runs.flatMap((run) => run.unreachable)).toEqual([]);
+    const perNode = await versionsByNode(mixed());
+    expect(perNode.map((versions) => versions.size)).toEqual([200, 200, 200]);
+    expect(divergentKeys(perNode)).toEqual([]);
+  });
+});
+
+/** One command to one master, by port. */
+async function clusterCall(port: number, ...args: string[]): Promise<string> {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+  try {
+    return String(await client.call(args[0]!, ...args.slice(1)));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Moves `slots` slots from master `from` to master `to` of a cluster replica with `redis-cli --cluster reshard`. */
+async function reshard(replica: LocalClusterReplica, from: number, to: number, slots: number): Promise<void> {
+  const [fromId, toId] = await Promise.all([from, to].map((i) => clusterCall(replica.masters[i]!.port, 'CLUSTER', 'MYID')));
+  await promisify(execFile)('redis-cli', [
+    '--cluster', 'reshard', `127.0.0.1:${replica.port}`,
+    '--cluster-from', fromId!, '--cluster-to', toId!, '--cluster-slots', String(slots), '--cluster-yes',
+  ]);
+  await replica.waitUntilHealthy();
+}

@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Coordinator, HybridLogicalClock, loadConfig, type RepairDispatcher, type RepairRequest, ReplicaPool } from '../../../lib';
-import { clearHints, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../../lib/repair/hintedHandoff';
+import { Redis } from 'ioredis';
+import { clearHints, expireHintsOfUnconfiguredReplicas, HINT_REPLAY_BATCH, hintedKeys, recordHints } from '../../../lib/repair/hintedHandoff';
 import { hintsKey } from '../../../lib/replica/storageLayout';
 import { onContainerClock, skewedClock } from '../../support/containerClock';
 import { useCoordinators } from '../../support/coordinators';
+import { hintedOnMaster, hintedOnReplica, hintSetsOn, onEveryMaster } from '../../support/hintSets';
 import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 /** Records hand-offs instead of invoking Lambda; the test then plays the repair function itself. */
@@ -15,17 +17,13 @@ class RecordingDispatcher implements RepairDispatcher {
   }
 }
 
-describe('Hinted hand-off', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Hinted hand-off (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
-  async function hintsOn(nodeIndex: number, target: string): Promise<string[]> {
-    const client = directClient(cluster().nodes[nodeIndex]!);
-    try {
-      return await client.zrange(hintsKey(target), '0', '-1');
-    } finally {
-      client.disconnect();
-    }
+  /** The keys hinted for `target` on replica `nodeIndex`, every master together (each once, sorted). */
+  function hintsOn(nodeIndex: number, target: string): Promise<string[]> {
+    return hintedOnReplica(cluster().nodes[nodeIndex]!, target);
   }
 
   /**
@@ -107,7 +105,8 @@ describe('Hinted hand-off', () => {
     expect(await hintsOn(1, target)).toEqual(['rehinted']);
   });
 
-  it('reads and clears hints scored in milliseconds by earlier versions, and scores them above that when hinted again', async () => {
+  // Earlier versions ran on standalone replicas only, where hints keep the form they wrote.
+  if (mode === 'standalone') it('reads and clears hints scored in milliseconds by earlier versions, and scores them above that when hinted again', async () => {
     // Prepare: hints scored with a container's Date.now(), as versions before replica-side scores stored them.
     const target = nameOf(2);
     const client = directClient(cluster().nodes[0]!);
@@ -127,6 +126,66 @@ describe('Hinted hand-off', () => {
     expect(left[0]).toBe('old-hinted-again');
     expect(Number(left[1])).toBeGreaterThan(Date.now() * 100);
   });
+
+  it('records the hints of one key for several missed replicas in one call on every holder', async () => {
+    // Prepare
+    const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+
+    // Act
+    const stored = await recordHints(pool, 'missed-twice', [nameOf(1), nameOf(2)], pool.replicas.slice(0, 1));
+    await pool.close();
+
+    // Assess
+    expect(stored).toBe(1);
+    expect(await hintsOn(0, nameOf(1))).toEqual(['missed-twice']);
+    expect(await hintsOn(0, nameOf(2))).toEqual(['missed-twice']);
+  });
+
+  it('gives the hint sets of a replica no longer configured an expiry, on every master', async () => {
+    // Prepare: hint sets without an expiry (as older versions left them) for a removed replica, for many keys.
+    const gone = '10.0.0.9:6379';
+    const pool = new ReplicaPool(loadConfig({ REDIS_NODES: cluster().redisNodes }));
+    const keys = Array.from({ length: 40 }, (_, i) => `removed-${i}`);
+    for (const key of keys) await recordHints(pool, key, [gone], pool.replicas.slice(0, 1));
+    const sets = (await Promise.all(cluster().nodes[0]!.masters.map(async (master) => ({ master, sets: await hintSetsOn(master, gone) })))).filter(
+      (found) => found.sets.length > 0,
+    );
+    for (const { master, sets: onMaster } of sets) {
+      const client = new Redis(master.url);
+      for (const set of onMaster) await client.persist(set);
+      client.disconnect();
+    }
+
+    // Act
+    const expired = await expireHintsOfUnconfiguredReplicas(pool);
+    await pool.close();
+
+    // Assess
+    expect(expired).toBe(sets.reduce((sum, found) => sum + found.sets.length, 0));
+    for (const { master, sets: onMaster } of sets) {
+      const client = new Redis(master.url);
+      for (const set of onMaster) expect(await client.pttl(set), set).toBeGreaterThan(0);
+      client.disconnect();
+    }
+  });
+
+  if (mode === 'cluster') {
+    it('spreads the hints of one outage over every master of a cluster holder', async () => {
+      // Prepare
+      const writer = newCoordinator();
+      const down = nameOf(2);
+      await cluster().nodes[2]!.kill();
+
+      // Act
+      await Promise.all(Array.from({ length: 60 }, (_, i) => writer.set(`spread-${i}`, 'v')));
+      await hintsStored(down, 60);
+
+      // Assess: each master of holder 0 keeps a share of them.
+      const perMaster = await Promise.all(cluster().nodes[0]!.masters.map((master) => hintedOnMaster(master, down)));
+      for (const hinted of perMaster) expect(hinted.length).toBeGreaterThan(0);
+      expect(perMaster.reduce((sum, hinted) => sum + hinted.length, 0)).toBe(60);
+    });
+  }
 
   it('keeps the hints while the replica is still down', async () => {
     // Prepare
@@ -149,14 +208,15 @@ describe('Hinted hand-off', () => {
     const writer = newCoordinator({ BREAKER_FAILURES: '1', BREAKER_HALF_OPEN_MS: '60000' });
     const hung = `127.0.0.1:${cluster().nodes[0]!.port}`;
     cluster().nodes[0]!.pause();
-    await (await writer.set('opens-breaker', 'v')).settled;
+    // Both keys share a slot, so on a cluster replica the same master's breaker guards them.
+    await (await writer.set('{b}opens-breaker', 'v')).settled;
 
     // Act
-    const written = await writer.set('skipped-key', 'v');
+    const written = await writer.set('{b}skipped-key', 'v');
 
     // Assess
     expect(written.replicas[0]!.outcome).toBe('skipped');
-    expect(await hintsOn(1, hung)).toContain('skipped-key');
+    expect(await hintsOn(1, hung)).toContain('{b}skipped-key');
   });
 
   it('keeps a hint that a container whose clock is behind records between a replay\'s read and its clear', async () => {
@@ -201,9 +261,8 @@ describe('Hinted hand-off', () => {
     expect(replay).toMatchObject({ target: down, status: 'replayed', keys: count, repaired: count });
     expect(await hintsOn(0, down)).toEqual([]);
     expect(await hintsOn(1, down)).toEqual([]);
-    const client = directClient(cluster().nodes[2]!);
-    expect(await client.dbsize()).toBe(count);
-    client.disconnect();
+    const sizes = await onEveryMaster(cluster().nodes[2]!, (client) => client.dbsize());
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(count);
   });
 
   it('replays the hints in-process once a paused replica resumes, with no repair function configured', async () => {
