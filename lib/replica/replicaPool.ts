@@ -45,7 +45,8 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   readonly replicas: readonly Replica[];
   /** Where this pool and the coordinator built on it report the store's events: one per container. */
   readonly observer: StoreObserver;
-  private readonly nodeTimeoutMs: number;
+  /** The bound on any one call to a replica (`NODE_TIMEOUT_MS`). */
+  readonly nodeTimeoutMs: number;
   private reconnectHandler: ReconnectHandler | undefined;
   private breakerSettings: BreakerSettings = { breakerFailures: 3, breakerHalfOpenMs: 1_000 };
   private bypassAllBreakers = false;
