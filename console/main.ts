@@ -108,30 +108,55 @@ async function refreshHealth(): Promise<void> {
   healthTimer = setTimeout(() => void refreshHealth(), HEALTH_EVERY_MS);
 }
 
+/** One replica in `/health`: `status` and `masters` (a cluster replica's) come from services that report them. */
+interface HealthReplica {
+  readonly node: string;
+  readonly up: boolean;
+  readonly status?: 'up' | 'degraded' | 'down';
+  readonly breaker: string;
+  readonly ms: number;
+  readonly error?: string;
+  readonly masters?: readonly { master: string; up: boolean; ms: number; slots: number; breaker: string; error?: string }[];
+}
+
 function showHealth(answer: HttpAnswer): void {
   const body = answer.body as { writeQuorumReachable?: unknown; writeQuorum?: unknown; nodes?: unknown } | undefined;
   const time = new Date().toLocaleTimeString();
   if ((answer.status === 200 || answer.status === 503) && Array.isArray(body?.nodes)) {
-    const nodes = body.nodes as { node: string; up: boolean; breaker: string; ms: number; error?: string }[];
+    const nodes = body.nodes as HealthReplica[];
     const up = nodes.filter((node) => node.up).length;
+    const degraded = nodes.filter((node) => node.status === 'degraded').length;
     const reachable = body.writeQuorumReachable === true;
     healthSummary.textContent =
-      `${up} of ${nodes.length} replicas up; write quorum (${String(body.writeQuorum ?? '?')}) ` +
+      `${up} of ${nodes.length} replicas up${degraded === 0 ? '' : `, ${degraded} degraded`}; write quorum (${String(body.writeQuorum ?? '?')}) ` +
       `${reachable ? 'reachable' : 'NOT reachable: writes fail'} · checked ${time}, every ${HEALTH_EVERY_MS / 1000} s`;
     healthSummary.dataset.level = reachable ? (up === nodes.length ? 'ok' : 'warn') : 'error';
     healthBody.replaceChildren(
-      ...nodes.map((node) => {
+      ...nodes.flatMap((node) => {
         const row = document.createElement('tr');
         row.dataset.node = node.node;
         row.dataset.up = String(node.up);
+        row.dataset.status = node.status ?? (node.up ? 'up' : 'down');
         row.dataset.breaker = node.breaker;
-        row.append(
-          cell(node.node),
-          cell(node.up ? 'up' : `down: ${node.error ?? 'no answer'}`, node.up ? 'up' : 'down'),
-          cell(formatMs(node.ms)),
-          cell(node.breaker, `breaker-${node.breaker}`),
-        );
-        return row;
+        const state = node.up ? 'up' : `${node.status === 'degraded' ? 'degraded' : 'down'}: ${node.error ?? 'no answer'}`;
+        row.append(cell(node.node), cell(state, node.up ? 'up' : 'down'), cell(formatMs(node.ms)), cell(node.breaker, `breaker-${node.breaker}`));
+        // A cluster replica's masters, one row each under it.
+        const masters = (node.masters ?? []).map((master) => {
+          const masterRow = document.createElement('tr');
+          masterRow.className = 'master';
+          masterRow.dataset.node = node.node;
+          masterRow.dataset.master = master.master;
+          masterRow.dataset.up = String(master.up);
+          masterRow.dataset.breaker = master.breaker;
+          masterRow.append(
+            cell(`↳ master ${master.master} (${master.slots} slots)`),
+            cell(master.up ? 'up' : `down: ${master.error ?? 'no answer'}`, master.up ? 'up' : 'down'),
+            cell(formatMs(master.ms)),
+            cell(master.breaker, `breaker-${master.breaker}`),
+          );
+          return masterRow;
+        });
+        return [row, ...masters];
       }),
     );
     return;

@@ -55,7 +55,7 @@ export {
   type CloudWatchMetricsOptions,
   type StoreMetric,
 } from './aws/cloudWatchMetrics';
-export type { ReplicaHealth, StoreHealth } from './replica/health';
+export type { MasterHealth, ReplicaHealth, ReplicaStatus, StoreHealth } from './replica/health';
 
 export {
   ConfigError,

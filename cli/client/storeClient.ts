@@ -41,13 +41,27 @@ export interface AnswerBody extends Partial<TracedAnswer> {
   readonly [field: string]: unknown;
 }
 
+/** One master of a cluster replica in `/health`. */
+export interface HealthMaster {
+  readonly master: string;
+  readonly up: boolean;
+  readonly ms: number;
+  readonly slots: number;
+  readonly breaker: string;
+  readonly error?: string;
+}
+
 /** One replica in `/health`. */
 export interface HealthNode {
   readonly node: string;
   readonly up: boolean;
+  /** `up`, `degraded` (a cluster replica with some masters down) or `down`; absent from older services. */
+  readonly status?: string;
   readonly breaker: string;
   readonly ms: number;
   readonly error?: string;
+  /** A cluster replica's masters. */
+  readonly masters?: readonly HealthMaster[];
 }
 
 /** The `antiEntropy` function's event (see functions/antiEntropy.ts). */

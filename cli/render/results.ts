@@ -68,23 +68,47 @@ function successFields(operation: KvOperation, answer: StoreAnswer): [string, st
   return fields;
 }
 
-/** `/health` for people: a table of the replicas (up, breaker, PING time, error) and whether writes can commit. */
+/**
+ * `/health` for people: a table of the replicas (up, breaker, PING time, error), each cluster replica followed by
+ * one indented row per master (with the hash slots it serves), and whether writes can commit.
+ */
 export function renderHealth(answer: StoreAnswer): string {
   const { body } = answer;
   const nodes = Array.isArray(body.nodes) ? (body.nodes as unknown as HealthNode[]) : [];
   if (nodes.length === 0 || typeof body.writeQuorumReachable !== 'boolean') return printable(failureMessage(answer));
-  const table = renderTable<HealthNode>(
+  const rows: HealthRow[] = nodes.flatMap((node) => [
+    { name: printable(node.node), up: node.up ? 'yes' : node.status === 'degraded' ? 'PARTLY' : 'NO', breaker: node.breaker, ms: node.ms, error: node.error },
+    ...(node.masters ?? []).map((master) => ({
+      name: `  ${printable(master.master)} (${master.slots} slots)`,
+      up: master.up ? 'yes' : 'NO',
+      breaker: master.breaker,
+      ms: master.ms,
+      error: master.error,
+    })),
+  ]);
+  const table = renderTable<HealthRow>(
     [
-      { header: 'replica', cell: (node) => printable(node.node) },
-      { header: 'up', cell: (node) => (node.up ? 'yes' : 'NO') },
-      { header: 'breaker', cell: (node) => printable(String(node.breaker)) },
-      { header: 'ping ms', cell: (node) => formatMs(node.ms), align: 'right' },
-      { header: 'error', cell: (node) => (typeof node.error === 'string' ? printable(node.error) : '') },
+      { header: 'replica', cell: (row) => row.name },
+      { header: 'up', cell: (row) => row.up },
+      { header: 'breaker', cell: (row) => printable(String(row.breaker)) },
+      { header: 'ping ms', cell: (row) => formatMs(row.ms), align: 'right' },
+      { header: 'error', cell: (row) => (typeof row.error === 'string' ? printable(row.error) : '') },
     ],
-    nodes,
+    rows,
   );
   const up = nodes.filter((node) => node.up).length;
+  const degraded = nodes.filter((node) => node.status === 'degraded').length;
+  const partly = degraded === 0 ? '' : `, ${degraded} degraded`;
   const needs = typeof body.writeQuorum === 'number' ? `, writes need ${body.writeQuorum}` : '';
   const verdict = body.writeQuorumReachable ? 'reachable' : 'NOT reachable: writes fail';
-  return `${table}\n\nwrite quorum: ${verdict} (${up} of ${nodes.length} replicas up${needs})`;
+  return `${table}\n\nwrite quorum: ${verdict} (${up} of ${nodes.length} replicas up${partly}${needs})`;
+}
+
+/** One line of the health table: a replica, or one master of a cluster replica. */
+interface HealthRow {
+  readonly name: string;
+  readonly up: string;
+  readonly breaker: string;
+  readonly ms: number;
+  readonly error: string | undefined;
 }

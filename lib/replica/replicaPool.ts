@@ -45,7 +45,8 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   readonly replicas: readonly Replica[];
   /** Where this pool and the coordinator built on it report the store's events: one per container. */
   readonly observer: StoreObserver;
-  private readonly nodeTimeoutMs: number;
+  /** The bound on any one call to a replica (`NODE_TIMEOUT_MS`). */
+  readonly nodeTimeoutMs: number;
   private reconnectHandler: ReconnectHandler | undefined;
   private breakerSettings: BreakerSettings = { breakerFailures: 3, breakerHalfOpenMs: 1_000 };
   private bypassAllBreakers = false;
@@ -100,8 +101,10 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
   }
 
   /**
-   * Registers the catch-up to run when a replica's connection comes back (it restarted or the network healed): the
-   * coordinator that sees it first replays its hints, without waiting for anti-entropy.
+   * Registers the catch-up to run when a replica comes back: its connection (or on a cluster, one master's) is ready
+   * again after dropping (it restarted or the network healed), or a call through its breaker succeeds after failures
+   * (it was hung, e.g. paused, and kept its connection). The coordinator that sees it first replays its hints,
+   * without waiting for anti-entropy.
    */
   onReconnect(handler: ReconnectHandler): void {
     this.reconnectHandler = handler;
@@ -137,9 +140,16 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       // connect also fetches its slots, and may retry: it gets the same bound here).
       return replica.client.isCluster ? withinNodeTimeout(reply, connectTimeoutOf(this.nodeTimeoutMs)) : reply;
     };
+    // Failures seen since the last success: a success now means the replica (or master) is back, also one that
+    // kept its connection through the outage (paused, not restarted), which no reconnect event would tell.
+    const wasFailing = !bypass && (guard.failuresSinceSuccess > 0 || state === CircuitState.Open);
     try {
       // An open breaker decides itself: skip, or let this call through as its probe.
       const value = bypass ? await send() : state === CircuitState.Open ? await guard.breaker.execute(send) : await closedCall(guard, send);
+      if (wasFailing) {
+        guard.failuresSinceSuccess = 0;
+        this.recover(replica);
+      }
       return { ok: true, value, ms: elapsedSince(started) };
     } catch (error) {
       if (error instanceof BrokenCircuitError) return SKIPPED_BREAKER_OPEN;

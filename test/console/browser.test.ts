@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useChromium } from '../support/chromium';
 import { clickListed, drawnLanes, drawnMarker, runOperation, shownResult } from '../support/consolePage';
+import type { LocalClusterReplica } from '../../tools/localClusterReplica';
 import { useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline } from '../support/serverlessOffline';
 
@@ -190,6 +191,70 @@ describe('Console: the page in headless Chromium, against serverless offline and
     // Assess
     expect(requested.length).toBeGreaterThan(0);
     for (const url of requested) expect(url.startsWith(`${offline().baseUrl}/`)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('Console: cluster replicas, each master shown under its replica', () => {
+  const cluster = useRedisCluster({ count: 3, mode: 'cluster' });
+  const offline = useServerlessOffline(() => ({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: '200' }));
+  const browser = useChromium();
+  const pageErrors: string[] = [];
+  let page: Page;
+
+  const replica = (index: number): LocalClusterReplica => cluster().nodes[index] as LocalClusterReplica;
+  const nodeName = (index: number): string => `127.0.0.1:${replica(index).port}`;
+
+  beforeAll(async () => {
+    page = await browser().newPage({ viewport: { width: 1280, height: 860 } });
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${offline().baseUrl}/console`);
+    await page.fill('#api-key', offline().apiKey);
+    await page.press('#api-key', 'Enter');
+  });
+
+  afterAll(async () => {
+    for (const node of cluster().nodes) node.resume();
+    await page?.close();
+  });
+
+  it('lists the masters of each cluster replica under it, each up with its slots and breaker', async () => {
+    // Act
+    await page.locator('#health-body tr.master[data-up="true"]').nth(8).waitFor();
+
+    // Assess
+    for (const index of [0, 1, 2]) {
+      const masters = await page.$$eval(`#health-body tr.master[data-node="${nodeName(index)}"]`, (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+      for (const row of masters) expect(row[0]).toMatch(/^↳ master 127\.0\.0\.1:\d+ \(\d+ slots\)$/);
+      const ports = masters.map((row) => Number(/:(\d+) /.exec(row[0]!)![1]));
+      expect(ports.sort()).toEqual(replica(index).masters.map((master) => master.port).sort());
+      for (const row of masters) expect(row.slice(1)).toEqual(['up', expect.stringMatching(/^\d+(\.\d+)? ms$/), 'closed']);
+    }
+    expect(await page.textContent('#health-summary')).toMatch(/3 of 3 replicas up; write quorum \(2\) reachable/);
+  });
+
+  it('marks a replica with one master paused degraded, and that master down, while writes still commit', async () => {
+    // Prepare
+    const paused = replica(1).masters[0]!;
+    paused.pause();
+    try {
+      // Act
+      await page.locator(`#health-body tr.master[data-master="127.0.0.1:${paused.port}"][data-up="false"]`).waitFor();
+      const written = await runOperation(page, { kind: 'set', key: 'city', value: 'Busan' });
+
+      // Assess
+      expect(await page.getAttribute(`#health-body tr:not(.master)[data-node="${nodeName(1)}"]`, 'data-status')).toBe('degraded');
+      expect(await page.textContent(`#health-body tr:not(.master)[data-node="${nodeName(1)}"]`)).toMatch(/degraded: 1 of 3 masters down/);
+      expect(await page.textContent(`#health-body tr.master[data-master="127.0.0.1:${paused.port}"]`)).toMatch(/down: timed out/);
+      expect(await page.textContent('#health-summary')).toMatch(/2 of 3 replicas up, 1 degraded; write quorum \(2\) reachable/);
+      expect(written).toMatchObject({ status: '200', level: 'ok' });
+    } finally {
+      paused.resume();
+    }
+    await page.locator(`#health-body tr:not(.master)[data-node="${nodeName(1)}"][data-up="true"]`).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

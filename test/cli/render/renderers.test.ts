@@ -273,4 +273,36 @@ describe('Module: results', () => {
     expect(text).toMatch(/^b:2 +NO +open +200 +timed out$/m);
     expect(text).toContain('write quorum: NOT reachable: writes fail (1 of 2 replicas up, writes need 2)');
   });
+
+  it('shows each master of a cluster replica under it, with its slots and breaker, and counts a degraded replica', () => {
+    // Act
+    const text = renderHealth(
+      answer(200, {
+        status: 'OK',
+        writeQuorumReachable: true,
+        writeQuorum: 2,
+        nodes: [
+          { node: 'a:1', up: true, status: 'up', breaker: 'closed', ms: 0.4 },
+          {
+            node: 'c:7000',
+            up: false,
+            status: 'degraded',
+            breaker: 'closed',
+            ms: 200,
+            error: '1 of 2 masters down (8192 of 16384 slots unserved): timed out',
+            masters: [
+              { master: 'c:7000', up: true, ms: 0.6, slots: 8192, breaker: 'closed' },
+              { master: 'c:7001', up: false, ms: 200, slots: 8192, breaker: 'open', error: 'timed out' },
+            ],
+          },
+        ] as unknown as StoreAnswer['body']['nodes'],
+      }),
+    );
+
+    // Assess
+    expect(text).toMatch(/^c:7000 +PARTLY +closed +200 +1 of 2 masters down/m);
+    expect(text).toMatch(/^ {2}c:7000 \(8192 slots\) +yes +closed +0\.6\d* *$/m);
+    expect(text).toMatch(/^ {2}c:7001 \(8192 slots\) +NO +open +200 +timed out$/m);
+    expect(text).toContain('write quorum: reachable (1 of 2 replicas up, 1 degraded, writes need 2)');
+  });
 });
