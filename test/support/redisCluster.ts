@@ -51,6 +51,37 @@ export async function storedOnNode(node: LocalReplica, redisKey: string): Promis
   }
 }
 
+/**
+ * Runs a keyless command (DEBUG SLEEP, SCRIPT FLUSH, CONFIG SET, SCAN) on every master of one replica, each through
+ * its own plain connection: a `Cluster` client would send it to one random master. A standalone replica is its own
+ * only master.
+ */
+export async function onEveryMaster<T>(replica: LocalReplica, action: (client: Redis) => Promise<T>): Promise<T[]> {
+  return Promise.all(
+    replica.masters.map(async (master) => {
+      const client = directClient(master);
+      try {
+        return await action(client);
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/**
+ * Makes every master of one replica busy for `seconds` (DEBUG SLEEP), as a slow command would. Resolves once each
+ * master's connection is open and the command sent, with `done`, which settles when every master is awake again.
+ */
+export async function busyReplica(replica: LocalReplica, seconds: number): Promise<{ readonly done: Promise<void> }> {
+  const clients = replica.masters.map((master) => directClient(master));
+  await Promise.all(clients.map((client) => client.ping()));
+  const done = Promise.all(clients.map((client) => client.call('DEBUG', 'SLEEP', String(seconds)).catch(() => undefined))).then(() => {
+    for (const client of clients) client.disconnect();
+  });
+  return { done };
+}
+
 /** Empties every node, so each test starts from a blank store. */
 export async function flushAll(cluster: LocalRedisCluster): Promise<void> {
   await Promise.all(
