@@ -11,6 +11,7 @@ import {
 } from './breaker';
 import {
   connectReplica,
+  connectTimeoutOf,
   type ConnectionSettings,
   type RedisCredentials,
   type ReplicaAddress,
@@ -132,11 +133,9 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
       const reply = command(replica.client);
       if (status === 'ready') return withinNodeTimeout(reply, this.nodeTimeoutMs);
-      // While connecting, commands wait in ioredis' offline queue. A server's command timeout runs from the moment a
-      // command is queued; a cluster's offline queue has none (a command is timed only once sent to a master, after
-      // the slots are fetched), so it gets the node timeout here: a replica that hangs while a container connects
-      // costs each request one node timeout, as a standalone replica does.
-      return replica.client.isCluster ? withinNodeTimeout(reply, this.nodeTimeoutMs) : reply;
+      // While connecting, commands wait in ioredis' offline queue, bounded by the connect timeout (a cluster's first
+      // connect also fetches its slots, and may retry: it gets the same bound here).
+      return replica.client.isCluster ? withinNodeTimeout(reply, connectTimeoutOf(this.nodeTimeoutMs)) : reply;
     };
     try {
       // An open breaker decides itself: skip, or let this call through as its probe.
