@@ -21,6 +21,11 @@ export interface CoordinatorConfig {
    * a few hundred concurrent writes through one coordinator then missed its quorum at the node timeout, unexplained.
    */
   readonly autoPipelining: boolean;
+  /**
+   * ioredis' auto-pipelining for cluster replicas (`REDIS_CLUSTER_AUTO_PIPELINING`). Off by default: with it on, a
+   * slot that moved behind the client's back made writes fail with MOVED (measured; a known ioredis issue).
+   */
+  readonly clusterAutoPipelining: boolean;
   /** For a read that does not choose a level. */
   readonly readConsistency: ConsistencyLevel;
   /** For a write that does not choose a level. */
@@ -92,6 +97,7 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     writeQuorum,
     nodeTimeoutMs,
     autoPipelining: parseChoice(env, 'REDIS_AUTO_PIPELINING', ['true', 'false'] as const, 'true') === 'true',
+    clusterAutoPipelining: parseChoice(env, 'REDIS_CLUSTER_AUTO_PIPELINING', ['true', 'false'] as const, 'false') === 'true',
     readConsistency: parseLevel(env, 'READ_CONSISTENCY', 'one'),
     writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
     readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),

@@ -3,6 +3,11 @@
  * REDIS_PORTS; data under .data/, append-only) unless REDIS_NODES names existing nodes, then `serverless offline` on
  * http://localhost:3000. Ctrl-C stops everything it started.
  *
+ * `npm run dev -- --cluster`: each of the three replicas is a Redis Cluster of 3 masters instead (9 redis-server on
+ * ports 7000-7008, or REDIS_PORTS: three per replica; data under .data/cluster/). A later run over the same data
+ * starts the same clusters again: each master keeps its slots and peers (its nodes.conf) and its keys.
+ * DEV_DATA_DIR puts the data elsewhere than .data/.
+ *
  * Like a deployed stage, the local API requires an API key (`x-api-key`): QKV_API_KEY if set, otherwise a random one
  * printed at start. `npm run dev -- --open` turns the check off (serverless offline's --noAuth), for quick curls.
  * It also prints the console page's URL (`/console`).
@@ -10,9 +15,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LocalRedisCluster } from '../tools/localCluster';
+import { LocalRedisCluster, type ReplicaMode } from '../tools/localCluster';
 
 const root = join(__dirname, '..');
+/** Masters of each replica with `--cluster`. */
+const MASTERS_PER_REPLICA = 3;
+const DEFAULT_PORTS: Record<ReplicaMode, string> = { standalone: '6379,6380,6381', cluster: '7000,7001,7002,7003,7004,7005,7006,7007,7008' };
 
 async function main(): Promise<void> {
   let cluster: LocalRedisCluster | undefined;
@@ -20,16 +28,35 @@ async function main(): Promise<void> {
   if (redisNodes === undefined || redisNodes.trim() === '') {
     const ensured = spawnSync('bash', [join(root, 'scripts/ensure-redis.sh')], { stdio: 'inherit' });
     if (ensured.status !== 0) process.exit(ensured.status ?? 1);
-    const ports = (process.env.REDIS_PORTS ?? '6379,6380,6381').split(',').map((port) => Number(port.trim()));
-    console.log(`[dev] starting redis-server on ports ${ports.join(', ')} (data in .data/)`);
-    try {
-      cluster = await LocalRedisCluster.start({ ports, dataDir: join(root, '.data') });
-    } catch (error) {
-      console.error(`[dev] could not start Redis: ${(error as Error).message}`);
-      console.error('[dev] Is another Redis using these ports? Stop it, or choose others: REDIS_PORTS=7379,7380,7381 npm run dev');
+    const mode: ReplicaMode = process.argv.includes('--cluster') ? 'cluster' : 'standalone';
+    const ports = (process.env.REDIS_PORTS ?? DEFAULT_PORTS[mode]).split(',').map((port) => Number(port.trim()));
+    if (mode === 'cluster' && (ports.length === 0 || ports.length % MASTERS_PER_REPLICA !== 0)) {
+      console.error(`[dev] --cluster needs ${MASTERS_PER_REPLICA} ports per replica in REDIS_PORTS, e.g. ${DEFAULT_PORTS.cluster}`);
       process.exit(1);
     }
+    const dataRoot = process.env.DEV_DATA_DIR ?? join(root, '.data');
+    const dataDir = mode === 'cluster' ? join(dataRoot, 'cluster') : dataRoot;
+    console.log(
+      mode === 'cluster'
+        ? `[dev] starting ${ports.length / MASTERS_PER_REPLICA} Redis Clusters of ${MASTERS_PER_REPLICA} masters on ports ${ports.join(', ')} (data in ${dataDir})`
+        : `[dev] starting redis-server on ports ${ports.join(', ')} (data in ${dataDir})`,
+    );
+    try {
+      cluster = await LocalRedisCluster.start({ ports, dataDir, mode, mastersPerReplica: MASTERS_PER_REPLICA });
+    } catch (error) {
+      console.error(`[dev] could not start Redis: ${(error as Error).message}`);
+      console.error(
+        mode === 'cluster'
+          ? '[dev] Is another Redis using these ports (or their cluster bus ports, +10000)? Stop it, or choose others: REDIS_PORTS=7100,...,7108 npm run dev -- --cluster'
+          : '[dev] Is another Redis using these ports? Stop it, or choose others: REDIS_PORTS=7379,7380,7381 npm run dev',
+      );
+      process.exit(1);
+    }
+    for (const [i, replica] of cluster.nodes.entries()) {
+      console.log(`[dev] replica ${i + 1}: ${replica.url}${mode === 'cluster' ? ` (masters on ports ${replica.masters.map((master) => master.port).join(', ')})` : ''}`);
+    }
     redisNodes = cluster.redisNodes;
+    console.log(`[dev] REDIS_NODES=${redisNodes}`);
   } else {
     console.log(`[dev] using REDIS_NODES from the environment; starting no Redis`);
   }

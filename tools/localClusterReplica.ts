@@ -192,12 +192,16 @@ export class LocalClusterReplica {
     return master;
   }
 
-  /** Gives each master an equal range of slots and introduces them to each other. */
+  /**
+   * Gives each master an equal range of slots and introduces them to each other. A master started over a data folder
+   * of an earlier run already holds its slots and peers (its `nodes.conf`): it keeps them.
+   */
   private async assignSlots(): Promise<void> {
     const count = this.masters.length;
     await Promise.all(
       this.masters.map((master, i) =>
         withClient(master.port, this.admin, async (client) => {
+          if (/^cluster_slots_assigned:[1-9]/m.test(String(await client.call('CLUSTER', 'INFO')))) return;
           const first = Math.floor((SLOTS * i) / count);
           const last = Math.floor((SLOTS * (i + 1)) / count) - 1;
           await client.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));

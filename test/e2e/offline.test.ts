@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { directClient, storedOnNode, useRedisCluster } from '../support/redisCluster';
+import { directClient, placementOf, storedOnNode, useRedisCluster } from '../support/redisCluster';
 import { useServerlessOffline, type RunningOffline } from '../support/serverlessOffline';
 import type { LocalReplica } from '../../tools/localCluster';
 
@@ -121,6 +121,51 @@ describe('End to end: serverless offline over HTTP', () => {
       expect(await read.json()).toMatchObject({ value: 'still here' });
     } finally {
       await cluster().nodes[0]!.start();
+    }
+  });
+});
+
+describe('End to end: serverless offline over three cluster replicas (each a Redis Cluster of 3 masters)', () => {
+  const cluster = useRedisCluster({ count: 3, mode: 'cluster' });
+  const offline = useServerlessOffline(() => ({ REDIS_NODES: cluster().redisNodes, NODE_TIMEOUT_MS: '200' }));
+
+  it('writes with POST /set and reads with GET /get at one and quorum, the trace naming three replicas and each cluster keeping the value on the master serving its slot', async () => {
+    // Prepare
+    const replicaNames = cluster().nodes.map((replica) => `127.0.0.1:${replica.port}`);
+
+    // Act
+    const written = await offline().fetch('/set?trace=1', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'harbour', value: 'Lisbon' }),
+    });
+    const writeBody = (await written.json()) as { status: string; success_nodes: number; nodes: { node: string; outcome: string }[] };
+    await vi.waitFor(async () => expect((await Promise.all(cluster().nodes.map((replica) => storedOnNode(replica, 'harbour')))).map((fields) => fields.value)).toEqual(['Lisbon', 'Lisbon', 'Lisbon']), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    const reads = await Promise.all(
+      (['one', 'quorum'] as const).map(async (consistency) => {
+        const response = await offline().fetch(`/get?key=harbour&consistency=${consistency}&trace=1`);
+        return { status: response.status, body: (await response.json()) as { value: string; consistency: string; nodes: { node: string }[] } };
+      }),
+    );
+    const placements = await Promise.all(cluster().nodes.map((replica) => placementOf(replica.masters.map((master) => master.port), 'harbour')));
+
+    // Assess
+    expect(written.status).toBe(200);
+    expect(writeBody).toMatchObject({ status: 'OK' });
+    expect(writeBody.success_nodes).toBeGreaterThanOrEqual(2);
+    expect(writeBody.nodes.map((entry) => entry.node).sort()).toEqual([...replicaNames].sort());
+    for (const read of reads) {
+      expect(read.status).toBe(200);
+      expect(read.body.value).toBe('Lisbon');
+      expect(read.body.nodes.map((entry) => entry.node).sort()).toEqual([...replicaNames].sort());
+    }
+    expect(reads.map((read) => read.body.consistency)).toEqual(['one', 'quorum']);
+    for (const { servedBy, heldBy } of placements) {
+      expect(servedBy).toBeDefined();
+      expect(heldBy).toEqual([servedBy]);
     }
   });
 });

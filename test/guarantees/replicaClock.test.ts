@@ -8,8 +8,8 @@ import { timed, useRedisCluster } from '../support/redisCluster';
  * "No decision rests on a container's clock", from a container's very first request: TTLs are judged, and versions
  * stamped, on the replicas' clock, which a cold container measures before it decides anything.
  */
-describe('Guarantees: a cold container judges TTLs on the replicas\' clock from its first request', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Guarantees: a cold container judges TTLs on the replicas\' clock from its first request (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   it.each([

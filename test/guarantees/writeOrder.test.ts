@@ -11,6 +11,7 @@ function driftingClock(skewMs: number, later: { on: boolean; laterMs: number } =
 /**
  * "A write takes effect at most once, and never above a write that came after it": the two ways a write once broke
  * it, each driven step by step against real `redis-server` processes, with a TCP proxy per coordinator and replica.
+ * Standalone replicas only: a cluster's redirections would reach its masters around a proxy in front of its seed.
  */
 describe('Guarantees: a write takes effect once, and never above a later write', () => {
   const cluster = useRedisCluster({ count: 3 });

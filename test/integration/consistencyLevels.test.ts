@@ -3,8 +3,8 @@ import { QuorumNotReachedError, ReadQuorumNotReachedError } from '../../lib';
 import { useCoordinators } from '../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../support/redisCluster';
 
-describe('Consistency levels against real replicas', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Consistency levels against real replicas (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   it('returns the acknowledged write to a later quorum read although one replica is stale', async () => {

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { applyEntry, loadConfig, QuorumNotReachedError, ReplicaPool, ReplicasUnavailableError } from '../../lib';
 import { HybridLogicalClock, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
-import { directClient, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { busyReplica, directClient, onEveryMaster, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 import { storedFields } from '../support/storedEntries';
 
 const NODE_TIMEOUT_MS = TEST_NODE_TIMEOUT_MS;
 /** Generous slack for a shared 2-core machine; what matters is that nothing waits for a hung node indefinitely. */
 const MARGIN_MS = 400;
 
-describe('Class: Coordinator', () => {
-  const cluster = useRedisCluster({ count: 3 });
+// Each replica is one redis-server, then a Redis Cluster of 3 masters: the same promises hold for both.
+describe.each(['standalone', 'cluster'] as const)('Class: Coordinator (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   describe('Method: set and get', () => {
@@ -153,7 +154,7 @@ describe('Class: Coordinator', () => {
       const coordinator = newCoordinator();
       await (await coordinator.set('k', 'before')).settled;
       const client = directClient(cluster().nodes[0]!);
-      await client.script('FLUSH');
+      await onEveryMaster(cluster().nodes[0]!, (master) => master.script('FLUSH'));
 
       // Act
       const written = await coordinator.set('k', 'after');
@@ -205,8 +206,7 @@ describe('Class: Coordinator', () => {
       // Prepare
       const coordinator = newCoordinator();
       await (await coordinator.set('k', 'v')).settled;
-      const sleeper = directClient(cluster().nodes[1]!);
-      const sleeping = sleeper.call('DEBUG', 'SLEEP', '1').catch(() => undefined);
+      const sleeping = await busyReplica(cluster().nodes[1]!, 1);
       await new Promise((resolve) => setTimeout(resolve, 50));
 
       // Act
@@ -215,8 +215,7 @@ describe('Class: Coordinator', () => {
       // Assess
       expect(read.result.value).toBe('v');
       expect(read.ms).toBeLessThan(NODE_TIMEOUT_MS + MARGIN_MS);
-      await sleeping;
-      sleeper.disconnect();
+      await sleeping.done;
     });
 
     it('fails fast with QuorumNotReachedError when two nodes are down', async () => {
@@ -272,7 +271,7 @@ describe('Class: Coordinator', () => {
       await client.hset('only-on-one', 'value', 'found-me', 'version', version);
       const coordinator = newCoordinator();
       await coordinator.get('warm-up');
-      const sleeping = client.call('DEBUG', 'SLEEP', '0.1');
+      const sleeping = await busyReplica(holder, 0.1);
 
       // Act
       const read = await coordinator.get('only-on-one');
@@ -280,7 +279,7 @@ describe('Class: Coordinator', () => {
       // Assess
       expect(read).toMatchObject({ value: 'found-me', version });
       expect(read.replicas.find((replica) => replica.node === `127.0.0.1:${holder.port}`)?.outcome).toBe('found');
-      await sleeping;
+      await sleeping.done;
       client.disconnect();
     });
 

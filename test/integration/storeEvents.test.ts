@@ -3,13 +3,13 @@ import { Coordinator, loadConfig, QuorumNotReachedError, ReadQuorumNotReachedErr
 import type { LocalReplica } from '../../tools/localCluster';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { RecordingObserver } from '../support/recordingObserver';
-import { directClient, useRedisCluster } from '../support/redisCluster';
+import { directClient, onEveryMaster, useRedisCluster } from '../support/redisCluster';
 
 /** A replica's name as the store reports it: `host:port` of its URL. */
 const nameOf = (node: LocalReplica): string => new URL(node.url).host;
 
-describe('Store events: what the coordinator reports, and when (real Redis)', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Store events: what the coordinator reports, and when (real Redis, %s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   // Puts the cluster back after each test (paused nodes resumed, killed ones restarted, data flushed).
   const newCoordinator = useCoordinators(cluster);
   const opened: Coordinator[] = [];
@@ -162,13 +162,14 @@ describe('Store events: what the coordinator reports, and when (real Redis)', ()
     const hung = nameOf(cluster().nodes[0]!);
     cluster().nodes[0]!.pause();
 
-    // Act: writes until the breaker has opened, then until a probe has failed too (a fourth timeout).
-    for (let i = 0; i < 3; i += 1) await coordinator.set(`k${i}`, 'v');
+    // Act: writes until the breaker has opened, then until a probe has failed too (a fourth timeout). The keys share a
+    // hash tag: on a cluster replica each master has its own breaker, and these keys all reach the same one.
+    for (let i = 0; i < 3; i += 1) await coordinator.set(`{breaker}k${i}`, 'v');
     await vi.waitFor(() => expect(observer.ofType('breaker-opened', hung)).toHaveLength(1), { timeout: 5_000 });
     const timeoutsWhenOpened = observer.ofType('node-timeout', hung).length;
     await vi.waitFor(
       async () => {
-        await coordinator.set('probe', 'v');
+        await coordinator.set('{breaker}probe', 'v');
         expect(observer.ofType('node-timeout', hung).length).toBeGreaterThan(3);
       },
       { timeout: 10_000, interval: 50 },
@@ -185,9 +186,7 @@ describe('Store events: what the coordinator reports, and when (real Redis)', ()
     const coordinator = await observedCoordinator(observer);
     await (await coordinator.set('a', '1')).settled;
     await (await coordinator.set('b', '2')).settled;
-    const emptied = directClient(cluster().nodes[2]!);
-    await emptied.flushall();
-    emptied.disconnect();
+    await onEveryMaster(cluster().nodes[2]!, (master) => master.flushall());
 
     // Act
     const report = await coordinator.antiEntropy({ budgetMs: 10_000, fromStart: true });

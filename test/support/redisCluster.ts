@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { LocalRedisCluster, type LocalClusterOptions, type LocalReplica } from '../../tools/localCluster';
 import { LocalClusterReplica } from '../../tools/localClusterReplica';
 import type { LocalRedisNode } from '../../tools/localRedisNode';
+import { slotOf } from '../../lib/replica/hashSlots';
 import { storedFields } from './storedEntries';
 
 /**
@@ -49,6 +50,58 @@ export async function storedOnNode(node: LocalReplica, redisKey: string): Promis
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Runs a keyless command (DEBUG SLEEP, SCRIPT FLUSH, CONFIG SET, SCAN) on every master of one replica, each through
+ * its own plain connection: a `Cluster` client would send it to one random master. A standalone replica is its own
+ * only master.
+ */
+export async function onEveryMaster<T>(replica: LocalReplica, action: (client: Redis) => Promise<T>): Promise<T[]> {
+  return Promise.all(
+    replica.masters.map(async (master) => {
+      const client = directClient(master);
+      try {
+        return await action(client);
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+/**
+ * Makes every master of one replica busy for `seconds` (DEBUG SLEEP), as a slow command would. Resolves once each
+ * master's connection is open and the command sent, with `done`, which settles when every master is awake again.
+ */
+export async function busyReplica(replica: LocalReplica, seconds: number): Promise<{ readonly done: Promise<void> }> {
+  const clients = replica.masters.map((master) => directClient(master));
+  await Promise.all(clients.map((client) => client.ping()));
+  const done = Promise.all(clients.map((client) => client.call('DEBUG', 'SLEEP', String(seconds)).catch(() => undefined))).then(() => {
+    for (const client of clients) client.disconnect();
+  });
+  return { done };
+}
+
+/**
+ * Where a cluster replica keeps `key`, asked of its masters (by port) directly: the master its cluster says serves
+ * the key's slot (`CLUSTER SLOTS`), and the masters holding any key of that slot (`CLUSTER COUNTKEYSINSLOT`, which
+ * counts the master's own keys and never redirects). For a key alone in its slot, `heldBy` is where it is stored.
+ */
+export async function placementOf(masterPorts: readonly number[], key: string): Promise<{ servedBy: number | undefined; heldBy: number[] }> {
+  const slot = slotOf(key);
+  const ask = async <T>(port: number, action: (client: Redis) => Promise<T>): Promise<T> => {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, lazyConnect: false });
+    try {
+      return await action(client);
+    } finally {
+      client.disconnect();
+    }
+  };
+  const ranges = (await ask(masterPorts[0]!, (client) => client.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number, ...unknown[]]][];
+  const servedBy = ranges.find(([first, last]) => slot >= first && slot <= last)?.[2][1];
+  const counts = await Promise.all(masterPorts.map((port) => ask(port, (client) => client.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))));
+  return { servedBy, heldBy: masterPorts.filter((_, i) => Number(counts[i]) > 0) };
 }
 
 /** Empties every node, so each test starts from a blank store. */

@@ -144,6 +144,17 @@ describe('Function: loadConfig, limits and Redis security', () => {
     expect(() => loadConfig({ REDIS_AUTO_PIPELINING: 'yes' })).toThrow(/REDIS_AUTO_PIPELINING/);
   });
 
+  it('keeps auto-pipelining off for cluster replicas unless REDIS_CLUSTER_AUTO_PIPELINING=true, and refuses other values', () => {
+    // Act
+    const byDefault = loadConfig({ REDIS_NODES: 'redis://127.0.0.1:7000?cluster=true' });
+    const on = loadConfig({ REDIS_NODES: 'redis://127.0.0.1:7000?cluster=true', REDIS_CLUSTER_AUTO_PIPELINING: 'true' });
+
+    // Assess: independent of the standalone replicas' setting.
+    expect(byDefault).toMatchObject({ clusterAutoPipelining: false, autoPipelining: true });
+    expect(on).toMatchObject({ clusterAutoPipelining: true, autoPipelining: true });
+    expect(() => loadConfig({ REDIS_CLUSTER_AUTO_PIPELINING: '1' })).toThrow(/REDIS_CLUSTER_AUTO_PIPELINING/);
+  });
+
   it('accepts MAX_VALUE_BYTES up to the Lambda payload limit', () => {
     // Act
     const config = loadConfig({ MAX_VALUE_BYTES: '6291456', MAX_KEY_BYTES: '1024' });

@@ -19,8 +19,8 @@ class RepairFunctionStandIn implements RepairDispatcher {
   }
 }
 
-describe('Read repair', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Read repair (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   /** Makes node 2 stale: down while `newer` is written, then restarted with its old data file, or empty. */

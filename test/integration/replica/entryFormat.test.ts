@@ -58,6 +58,8 @@ function formsOf(entry: StoredEntry): Form[] {
 const describeEntry = (entry: StoredEntry): string =>
   `${entry.version === SEED_VERSION ? 'seed version' : 'version V'} ${entry.value === null ? 'tombstone' : JSON.stringify(entry.value)}${entry.expiresAt === undefined ? '' : ` expiring ${entry.expiresAt}`}`;
 
+// Standalone replicas only: hashes and seed strings are what a replica held before entry strings, and no earlier
+// version ever wrote to a Redis Cluster.
 describe('Format: one string per entry (issue 12), hashes and seed strings still read', () => {
   const cluster = useRedisCluster({ count: 3 });
   const newCoordinator = useCoordinators(cluster);

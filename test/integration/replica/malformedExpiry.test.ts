@@ -12,6 +12,7 @@ const V = '1795808440933.00000.6441806726';
 /**
  * `expiresAt` values a hash entry (the format before entry strings) may hold that are no expiry the entry format can
  * express (epoch ms, 1 to 15 digits, no leading zero): such an entry reads as having no expiry, everywhere.
+ * Standalone replicas only: hash entries predate entry strings, and no earlier version wrote to a Redis Cluster.
  */
 const MALFORMED = ['soon', '', '12.5', '0', '-1', '1e3', '0123', ' 123', '1234567890123456'];
 

@@ -12,6 +12,9 @@ import { directClient, flushAll, storedOnNode, useRedisCluster } from '../../sup
  * The seed stored user key K verbatim, as a plain string at K; quorum-kv stores a user key starting with `!` at
  * `!K` (`storageKey`). These tests plant seed data as the seed did, with a direct client, and read it through
  * quorum-kv.
+ *
+ * Standalone replicas only: the seed never wrote to a Redis Cluster, and on a cluster replica the scripts leave the
+ * seed rules out (a script may touch only its declared keys, in one slot).
  */
 describe('Data from the seed under keys that start with "!"', () => {
   const cluster = useRedisCluster({ count: 3 });

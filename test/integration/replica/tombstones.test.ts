@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 import { useCoordinators } from '../../support/coordinators';
 
-describe('Deletes with tombstones, and TTL', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Deletes with tombstones, and TTL (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   async function expiryTimes(key: string): Promise<number[]> {

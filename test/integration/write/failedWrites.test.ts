@@ -7,8 +7,8 @@ import { storedOnNode, timedFailure, useRedisCluster } from '../../support/redis
  * A write that misses its quorum: answered fast, honest about its fate (`rolledBack`), never undone, and never seen
  * to flip back once a quorum read has returned it.
  */
-describe('Failed writes', () => {
-  const cluster = useRedisCluster({ count: 3 });
+describe.each(['standalone', 'cluster'] as const)('Failed writes (%s replicas)', (mode) => {
+  const cluster = useRedisCluster({ count: 3, mode });
   const newCoordinator = useCoordinators(cluster);
 
   it('answers FAIL within about one node timeout with two nodes down, saying the write may still take effect', async () => {
