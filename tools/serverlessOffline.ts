@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePorts } from './localRedisNode';
+import { awaitOutput } from './processOutput';
 
 const ROOT = join(__dirname, '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
@@ -54,7 +55,6 @@ export async function startServerlessOffline(env: Record<string, string>, option
   const chosenKey = options.asUserWould ? undefined : (env.QKV_API_KEY ?? `local-key-${randomBytes(12).toString('hex')}`);
   // Each offline builds into its own folder, so that several can run side by side (test files, the benchmark).
   const workFolder = options.asUserWould ? undefined : `.esbuild-offline-${httpPort}`;
-  let output = '';
   const child: ChildProcess = options.asUserWould
     ? spawn('npx', ['serverless', 'offline', ...ports], {
         cwd: ROOT,
@@ -93,23 +93,9 @@ export async function startServerlessOffline(env: Record<string, string>, option
   };
 
   try {
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serverless offline did not start:\n${output}`)), START_TIMEOUT_MS);
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const match = READY_PATTERN.exec(output);
-        if (match !== null) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`serverless offline exited with code ${code}:\n${output}`));
-      });
-    });
+    const ready = await awaitOutput(child, READY_PATTERN, START_TIMEOUT_MS, 'serverless offline');
+    const baseUrl = ready.match[1]!;
+    const output = ready.output();
     // Offline prints the key it made when none was chosen: `Key with token: '…'`.
     const apiKey = chosenKey ?? PRINTED_KEY_PATTERN.exec(output)?.[1];
     if (apiKey === undefined) throw new Error(`serverless offline printed no API key:\n${output}`);
@@ -122,7 +108,7 @@ export async function startServerlessOffline(env: Record<string, string>, option
         if (!headers.has('x-api-key')) headers.set('x-api-key', apiKey);
         return fetch(`${baseUrl}${path}`, { ...init, headers });
       },
-      output: () => output,
+      output: ready.output,
       stop,
     };
   } catch (error) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { awaitOutput } from '../../tools/processOutput';
 import { freePorts } from '../../tools/localRedisNode';
 import { placementOf } from '../support/redisCluster';
 import { storedFields } from '../support/storedEntries';
@@ -23,7 +24,6 @@ interface DevRun {
 
 /** Starts `npm run dev -- --cluster` on the given ports and data folder and resolves once offline serves. */
 async function startDev(env: Record<string, string>): Promise<DevRun> {
-  let output = '';
   const child: ChildProcess = spawn('npm', ['run', 'dev', '--', '--cluster'], {
     cwd: ROOT,
     env: { ...process.env, ...env, QKV_API_KEY: API_KEY, ANTI_ENTROPY_SCHEDULE_ENABLED: 'false', AWS_EC2_METADATA_DISABLED: 'true' },
@@ -47,24 +47,8 @@ async function startDev(env: Record<string, string>): Promise<DevRun> {
     signalGroup('SIGKILL');
   };
   try {
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm run dev -- --cluster did not start:\n${output}`)), START_TIMEOUT_MS);
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const match = READY_PATTERN.exec(output);
-        if (match !== null) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`npm run dev -- --cluster exited with code ${code}:\n${output}`));
-      });
-    });
-    return { baseUrl, output: () => output, stop };
+    const ready = await awaitOutput(child, READY_PATTERN, START_TIMEOUT_MS, 'npm run dev -- --cluster');
+    return { baseUrl: ready.match[1]!, output: ready.output, stop };
   } catch (error) {
     await stop();
     throw error;
