@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CONSISTENCY_LEVELS, type ConsistencyLevel } from './core/consistency';
+import { CONSISTENCY_LEVELS, READ_STRATEGIES, type ConsistencyLevel, type ReadStrategy } from './core/consistency';
 import { ConfigError } from './core/errors';
 import type { CredentialsSource } from './aws/redisCredentials';
 import type { ReadRepairMode } from './read/readRepair';
@@ -30,6 +30,8 @@ export interface CoordinatorConfig {
   readonly readConsistency: ConsistencyLevel;
   /** For a write that does not choose a level. */
   readonly writeConsistency: ConsistencyLevel;
+  /** How a read that does not choose asks the replicas (`READ_STRATEGY`): `race`, all at once (default), or `hedged`. */
+  readonly readStrategy: ReadStrategy;
   readonly readRepair: ReadRepairMode;
   /**
    * How long a tombstone, and a value past its TTL, is kept (ms, `TOMBSTONE_GRACE_S`): the window in which a replica
@@ -100,6 +102,7 @@ export function loadConfig(env: Environment = process.env): CoordinatorConfig {
     clusterAutoPipelining: parseChoice(env, 'REDIS_CLUSTER_AUTO_PIPELINING', ['true', 'false'] as const, 'false') === 'true',
     readConsistency: parseLevel(env, 'READ_CONSISTENCY', 'one'),
     writeConsistency: parseLevel(env, 'WRITE_CONSISTENCY', 'quorum'),
+    readStrategy: parseChoice(env, 'READ_STRATEGY', READ_STRATEGIES, 'race'),
     readRepair: parseChoice(env, 'READ_REPAIR', ['async', 'blocking', 'off'] as const, 'async'),
     tombstoneGraceMs: parseInteger(env, 'TOMBSTONE_GRACE_S', DEFAULT_TOMBSTONE_GRACE_S, 1, 10 * 365 * 86_400) * 1000,
     breakerFailures: parseInteger(env, 'BREAKER_FAILURES', 3, 1, 1_000),

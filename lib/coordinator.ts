@@ -1,5 +1,5 @@
 import type { CoordinatorConfig } from './config';
-import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel } from './core/consistency';
+import { requiredReadReplies, requiredWriteAcks, type ConsistencyLevel, type ReadStrategy } from './core/consistency';
 import { QuorumNotReachedError, ReadQuorumNotReachedError, ReplicasUnavailableError } from './core/errors';
 import { HybridLogicalClock } from './core/hybridLogicalClock';
 import type { OperationTiming } from './core/operationTiming';
@@ -15,11 +15,13 @@ import type {
 import type { StoreObserver } from './core/storeEvents';
 import { readsAsDeleted, type StoredEntry } from './core/storedEntry';
 import { infoEnabled, logger } from './logger';
+import type { ReadPath } from './read/hedgedFanOut';
 import { quorumRead } from './read/quorumRead';
 import { raceRead } from './read/raceRead';
 import type { ReadResult } from './read/readFanOut';
 import { ReadRepair, type ReadRepairSettings } from './read/readRepair';
 import type { RepairPlan } from './read/repairPlan';
+import { LatencyRecord } from './read/replicaLatency';
 import { runAntiEntropy, type AntiEntropyOptions, type AntiEntropyReport } from './repair/antiEntropy';
 import { HintRecorder } from './repair/hintRecorder';
 import { replayHints } from './repair/hintReplay';
@@ -48,6 +50,8 @@ export interface WriteOptions {
 export interface ReadOptions {
   /** Replicas that must answer; default from `READ_CONSISTENCY`. */
   readonly consistency?: ConsistencyLevel;
+  /** How to ask them: `race` (all at once) or `hedged` (the fastest first); default from `READ_STRATEGY`. */
+  readonly strategy?: ReadStrategy;
 }
 
 /** Why every replica shows as failed when the replicas' clock could not be measured. */
@@ -74,6 +78,10 @@ export class Coordinator {
   private readonly readRepairSettings: ReadRepairSettings;
   private readonly storeClock: StoreClock;
   private readonly storeClockReady: Promise<void>;
+  /** The replicas' recent round trips, kept by every read, for hedged reads' order and delays. */
+  private readonly latency: LatencyRecord;
+  /** The two read paths, built once: a read picks one and allocates nothing for it. */
+  private readonly readPaths: Readonly<Record<ReadStrategy, ReadPath>>;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -84,6 +92,8 @@ export class Coordinator {
   ) {
     this.observer = pool.observer;
     this.readRepairSettings = { mode: config.readRepair, pool, graceMs: config.tombstoneGraceMs, observer: this.observer };
+    this.latency = new LatencyRecord(pool.replicas.length, config.nodeTimeoutMs);
+    this.readPaths = { race: { strategy: 'race', latency: this.latency }, hedged: { strategy: 'hedged', latency: this.latency } };
     // Versions and TTLs follow the replicas' clock, measured in the background (see StoreClock); the first request
     // waits for it if it has to.
     this.storeClock = new StoreClock(() => clock.wallTime(), (offsetMs) => clock.adjust(offsetMs));
@@ -118,8 +128,9 @@ export class Coordinator {
   }
 
   /**
-   * Reads `key`: the first entry to arrive (`one`), or the newest among a read quorum or all replicas. Replicas found
-   * behind are repaired as `READ_REPAIR` says.
+   * Reads `key`: the first entry to arrive (`one`), or the newest among a read quorum or all replicas, asking every
+   * replica at once (`race`) or the fastest first (`hedged`, `read/hedgedFanOut.ts`). Replicas found behind are
+   * repaired as `READ_REPAIR` says.
    *
    * @throws {ReplicasUnavailableError} when no replica answered a `one` read, or the replicas' clock (what TTLs are
    *   judged by) is unknown.
@@ -128,6 +139,7 @@ export class Coordinator {
   async get(key: string, options: ReadOptions = {}): Promise<ReadOutcome> {
     const startedAt = performance.now();
     const consistency = options.consistency ?? this.config.readConsistency;
+    const path = this.readPaths[options.strategy ?? this.config.readStrategy];
     // TTLs are judged on the replicas' clock: a cold container measures it while the read's fan-out runs.
     const measured = this.storeClock.whenMeasured(this.pool.unguarded, this.config.nodeTimeoutMs);
     const redisKey = storageKey(key);
@@ -138,13 +150,13 @@ export class Coordinator {
     let writeBacks: readonly RepairReport[] = [];
     try {
       if (consistency === 'one') {
-        result = await raceRead(routedByKey(this.pool, redisKey), read, readRepair.fanOut);
+        result = await raceRead(routedByKey(this.pool, redisKey), read, readRepair.fanOut, path);
       } else {
         const required = requiredReadReplies(consistency, this.config.writeQuorum, this.pool.replicas.length);
         const graceMs = this.config.tombstoneGraceMs;
         const certified = await quorumRead(
           routedByKey(this.pool, redisKey),
-          { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs) },
+          { required, writeQuorum: this.config.writeQuorum, read, writeBack: (client, entry) => applyEntry(client, redisKey, entry, graceMs), path },
           readRepair.fanOut,
         );
         result = certified;

@@ -26,7 +26,14 @@ export {
 export { infoEnabled, logger } from './logger';
 
 /** What the store takes, returns, reports and throws. */
-export { CONSISTENCY_LEVELS, isConsistencyLevel, type ConsistencyLevel } from './core/consistency';
+export {
+  CONSISTENCY_LEVELS,
+  isConsistencyLevel,
+  isReadStrategy,
+  READ_STRATEGIES,
+  type ConsistencyLevel,
+  type ReadStrategy,
+} from './core/consistency';
 export type { Version } from './core/hybridLogicalClock';
 export type { ReplicaOutcome, ReplicaReport } from './core/replicaOutcome';
 export type { OperationTiming } from './core/operationTiming';

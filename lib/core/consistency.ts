@@ -58,3 +58,18 @@ export function quorumReadStep(tally: ReadTally, required: number, writeQuorum: 
   if (replies < writeQuorum && holders + pending >= writeQuorum) return 'wait';
   return found ? 'write-back' : 'answer';
 }
+
+/**
+ * How a read asks the replicas: `race`, every replica at once (the first entry wins); `hedged`, the replica with the
+ * best recent latency first and the next only after a measured delay or at once when an answer cannot decide (Dean
+ * and Barroso's hedged requests), for about one replica command per read.
+ */
+export type ReadStrategy = 'race' | 'hedged';
+
+/** The accepted read strategies, the default first. */
+export const READ_STRATEGIES: readonly ReadStrategy[] = ['race', 'hedged'];
+
+/** True when `value` names a read strategy. */
+export function isReadStrategy(value: unknown): value is ReadStrategy {
+  return typeof value === 'string' && (READ_STRATEGIES as readonly string[]).includes(value);
+}

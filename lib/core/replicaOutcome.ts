@@ -2,7 +2,8 @@
  * What one replica did for one operation, as traces, logs and error responses show it: `applied` (it holds the
  * write), `newer` (it refused the write, holding a newer version: no acknowledgement), `found`, `stale` (older than
  * the newest seen), `missing`, `repaired` (a read brought it up to date), `error`, `timeout` (no answer within the
- * node timeout), `skipped` (not asked: its breaker is open), `pending` (no answer yet at the coordinator's answer).
+ * node timeout), `skipped` (not asked: its breaker is open), `pending` (no answer yet at the coordinator's answer),
+ * `not-sent` (a hedged read answered before it needed to ask this replica).
  */
 export type ReplicaOutcome =
   | 'applied'
@@ -14,7 +15,8 @@ export type ReplicaOutcome =
   | 'error'
   | 'timeout'
   | 'skipped'
-  | 'pending';
+  | 'pending'
+  | 'not-sent';
 
 /** One replica's part in one operation. */
 export interface ReplicaReport {
@@ -29,8 +31,10 @@ export interface ReplicaReport {
   readonly deleted?: boolean;
   /** A short, client-safe reason for `error` and `timeout`. */
   readonly error?: string;
-  /** When the command was sent (`performance.now()`); undefined when never sent (`skipped`). */
+  /** When the command was sent (`performance.now()`); undefined when never sent (`skipped`, `not-sent`). */
   readonly sentAt?: number;
+  /** True when a hedged read asked this replica late (after its first request), at `sentAt`. */
+  readonly hedged?: true;
 }
 
 /** True when the replica acknowledged a write: it holds this very entry (`newer` is a refusal, not one). */

@@ -6,7 +6,8 @@ import { compareEntries, sameEntry, type StoredEntry } from '../core/storedEntry
 import type { ReplicaClient } from '../replica/connection';
 import type { ApplyReply } from '../replica/replicaCommands';
 import type { ReplicaHandle, ReplicaSet } from '../replica/replicaSet';
-import { readFanOut, type FanOutOptions, type ReadResult, type ReplicaRead } from './readFanOut';
+import { fanOutBy, RACE, type ReadPath } from './hedgedFanOut';
+import type { FanOutOptions, ReadResult, ReplicaRead } from './readFanOut';
 import { repairReplica } from './repairPlan';
 
 /** What a quorum read needs: its quorum sizes, and how to read and write one replica. */
@@ -20,6 +21,8 @@ export interface QuorumReadSettings<Client = ReplicaClient> {
   readonly writeBack: (client: Client, entry: StoredEntry) => Promise<ApplyReply>;
   /** Rounds to try (a newer write racing the read starts another). @default 5 */
   readonly rounds?: number;
+  /** Race (every replica at once) or hedged (the R fastest first, the others after the hedge delay). @default RACE */
+  readonly path?: ReadPath;
 }
 
 /** A quorum read's answer, and what was written back to make it safe. */
@@ -38,6 +41,7 @@ const DEFAULT_ROUNDS = 5;
  * Without the write-back a value that sits on one replica only (a write in flight, or one that failed) could be
  * returned, then an older one by a later read: a new-old inversion. Writing back to all N, not only the R that
  * replied, is what lets W > R work. A write-back refused as older means a newer write races the read: it reads again.
+ * A hedged read only changes when replicas are asked: `quorumReadStep` still judges every round.
  *
  * @throws {ReadQuorumNotReachedError} when fewer than R replicas answer, or the entry could not be made to sit on W.
  */
@@ -53,7 +57,7 @@ export async function quorumRead<Client = ReplicaClient>(
   let failure: ReadQuorumNotReachedError | undefined;
   for (let attempt = 0; attempt < rounds; attempt += 1) {
     // Only the first round carries read repair's options.
-    const round = await readFanOut(pool, read, isDecided, attempt === 0 ? options : {});
+    const round = await fanOutBy(settings.path ?? RACE, required, pool, read, isDecided, attempt === 0 ? options : {});
     const { newest, answeredBy, tally } = tallyOf(round.replies, round.pending);
     const step = quorumReadStep(tally, required, writeQuorum);
     if (step === 'unreachable') throw new ReadQuorumNotReachedError({ answered: round.replies.length, required, replicas: round.reports });

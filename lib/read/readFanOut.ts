@@ -2,6 +2,7 @@ import type { ReplicaClient } from '../replica/connection';
 import { failedCallReport, type ReplicaHandle, type ReplicaSet } from '../replica/replicaSet';
 import type { ReplicaReport } from '../core/replicaOutcome';
 import type { StoredEntry } from '../core/storedEntry';
+import type { LatencyRecord } from './replicaLatency';
 
 /** One replica's answer to a read: the entry it holds, or null. */
 export interface ReplicaRead {
@@ -47,12 +48,14 @@ export interface FanOutOptions {
  * Sends one read to every replica in parallel and resolves once `isDecided` says the replies so far are enough (or
  * all are in): the one fan-out first-response reads, quorum reads and repair share, as they differ only in when they
  * stop. It runs on every read, so it allocates little (no per-replica async closure, no promise for late replies).
+ * With `latency`, every reply (also those after the answer) updates the replica's estimate for hedged reads.
  */
 export function readFanOut<Client = ReplicaClient>(
   pool: ReplicaSet<Client>,
   read: (client: Client) => Promise<StoredEntry | null>,
   isDecided: (progress: ReadProgress) => boolean,
   options: FanOutOptions = {},
+  latency?: LatencyRecord,
 ): Promise<ReadRound> {
   const { drain = false, onSettled } = options;
   const replicas = pool.replicas;
@@ -79,6 +82,10 @@ export function readFanOut<Client = ReplicaClient>(
     for (let index = 0; index < count; index += 1) {
       const replica = replicas[index]!;
       void pool.call(replica, read).then((result) => {
+        if (latency !== undefined) {
+          if (result.ok) latency.recordReply(index, result.ms);
+          else latency.recordFailure(index);
+        }
         if (answered && onSettled === undefined) return;
         if (!result.ok) {
           reports[index] = failedCallReport(replica.name, result, sentAt);
