@@ -1,10 +1,10 @@
 import * as contracts from './contract/compiledContracts';
 import { route } from './http/route';
-import { pathKeyRequest } from './http/requests';
+import { pathKeyReadRequest } from './http/requests';
 import { readResponse } from './http/responses';
 
-/** `GET /kv/{key}[?consistency=]`: the REST form of `GET /get`, same answers. */
+/** `GET /kv/{key}[?consistency=&strategy=]`: the REST form of `GET /get`, same answers. */
 export const handler = route(contracts.getKey, async (event, coordinator) => {
-  const { key, options } = pathKeyRequest(event);
+  const { key, options } = pathKeyReadRequest(event);
   return readResponse(event, await coordinator.get(key, options));
 });

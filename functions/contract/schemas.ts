@@ -1,4 +1,4 @@
-import { CONSISTENCY_LEVELS, type CoordinatorConfig } from '../../lib';
+import { CONSISTENCY_LEVELS, READ_STRATEGIES, type CoordinatorConfig } from '../../lib';
 import type { OperationId } from './routes';
 
 /** A JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it), kept as plain data so `openapi.yaml` can be compared. */
@@ -41,12 +41,14 @@ export function requestSchemas(limits: RequestLimits): Readonly<Record<Operation
   const value = utf8String(0, limits.maxValueBytes);
   const ttl = { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS };
   const options = { consistency: { type: 'string', enum: [...CONSISTENCY_LEVELS] }, trace: { type: 'string', enum: ['0', '1', 'true', 'false'] } };
+  // Reads also choose how the replicas are asked (`race` or `hedged`).
+  const readOptions = { ...options, strategy: { type: 'string', enum: [...READ_STRATEGIES] } };
   const pathKey = objectOf({ key }, ['key']);
   return {
     set: { body: objectOf({ key, value, ttl }, ['key', 'value']), query: objectOf(options) },
-    get: { query: objectOf({ key, ...options }, ['key']) },
+    get: { query: objectOf({ key, ...readOptions }, ['key']) },
     putKey: { path: pathKey, body: objectOf({ value, ttl }, ['value']), query: objectOf(options) },
-    getKey: { path: pathKey, query: objectOf(options) },
+    getKey: { path: pathKey, query: objectOf(readOptions) },
     deleteKey: { path: pathKey, query: objectOf(options) },
     health: { query: objectOf({}) },
   };

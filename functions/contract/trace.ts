@@ -20,9 +20,11 @@ export interface TraceEntry {
   readonly version: string | null;
   /**
    * When the command was sent to the replica, in ms since the operation started (it answered at `sent_ms + ms`);
-   * null when it was never sent (`skipped`).
+   * null when it was never sent (`skipped`, `not-sent`).
    */
   readonly sent_ms?: number | null;
+  /** On a hedged read, for a replica asked late (after the read's first request): when, as `sent_ms`. */
+  readonly hedged_at_ms?: number;
   /** True when what the replica holds is a tombstone. */
   readonly deleted?: boolean;
   /** A short reason, for `error` and `timeout`. */

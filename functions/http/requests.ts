@@ -3,6 +3,7 @@ import {
   type ConsistencyLevel,
   isConsistencyLevel,
   type ReadOptions,
+  type ReadStrategy,
   type WriteOptions,
 } from '../../lib';
 import { InvalidRequestError } from './errors';
@@ -45,12 +46,17 @@ export function putRequest(event: ParsedBodyEvent): WriteRequest {
   return { key: event.pathParameters!.key!, value: body.value, options: writeOptions(event, body) };
 }
 
-/** `GET /get?key=K&consistency=`. */
+/** `GET /get?key=K&consistency=&strategy=`. */
 export function queryKeyRequest(event: HttpEvent): KeyRequest {
-  return { key: event.queryStringParameters!.key!, options: requestedConsistency(event) };
+  return { key: event.queryStringParameters!.key!, options: readOptions(event) };
 }
 
-/** `GET` or `DELETE /kv/{key}?consistency=`. */
+/** `GET /kv/{key}?consistency=&strategy=`. */
+export function pathKeyReadRequest(event: HttpEvent): KeyRequest {
+  return { key: event.pathParameters!.key!, options: readOptions(event) };
+}
+
+/** `DELETE /kv/{key}?consistency=`. */
 export function pathKeyRequest(event: HttpEvent): KeyRequest {
   return { key: event.pathParameters!.key!, options: requestedConsistency(event) };
 }
@@ -72,6 +78,13 @@ export function parseConsistency(value: string | undefined | null, fallback: Con
 function requestedConsistency(event: Pick<HttpEvent, 'queryStringParameters'>): ReadOptions {
   const consistency = event.queryStringParameters?.consistency as ConsistencyLevel | undefined;
   return consistency === undefined ? {} : { consistency };
+}
+
+/** The level and the strategy (`?strategy=race|hedged`) a read asks for; the route schema refused any other. */
+function readOptions(event: Pick<HttpEvent, 'queryStringParameters'>): ReadOptions {
+  const strategy = event.queryStringParameters?.strategy as ReadStrategy | undefined;
+  const level = requestedConsistency(event);
+  return strategy === undefined ? level : { ...level, strategy };
 }
 
 function writeOptions(event: ParsedBodyEvent, body: WriteBody): WriteOptions {

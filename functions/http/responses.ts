@@ -10,15 +10,16 @@ function sinceStart(at: number, startedAt: number): number {
 /**
  * Every replica's outcome as a trace shows it: the same keys for every entry (`version` null where there is none),
  * so a client can rely on one shape. With the operation's start, each entry also says when its command was sent
- * (`sent_ms`); `firstNode` marks the replica a first-response read answered with (`first: true`).
+ * (`sent_ms`), and one a hedged read asked late says so (`hedged_at_ms`, the same instant); `firstNode` marks the replica a first-response read answered with (`first: true`).
  */
 export function traceEntries(reports: readonly ReplicaReport[], startedAt?: number, firstNode?: string): TraceEntry[] {
-  return reports.map(({ node, outcome, ms, version, deleted, error, sentAt }) => ({
+  return reports.map(({ node, outcome, ms, version, deleted, error, sentAt, hedged }) => ({
     node,
     outcome,
     ms,
     version: version ?? null,
     ...(startedAt === undefined ? {} : { sent_ms: sentAt === undefined ? null : sinceStart(sentAt, startedAt) }),
+    ...(startedAt === undefined || hedged !== true || sentAt === undefined ? {} : { hedged_at_ms: sinceStart(sentAt, startedAt) }),
     ...(deleted === undefined ? {} : { deleted }),
     ...(error === undefined ? {} : { error }),
     ...(firstNode !== undefined && node === firstNode ? { first: true as const } : {}),

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/http/events';
 import { maxBodyBytes } from '../../functions/contract/schemas';
 import { httpErrorResponse } from '../../functions/middleware/httpErrorResponse';
@@ -196,7 +196,8 @@ describe('Contract: requests and statuses through the handlers', () => {
 
   describe('Schema: query strings and paths', () => {
     it.each([
-      ['an unknown query parameter', { key: 'k', debug: '1' }, /unknown query parameter: "debug"; allowed: key, consistency, trace/],
+      ['an unknown query parameter', { key: 'k', debug: '1' }, /unknown query parameter: "debug"; allowed: key, consistency, trace, strategy$/],
+      ['an unknown strategy', { key: 'k', strategy: 'fastest' }, /query parameter "strategy" must be one of race, hedged/],
       ['an unknown consistency', { key: 'k', consistency: 'strong' }, /query parameter "consistency" must be one of one, quorum, all/],
       ['a trace that is not 0, 1, true or false', { key: 'k', trace: 'yes' }, /query parameter "trace" must be one of 0, 1, true, false/],
       ['an empty key', { key: '' }, /query parameter "key" must not be empty/],
@@ -312,6 +313,35 @@ describe('Contract: requests and statuses through the handlers', () => {
       expect(checkResponse('getKey', 404, missing)).toBe('');
       expect(checkResponse('getKey', 200, found)).toBe('');
       expect(checkResponse('putKey', 200, written)).toBe('');
+    });
+
+    it('answers 400 on GET /kv/{key} for an unknown strategy, naming the allowed ones', async () => {
+      // Act
+      const response = await getKey('k', { strategy: 'HEDGED!' });
+
+      // Assess
+      expectError(response, 400, /query parameter "strategy" must be one of race, hedged/, 'getKey');
+    });
+
+    it('traces a hedged read with the replicas it did not need to ask as not-sent, in the documented shape', async () => {
+      // Prepare
+      await put('hedged', JSON.stringify({ value: 'v' }));
+
+      // Act: a reply slower than the 1 ms hedge floor on a loaded machine hedges; a healthy one leaves two not sent.
+      const traced = await vi.waitFor(async () => {
+        const body = jsonOf(await getKey('hedged', { trace: '1', strategy: 'hedged' }));
+        expect((body.nodes as { outcome: string }[]).map((n) => n.outcome).sort()).toEqual(['found', 'not-sent', 'not-sent']);
+        return body;
+      });
+      const viaGet = jsonOf(await get({ key: 'hedged', strategy: 'hedged', consistency: 'quorum', trace: '1' }));
+
+      // Assess
+      expect(traced.value).toBe('v');
+      const notSent = (traced.nodes as { outcome: string; sent_ms: unknown }[]).filter((n) => n.outcome === 'not-sent');
+      expect(notSent.map((n) => n.sent_ms)).toEqual([null, null]);
+      expect(checkResponse('getKey', 200, traced)).toBe('');
+      expect(viaGet.value).toBe('v');
+      expect(checkResponse('get', 200, viaGet)).toBe('');
     });
 
     it('answers 503 FAIL in the seed shape when a read at level all cannot reach every replica', async () => {

@@ -115,6 +115,18 @@ describe('Function: loadConfig', () => {
 });
 
 describe('Function: loadConfig, limits and Redis security', () => {
+  it('asks every replica at once unless READ_STRATEGY=hedged, and refuses other strategies naming the variable', () => {
+    // Act
+    const byDefault = loadConfig({});
+    const hedged = loadConfig({ READ_STRATEGY: ' Hedged ' });
+    const attempt = (): unknown => loadConfig({ READ_STRATEGY: 'speculative' });
+
+    // Assess
+    expect(byDefault.readStrategy).toBe('race');
+    expect(hedged.readStrategy).toBe('hedged');
+    expect(attempt).toThrow(/^READ_STRATEGY must be one of race, hedged/);
+  });
+
   it('writes entry strings unless ENTRY_WRITE_FORMAT=hash asks for the hash form of earlier versions', () => {
     // Assess
     expect(loadConfig({}).entryWriteFormat).toBe('string');

@@ -209,7 +209,7 @@ return errors === 0;
 }
 
 export const get_query = validate2;
-const schema2 = {"type":"object","properties":{"key":{"type":"string","minLength":1},"consistency":{"type":"string","enum":["one","quorum","all"]},"trace":{"type":"string","enum":["0","1","true","false"]}},"required":["key"],"additionalProperties":false};
+const schema2 = {"type":"object","properties":{"key":{"type":"string","minLength":1},"consistency":{"type":"string","enum":["one","quorum","all"]},"trace":{"type":"string","enum":["0","1","true","false"]},"strategy":{"type":"string","enum":["race","hedged"]}},"required":["key"],"additionalProperties":false};
 
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -226,7 +226,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "key") || (key0 === "consistency")) || (key0 === "trace"))){
+if(!((((key0 === "key") || (key0 === "consistency")) || (key0 === "trace")) || (key0 === "strategy"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -308,14 +308,37 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.strategy !== undefined){
+let data3 = data.strategy;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+if(!((data3 === "race") || (data3 === "hedged"))){
+const err9 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema2.properties.strategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -633,14 +656,14 @@ return errors === 0;
 }
 
 export const getKey_query = validate7;
-const schema7 = {"type":"object","properties":{"consistency":{"type":"string","enum":["one","quorum","all"]},"trace":{"type":"string","enum":["0","1","true","false"]}},"additionalProperties":false};
+const schema7 = {"type":"object","properties":{"consistency":{"type":"string","enum":["one","quorum","all"]},"trace":{"type":"string","enum":["0","1","true","false"]},"strategy":{"type":"string","enum":["race","hedged"]}},"additionalProperties":false};
 
 function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((key0 === "consistency") || (key0 === "trace"))){
+if(!(((key0 === "consistency") || (key0 === "trace")) || (key0 === "strategy"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -697,14 +720,37 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.strategy !== undefined){
+let data2 = data.strategy;
+if(typeof data2 !== "string"){
+const err5 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+if(!((data2 === "race") || (data2 === "hedged"))){
+const err6 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.strategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
