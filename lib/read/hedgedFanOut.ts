@@ -45,7 +45,7 @@ export function fanOutBy<Client>(
  * reports are given in replica order): it asks the `initial` replicas with the best recent latency, and one more
  *
  * - after the hedge delay of the replica asked last (`replicaLatency.ts`: its `srtt + 4·rttvar`, bounded), while no
- *   decision is made;
+ *   decision is made; that replica is then recorded as late, so a hung replica stops being asked first at once;
  * - at once, as many as it takes to have `max(1, initial − replies)` in flight, when an answer cannot decide: a
  *   `missing` reply at level `one`, or any failed call (error, timeout, breaker open).
  *
@@ -123,9 +123,11 @@ export function hedgedFanOut<Client = ReplicaClient>(
       void pool.call(replica, read).then((result) => onResult(index, sentAt, late, result));
     };
     // The next hedge after the delay of the replica asked last; once every replica is asked, the read's deadline.
+    let waitingOn = -1;
     const arm = (lastAsked: number): void => {
       if (timer !== undefined) clearTimeout(timer);
       if (next < count) {
+        waitingOn = lastAsked;
         timer = setTimeout(onHedge, delaysMs[lastAsked]!);
       } else {
         timer = setTimeout(onDeadline, Math.max(0, startedAt + latency.failureMs - performance.now()));
@@ -134,6 +136,8 @@ export function hedgedFanOut<Client = ReplicaClient>(
     const onHedge = (): void => {
       timer = undefined;
       if (decided || next >= count) return;
+      // The replica waited on is late: what it costs later reads is a worse place in the order, not another wait.
+      if (reports[waitingOn] === undefined) latency.recordLate(waitingOn, performance.now() - sentAts[waitingOn]!);
       const index = order[next]!;
       launch(true);
       arm(index);

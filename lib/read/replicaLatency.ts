@@ -116,6 +116,17 @@ export class LatencyRecord {
     if (this.samples[index]! < 0xffffffff) this.samples[index]! += 1;
   }
 
+  /**
+   * Records that replica `index` has not answered after `ms` (a hedge fired): its round trip is at least that, so its
+   * `srtt` is raised to `ms` at once rather than by an eighth. A hung replica then loses its place behind every
+   * replica that answers faster than its hedge delay on the first read that waited for it, not one node timeout later
+   * when its calls fail, while every read until then would pay the hedge delay. Its reply, if one comes, counts too.
+   */
+  recordLate(index: number, ms: number): void {
+    if (this.samples[index] === 0) this.recordReply(index, ms);
+    else if (this.srtt[index]! < ms) this.srtt[index] = ms;
+  }
+
   /** Records a call to replica `index` that got no reply. */
   recordFailure(index: number): void {
     this.recordReply(index, this.failureMs);

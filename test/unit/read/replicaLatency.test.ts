@@ -95,6 +95,22 @@ describe('Class: LatencyRecord', () => {
     expect(record.estimate(0)).toEqual({ srtt: 3, rttvar: 2.75, sampled: true });
   });
 
+  it('raises the round trip of a replica found late to at least how long it has been waited on', () => {
+    // Prepare
+    const record = new LatencyRecord(2, 300);
+    record.recordReply(0, 0.2);
+    record.recordReply(1, 0.4);
+
+    // Act
+    record.recordLate(0, 1.5);
+    record.recordLate(1, 0.3);
+
+    // Assess
+    expect(record.estimate(0)).toEqual({ srtt: 1.5, rttvar: 0.1, sampled: true });
+    expect(record.estimate(1)).toEqual({ srtt: 0.4, rttvar: 0.2, sampled: true });
+    expect(record.plan().order).toEqual([1, 0]);
+  });
+
   it('counts a failed call as one node timeout, which sends the replica to the back of the order', () => {
     // Prepare
     const record = new LatencyRecord(3, 300);
