@@ -5,7 +5,7 @@
  *
  *   npm run bench                       # full run, ~5 minutes on 2 cores
  *   npm run bench -- --quick            # smoke run, ~1 minute
- *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, cold-start, modes
+ *   npm run bench -- --only=coordinator # some scenarios: coordinator, handler, http, hung-node, hedged-reads, cold-start, modes
  *   npm run bench -- --only=modes --rows='64 in flight'   # some groups of rows (a regular expression)
  *
  * Durations come from BENCH_* environment variables (see settings.ts).
@@ -24,6 +24,7 @@ import { coldStartScenario } from './scenarios/coldStart';
 import { coordinatorScenario } from './scenarios/coordinator';
 import { handlerScenario } from './scenarios/handler';
 import { httpScenario } from './scenarios/http';
+import { hedgedReadsScenario } from './scenarios/hedgedReads';
 import { hungNodeScenario } from './scenarios/hungNode';
 import { modesScenario } from './scenarios/modes';
 import { readSettings, selected, type ScenarioId } from './settings';
@@ -36,6 +37,7 @@ const SCENARIOS: readonly [ScenarioId, (context: ScenarioContext) => Promise<Sce
   ['handler', handlerScenario],
   ['http', httpScenario],
   ['hung-node', hungNodeScenario],
+  ['hedged-reads', hedgedReadsScenario],
   ['cold-start', coldStartScenario],
   ['modes', modesScenario],
 ];

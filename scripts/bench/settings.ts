@@ -28,7 +28,7 @@ export interface BenchSettings {
 }
 
 /** Every scenario, in the order a full run measures them (`--only` picks some). */
-export const SCENARIO_IDS = ['coordinator', 'handler', 'http', 'hung-node', 'cold-start', 'modes'] as const;
+export const SCENARIO_IDS = ['coordinator', 'handler', 'http', 'hung-node', 'hedged-reads', 'cold-start', 'modes'] as const;
 /** One scenario's id. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

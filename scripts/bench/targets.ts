@@ -2,6 +2,7 @@ import { findRow, type BenchResults, type Row, type TargetVerdict } from './resu
 import { FAN_OUT_SCRIPT, FAN_OUT_STRING_GET, FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
 import { DIRECT, HANDLER } from './scenarios/handler';
 import { httpGroup, HTTP_GET, HTTP_SET, SEED, TRIVIAL, TRIVIAL_POST } from './scenarios/http';
+import { commandsPerReadOf, HEDGED_READ, hedgedGroup, RACE_READ } from './scenarios/hedgedReads';
 import { hungGroup } from './scenarios/hungNode';
 
 /** Netflix Dynomite, 3 replicas, quorum reads and writes, 50 clients, on this kind of machine (issue 6). */
@@ -13,6 +14,8 @@ const CPU_LIMIT = 1.3;
 const FIRST_INVOCATION_LIMIT = 1.5;
 const HTTP_OPS_LIMIT = 0.8;
 const HTTP_P90_LIMIT = 1.3;
+const HEDGED_COMMANDS_LIMIT = 1.2;
+const HEDGED_P99_LIMIT = 1.1;
 
 /**
  * The bare fan-outs that send exactly the Redis commands the coordinator sends for a write and for a read: what its
@@ -131,6 +134,27 @@ export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): Target
       `one node hung, ${operation}: p99 during the fault (after its first second) <= 2x healthy p99`,
       during && before && `${fmtRatio(r)} (${ms(during.latency.p99Ms)} vs ${ms(before.latency.p99Ms)}${during.errors > 0 ? `, ${during.errors} errors` : ''})`,
       r !== undefined && r <= 2 && during!.errors === 0,
+    );
+  }
+
+  const healthyHedged = findRow(rows, hedgedGroup('healthy'), HEDGED_READ);
+  const commands = commandsPerReadOf(healthyHedged);
+  const raceCommands = commandsPerReadOf(findRow(rows, hedgedGroup('healthy'), RACE_READ));
+  add(
+    'hedged-commands',
+    `hedged level-one reads, replica commands per read <= ${HEDGED_COMMANDS_LIMIT}`,
+    commands === undefined ? undefined : `${commands.toFixed(2)} (race: ${raceCommands?.toFixed(2) ?? '-'})`,
+    commands !== undefined && commands <= HEDGED_COMMANDS_LIMIT,
+  );
+  for (const state of ['healthy', 'one node hung'] as const) {
+    const hedged = findRow(rows, hedgedGroup(state), HEDGED_READ);
+    const race = findRow(rows, hedgedGroup(state), RACE_READ);
+    const r = ratio(hedged, 'p99');
+    add(
+      `hedged-p99-${state === 'healthy' ? 'healthy' : 'hung'}`,
+      `hedged level-one reads, p99 ${state} <= ${HEDGED_P99_LIMIT}x race's`,
+      hedged && race && `${fmtRatio(r)} (${ms(hedged.latency.p99Ms)} vs ${ms(race.latency.p99Ms)}${hedged.errors > 0 ? `, ${hedged.errors} errors` : ''})`,
+      r !== undefined && r <= HEDGED_P99_LIMIT && hedged!.errors === 0,
     );
   }
 
