@@ -249,7 +249,7 @@ function show(operation: RunOperation): void {
       row.append(
         cell(node.node),
         cell(`${node.outcome}${node.first ? ' (first)' : ''}`, `outcome-${node.outcome}`),
-        cell(node.sentMs === null ? 'never' : formatMs(node.sentMs)),
+        cell(node.sentMs === null ? (node.outcome === 'not-sent' ? 'not sent' : 'never') : node.hedgedAtMs !== undefined ? `hedged at ${formatMs(node.hedgedAtMs)}` : formatMs(node.sentMs)),
         cell(answered === null ? '—' : formatMs(answered)),
         cell(node.version === null ? '—' : `${node.version}${node.deleted ? ' (tombstone)' : ''}`),
         cell(node.error ?? ''),

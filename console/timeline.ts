@@ -72,10 +72,10 @@ export function layoutTimeline(trace: Trace): TimelineLayout {
       answerX: answered === null ? null : x(answered),
       endX: node.sentMs === null ? null : x(answered ?? end),
       first: node.first,
-      note: noteOf(node.outcome, node.version, node.deleted, node.ms, node.error),
+      note: noteOf(node.outcome, node.version, node.deleted, node.ms, node.error) + (node.hedgedAtMs === undefined ? '' : `, hedged at ${formatMs(node.hedgedAtMs)}`),
       detail: [
         `${node.node}: ${node.outcome}`,
-        node.sentMs === null ? 'never sent' : `sent at ${formatMs(node.sentMs)}`,
+        node.sentMs === null ? 'never sent' : node.hedgedAtMs !== undefined ? `hedged at ${formatMs(node.hedgedAtMs)}` : `sent at ${formatMs(node.sentMs)}`,
         answered === null ? (node.outcome === 'pending' ? 'no answer when the coordinator answered' : '') : `answered at ${formatMs(answered)} (${formatMs(node.ms)})`,
         node.version === null ? '' : `version ${node.version}${node.deleted ? ' (tombstone)' : ''}`,
         node.error ?? '',
@@ -127,6 +127,8 @@ function noteOf(outcome: Outcome, version: string | null, deleted: boolean, ms: 
       return 'skipped: breaker open, not sent';
     case 'pending':
       return 'pending: no answer yet';
+    case 'not-sent':
+      return 'not sent: the read was answered first';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The request trace a data route answers with `?trace=1`, as the console reads it: the per-replica outcomes and the
- * timing of the trace contract (`sent_ms`, `first`, `elapsed_ms`, `quorum_ms`, `attempts`).
+ * timing of the trace contract (`sent_ms`, `hedged_at_ms`, `first`, `elapsed_ms`, `quorum_ms`, `attempts`).
  *
  * Why a tolerant reader: the console must also work against a server without the timing fields (an older stage),
  * so every field is optional here and falls back as the contract says: `sent_ms` 0, no `first`, no `quorum_ms`.
@@ -22,8 +22,10 @@ export interface TraceNode {
   readonly outcome: Outcome;
   /** Milliseconds from sending to the answer (0 while pending). */
   readonly ms: number;
-  /** When the command was sent, ms since the operation started; null when it was never sent (skipped). */
+  /** When the command was sent, ms since the operation started; null when it was never sent (skipped, not-sent). */
   readonly sentMs: number | null;
+  /** On a hedged read, when a replica asked late was asked (ms since the start); absent for those asked at once. */
+  readonly hedgedAtMs?: number;
   readonly version: string | null;
   readonly deleted: boolean;
   readonly first: boolean;
@@ -47,7 +49,7 @@ export interface Trace {
   readonly rolledBack?: boolean;
 }
 
-const OUTCOMES: readonly string[] = ['applied', 'newer', 'found', 'stale', 'missing', 'repaired', 'error', 'timeout', 'skipped', 'pending'];
+const OUTCOMES: readonly string[] = ['applied', 'newer', 'found', 'stale', 'missing', 'repaired', 'error', 'timeout', 'skipped', 'pending', 'not-sent'];
 
 /** The trace in a response body, or undefined when it carries none (no `nodes` array). */
 export function traceOf(body: unknown): Trace | undefined {
@@ -74,8 +76,9 @@ function nodeOf(entry: Unchecked<TraceEntry>): TraceNode {
     node: stringOf(entry.node) ?? '?',
     outcome,
     ms: numberOf(entry.ms) ?? 0,
-    // The contract's fallback for servers without timing: sent at the start. A skipped replica was never sent.
-    sentMs: sent === null || outcome === 'skipped' ? null : (numberOf(sent) ?? 0),
+    // The contract's fallback for servers without timing: sent at the start. A skipped or not-sent replica never was.
+    sentMs: sent === null || outcome === 'skipped' || outcome === 'not-sent' ? null : (numberOf(sent) ?? 0),
+    ...optional('hedgedAtMs', numberOf(entry.hedged_at_ms)),
     version: stringOf(entry.version) ?? null,
     deleted: entry.deleted === true,
     first: entry.first === true,

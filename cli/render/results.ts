@@ -16,9 +16,19 @@ export function renderReplicaTable(nodes: readonly TraceEntry[]): string {
     [
       { header: 'replica', cell: (node) => printable(node.node) },
       { header: 'outcome', cell: (node) => `${printable(node.outcome)}${node.first === true ? ' (first)' : ''}` },
-      { header: 'ms', cell: (node) => (node.outcome === 'pending' || node.outcome === 'skipped' ? '-' : formatMs(node.ms)), align: 'right' },
+      { header: 'ms', cell: (node) => (node.outcome === 'pending' || node.outcome === 'skipped' || node.outcome === 'not-sent' ? '-' : formatMs(node.ms)), align: 'right' },
       { header: 'version', cell: (node) => (typeof node.version === 'string' ? printable(node.version) : '-') },
-      { header: 'note', cell: (node) => [node.deleted === true ? 'tombstone' : '', typeof node.error === 'string' ? printable(node.error) : ''].filter(Boolean).join('; ') },
+      {
+        header: 'note',
+        cell: (node) =>
+          [
+            typeof node.hedged_at_ms === 'number' ? `hedged at ${formatMs(node.hedged_at_ms)} ms` : '',
+            node.deleted === true ? 'tombstone' : '',
+            typeof node.error === 'string' ? printable(node.error) : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+      },
     ],
     nodes,
   );

@@ -27,7 +27,7 @@ const OUTCOME_MARKS: Record<string, string> = {
 };
 
 const LEGEND: readonly (readonly [mark: string, meaning: string, used: (node: TraceEntry) => boolean])[] = [
-  ['├━', 'sent, waiting', (node) => node.outcome !== 'skipped'],
+  ['├━', 'sent, waiting', (node) => node.outcome !== 'skipped' && node.outcome !== 'not-sent'],
   ['●', 'applied/found', (node) => ['applied', 'found', 'repaired'].includes(node.outcome)],
   ['◐', 'stale', (node) => node.outcome === 'stale'],
   ['○', 'missing', (node) => node.outcome === 'missing'],
@@ -64,7 +64,7 @@ export function renderTraceDiagram(operation: TracedOperation, answer: StoreAnsw
   const elapsed = finite(body.elapsed_ms);
   const quorum = finite(body.quorum_ms);
   const sentOf = (node: TraceEntry): number => finite(node.sent_ms) ?? 0;
-  const answeredAt = nodes.filter((node) => node.outcome !== 'pending' && node.outcome !== 'skipped').map((node) => sentOf(node) + node.ms);
+  const answeredAt = nodes.filter((node) => node.outcome !== 'pending' && node.outcome !== 'skipped' && node.outcome !== 'not-sent').map((node) => sentOf(node) + node.ms);
   const latest = Math.max(0, elapsed ?? 0, quorum ?? 0, ...answeredAt, ...nodes.map(sentOf));
   const end = niceCeiling(latest);
   const column = (ms: number): number => Math.min(width - 1, Math.max(0, Math.round((ms / end) * (width - 1))));
@@ -152,12 +152,14 @@ function lane(node: TraceEntry, sent: number, column: (ms: number) => number, an
 
 /** The columns beside a lane: outcome, the replica's time, version, notes. */
 function laneDetails(node: TraceEntry, withVersions: boolean): { outcome: string; ms: string; version: string[]; notes: string[] } {
-  const waiting = node.outcome === 'pending' || node.outcome === 'skipped';
+  const waiting = node.outcome === 'pending' || node.outcome === 'skipped' || node.outcome === 'not-sent';
   const notes: string[] = [];
+  if (typeof node.hedged_at_ms === 'number' && Number.isFinite(node.hedged_at_ms)) notes.push(`hedged at ${formatMs(node.hedged_at_ms)} ms`);
   if (node.first === true) notes.push('← first');
   if (node.deleted === true) notes.push('(tombstone)');
   if (typeof node.error === 'string') notes.push(printable(node.error));
   if (node.outcome === 'skipped') notes.push('(breaker open)');
+  if (node.outcome === 'not-sent') notes.push('(answered without it)');
   return {
     outcome: printable(node.outcome),
     ms: waiting ? '-' : `${formatMs(node.ms)} ms`,

@@ -85,6 +85,33 @@ describe('Console: layoutTimeline', () => {
     expect(layout.ticks.map((tick) => tick.ms)).toEqual([0, 1.5, 3, 4.5, 6]);
   });
 
+  it('shows a hedged read: the replicas it never asked as not sent, and the one asked late as hedged at its time', () => {
+    // Prepare
+    const trace = traceOf({
+      elapsed_ms: 2.5,
+      consistency: 'one',
+      nodes: [
+        { node: 'a', outcome: 'pending', ms: 0, version: null, sent_ms: 0 },
+        { node: 'b', outcome: 'found', ms: 0.4, version: VERSION, sent_ms: 2.1, hedged_at_ms: 2.1, first: true },
+        { node: 'c', outcome: 'not-sent', ms: 0, version: null, sent_ms: null },
+      ],
+    })!;
+
+    // Act
+    const layout = layoutTimeline(trace);
+
+    // Assess
+    const [a, b, c] = layout.lanes;
+    expect(trace.nodes.map((node) => node.outcome)).toEqual(['pending', 'found', 'not-sent']);
+    expect(a!.detail).toContain('sent at 0');
+    expect(b!.note).toContain('hedged at 2.10 ms');
+    expect(b!.detail).toContain('hedged at 2.10 ms');
+    expect(b!.sentX!).toBeGreaterThan(a!.sentX!);
+    expect(c!.sentX).toBeNull();
+    expect(c!.note).toBe('not sent: the read was answered first');
+    expect(c!.detail).toContain('never sent');
+  });
+
   it('shades the time before the last attempt of a re-issued write', () => {
     // Act
     const layout = layoutTimeline(

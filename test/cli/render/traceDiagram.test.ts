@@ -30,6 +30,29 @@ function answer(body: StoreAnswer['body'], status = 200): StoreAnswer {
 
 describe('Module: traceDiagram', () => {
   describe('Function: renderTraceDiagram', () => {
+    it('shows a hedged read: the replica asked late starts where it was hedged and says when, the others not sent', () => {
+      // Prepare
+      const nodes: TraceEntry[] = [
+        { node: 'a:1', outcome: 'pending', ms: 0, version: null, sent_ms: 0 },
+        { node: 'b:2', outcome: 'found', ms: 0.4, version: V1, sent_ms: 2.1, hedged_at_ms: 2.1, first: true },
+        { node: 'c:3', outcome: 'not-sent', ms: 0, version: null, sent_ms: null },
+      ];
+
+      // Act
+      const picture = renderTraceDiagram(
+        { op: 'get', key: 'city' },
+        answer({ status: 'OK', value: 'Seoul', version: V1, consistency: 'one', repair: 'none', elapsed_ms: 2.6, nodes }),
+        { axisWidth: WIDTH },
+      );
+
+      // Assess
+      const end = niceCeiling(2.6);
+      expect(laneOf(picture, 'b:2')[columnOf(2.1, end)]).toBe('├');
+      expect(picture.split('\n').find((line) => line.startsWith('b:2'))).toContain('hedged at 2.10 ms');
+      expect(laneOf(picture, 'c:3')).toMatch(/^not sent/);
+      expect(picture.split('\n').find((line) => line.startsWith('c:3'))).toContain('(answered without it)');
+    });
+
     it('draws one lane per replica from its send time to its answer, with the outcome mark where it answered', () => {
       // Prepare: a first-response read with the contract's timing fields.
       const nodes: TraceEntry[] = [
