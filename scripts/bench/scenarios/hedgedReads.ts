@@ -21,7 +21,7 @@ const COUNT_MS = 1_000;
  * Hedged against race level-one reads at 1 in flight, interleaved in one run, healthy and then with the last node
  * frozen (SIGSTOP): latency from the interleaved slices, and replica commands per read (`INFO commandstats` deltas
  * summed over every server, this bench's own `INFO` left out) from each variant run alone for a second, since the
- * interleaved slices share the servers. Each strategy has its own coordinator (its own container: its own latency
+ * interleaved slices share the servers; with the node hung, over the two live ones. Each strategy has its own coordinator (its own container: its own latency
  * record and breakers), warmed up before it is measured.
  */
 export async function hedgedReadsScenario(context: ScenarioContext): Promise<ScenarioOutput> {
@@ -29,14 +29,17 @@ export async function hedgedReadsScenario(context: ScenarioContext): Promise<Sce
   const coordinatorFor = (strategy: ReadStrategy): Coordinator => new Coordinator(loadConfig({ ...coordinatorEnv(context), READ_STRATEGY: strategy }));
   const race = coordinatorFor('race');
   const hedged = coordinatorFor('hedged');
-  const watch = new ServerWatch(mastersOfRun(cluster));
   const victim = cluster.nodes[0]!;
+  const masters = mastersOfRun(cluster);
+  // A frozen server answers no INFO: while it is hung, only the others are counted (it runs nothing meanwhile).
+  const healthyWatch = new ServerWatch(masters);
+  const hungWatch = new ServerWatch(masters.filter((master) => master.port !== victim.port));
   const variants: Variant[] = [
     { name: RACE_READ, operation: (i) => race.get(work.key(i)) },
     { name: HEDGED_READ, operation: (i) => hedged.get(work.key(i)) },
   ];
   const options = { concurrency: 1, warmupMs: settings.warmupMs, durationMs: settings.durationMs, rounds: settings.rounds };
-  const commandsPerRead = async (variant: Variant): Promise<number> => {
+  const commandsPerRead = async (variant: Variant, watch: ServerWatch): Promise<number> => {
     const before = await watch.snapshot();
     const { ops } = await closedLoop(variant.operation, 1, COUNT_MS);
     const after = await watch.snapshot();
@@ -54,13 +57,17 @@ export async function hedgedReadsScenario(context: ScenarioContext): Promise<Sce
       context.log(`hedged reads: ${state}, race and hedged interleaved at 1 in flight`);
       const results = await compareInterleaved(variants, options);
       const notes: Record<string, string> = {};
-      for (const variant of variants) notes[variant.name] = `replica commands per read: ${(await commandsPerRead(variant)).toFixed(2)}`;
+      for (const variant of variants) {
+        const perRead = await commandsPerRead(variant, state === 'healthy' ? healthyWatch : hungWatch);
+        notes[variant.name] = `replica commands per read: ${perRead.toFixed(2)}${state === 'healthy' ? '' : ' (on the two live nodes)'}`;
+      }
       rows.push(...rowsFrom('hedged-reads', hedgedGroup(state), results, RACE_READ, notes));
     }
     return { rows };
   } finally {
     victim.resume();
-    watch.close();
+    healthyWatch.close();
+    hungWatch.close();
     await race.close();
     await hedged.close();
   }
