@@ -136,7 +136,7 @@ export function hedgedFanOut<Client = ReplicaClient>(
     const onHedge = (): void => {
       timer = undefined;
       if (decided || next >= count) return;
-      // The replica waited on is late: what it costs later reads is a worse place in the order, not another wait.
+      // The replica waited on is late: what it costs later reads is a place at the back, not another wait.
       if (reports[waitingOn] === undefined) latency.recordLate(waitingOn, performance.now() - sentAts[waitingOn]!);
       const index = order[next]!;
       launch(true);

@@ -35,11 +35,15 @@ export function hedgeBounds(replicaCount: number, nodeTimeoutMs: number): HedgeB
   return { minMs: MIN_HEDGE_DELAY_MS, maxMs };
 }
 
-/** One replica's estimate: smoothed round trip and mean deviation (ms), and whether any reply was seen yet. */
+/**
+ * One replica's estimate: smoothed round trip and mean deviation (ms), whether any reply was seen yet, and whether a
+ * hedge found it late and its reply has not come since.
+ */
 export interface LatencyEstimate {
   readonly srtt: number;
   readonly rttvar: number;
   readonly sampled: boolean;
+  readonly late?: boolean;
 }
 
 /**
@@ -54,7 +58,8 @@ export function hedgeDelayMs(estimate: LatencyEstimate, bounds: HedgeBounds): nu
 
 /**
  * The order a hedged read asks the replicas in: lowest `srtt` first, a replica never heard from before any that was
- * (so each gets measured), ties in configuration order. Returns indexes into `estimates`.
+ * (so each gets measured), a replica found late behind every other until its reply comes, ties in configuration
+ * order. Returns indexes into `estimates`.
  */
 export function replicaOrder(estimates: readonly LatencyEstimate[]): number[] {
   const order = new Array<number>(estimates.length);
@@ -73,6 +78,8 @@ export function replicaOrder(estimates: readonly LatencyEstimate[]): number[] {
 }
 
 function isFaster(a: LatencyEstimate, b: LatencyEstimate): boolean {
+  const aLate = a.late === true;
+  if (aLate !== (b.late === true)) return !aLate;
   if (a.sampled !== b.sampled) return !a.sampled;
   return a.srtt < b.srtt;
 }
@@ -90,6 +97,8 @@ export class LatencyRecord {
   private readonly srtt: Float64Array;
   private readonly rttvar: Float64Array;
   private readonly samples: Uint32Array;
+  /** A replica's `srtt` before {@link recordLate} raised it (NaN when not raised): its next reply decides from there. */
+  private readonly beforeLate: Float64Array;
   readonly bounds: HedgeBounds;
 
   constructor(
@@ -100,11 +109,18 @@ export class LatencyRecord {
     this.srtt = new Float64Array(replicaCount);
     this.rttvar = new Float64Array(replicaCount);
     this.samples = new Uint32Array(replicaCount);
+    this.beforeLate = new Float64Array(replicaCount).fill(Number.NaN);
     this.bounds = hedgeBounds(replicaCount, failureMs);
   }
 
   /** Records a reply of replica `index` after `ms`. */
   recordReply(index: number, ms: number): void {
+    const beforeLate = this.beforeLate[index]!;
+    if (!Number.isNaN(beforeLate)) {
+      // The raise was provisional: this reply is the measurement it stood for.
+      this.srtt[index] = beforeLate;
+      this.beforeLate[index] = Number.NaN;
+    }
     if (this.samples[index] === 0) {
       this.srtt[index] = ms;
       this.rttvar[index] = ms / 2;
@@ -117,14 +133,16 @@ export class LatencyRecord {
   }
 
   /**
-   * Records that replica `index` has not answered after `ms` (a hedge fired): its round trip is at least that, so its
-   * `srtt` is raised to `ms` at once rather than by an eighth. A hung replica then loses its place behind every
-   * replica that answers faster than its hedge delay on the first read that waited for it, not one node timeout later
-   * when its calls fail, while every read until then would pay the hedge delay. Its reply, if one comes, counts too.
+   * Records that replica `index` has not answered after `ms` (a hedge fired): it is asked after every other replica
+   * until its reply comes, and its `srtt` is at least `ms` meanwhile. A hung replica thus loses its place on the first
+   * read that waited for it, whatever the others' round trips, not one node timeout later when its calls fail, while
+   * every read until then would pay the hedge delay. Its reply then counts from the estimate before it was late: a
+   * replica late once (a blip) is back in front at once, a hung one's long reply (if any) keeps it back.
    */
   recordLate(index: number, ms: number): void {
     if (this.samples[index] === 0) this.recordReply(index, ms);
-    else if (this.srtt[index]! < ms) this.srtt[index] = ms;
+    if (Number.isNaN(this.beforeLate[index]!)) this.beforeLate[index] = this.srtt[index]!;
+    if (this.srtt[index]! < ms) this.srtt[index] = ms;
   }
 
   /** Records a call to replica `index` that got no reply. */
@@ -134,7 +152,8 @@ export class LatencyRecord {
 
   /** Replica `index`'s estimate now (a fresh object: for decisions and tests, not the per-reply path). */
   estimate(index: number): LatencyEstimate {
-    return { srtt: this.srtt[index]!, rttvar: this.rttvar[index]!, sampled: this.samples[index]! > 0 };
+    const late = !Number.isNaN(this.beforeLate[index]!);
+    return { srtt: this.srtt[index]!, rttvar: this.rttvar[index]!, sampled: this.samples[index]! > 0, ...(late ? { late } : {}) };
   }
 
   /** Every replica's estimate, in replica order. */

@@ -103,12 +103,42 @@ describe('Class: LatencyRecord', () => {
 
     // Act
     record.recordLate(0, 1.5);
-    record.recordLate(1, 0.3);
 
     // Assess
-    expect(record.estimate(0)).toEqual({ srtt: 1.5, rttvar: 0.1, sampled: true });
+    expect(record.estimate(0)).toEqual({ srtt: 1.5, rttvar: 0.1, sampled: true, late: true });
     expect(record.estimate(1)).toEqual({ srtt: 0.4, rttvar: 0.2, sampled: true });
     expect(record.plan().order).toEqual([1, 0]);
+  });
+
+  it('asks a replica found late after every other, also those slower than the wait, until its reply comes', () => {
+    // Prepare: replica 0 answers in 0.2 ms, replicas 1 and 2 (farther away) in 4 and 6 ms.
+    const record = new LatencyRecord(3, 300);
+    record.recordReply(0, 0.2);
+    record.recordReply(1, 4);
+    record.recordReply(2, 6);
+
+    // Act: replica 0 hangs; its hedge fires after 1 ms; then replica 1 answers slowly, twice.
+    record.recordLate(0, 1);
+    record.recordReply(1, 9);
+    record.recordReply(1, 9);
+
+    // Assess
+    expect(record.plan().order).toEqual([1, 2, 0]);
+  });
+
+  it('puts a replica late once back in front when its reply comes, counted from before it was late', () => {
+    // Prepare
+    const record = new LatencyRecord(2, 300);
+    record.recordReply(0, 0.2);
+    record.recordReply(1, 4);
+    record.recordLate(0, 1);
+
+    // Act: its reply came after 1.2 ms, a blip.
+    record.recordReply(0, 1.2);
+
+    // Assess: 7/8 × 0.2 + 1/8 × 1.2, not an average from the raised 1.
+    expect(record.estimate(0)).toEqual({ srtt: expect.closeTo(0.325, 6), rttvar: expect.any(Number), sampled: true });
+    expect(record.plan().order).toEqual([0, 1]);
   });
 
   it('counts a failed call as one node timeout, which sends the replica to the back of the order', () => {
