@@ -16,6 +16,8 @@ const STOP_GRACE_MS = 5_000;
 export interface RunningOffline {
   readonly baseUrl: string;
   readonly lambdaPort: number;
+  /** The offline node process (handlers run inside it, `useInProcess`): for reading its CPU time. */
+  readonly pid: number;
   /** The API key it requires in `x-api-key` on every route: `QKV_API_KEY`, or the one offline made and printed. */
   readonly apiKey: string;
   /** `fetch` of a path on this offline, with the API key added unless the headers set `x-api-key` themselves. */
@@ -102,6 +104,7 @@ export async function startServerlessOffline(env: Record<string, string>, option
     return {
       baseUrl,
       lambdaPort: lambdaPort!,
+      pid,
       apiKey,
       fetch: (path, init = {}) => {
         const headers = new Headers(init.headers);

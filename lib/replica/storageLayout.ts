@@ -127,11 +127,16 @@ function bucketTag(bucket: number): string {
   }
 }
 
-const BUCKET_TAGS: readonly string[] = Array.from({ length: HINT_BUCKETS }, (_, bucket) => bucketTag(bucket));
+/**
+ * Each bucket's tag, found on first use: finding all of them costs thousands of CRC16s, which a container's start
+ * should not pay when only a cluster holder's hints (a write that missed a replica, a replay) need them.
+ */
+const bucketTags: (string | undefined)[] = [];
 
 /** The hints for `target` in bucket `bucket` of a cluster holder: `!qkv:hints:{<tag>}:<target>`. */
 export function bucketedHintsKey(target: string, bucket: number): string {
-  return `${HINTS_PREFIX}{${BUCKET_TAGS[bucket]!}}:${target}`;
+  const tag = (bucketTags[bucket] ??= bucketTag(bucket));
+  return `${HINTS_PREFIX}{${tag}}:${target}`;
 }
 
 /** Where a holder keeps its hint for `target` that `redisKey` was missed: by the holder's mode. */
@@ -141,7 +146,7 @@ export function hintsKeyFor(target: string, redisKey: string, clusterHolder: boo
 
 /** Every set a holder may keep `target`'s hints in: the one set of a standalone holder, or every bucket. */
 export function hintsKeysOf(target: string, clusterHolder: boolean): string[] {
-  return clusterHolder ? BUCKET_TAGS.map((_, bucket) => bucketedHintsKey(target, bucket)) : [hintsKey(target)];
+  return clusterHolder ? Array.from({ length: HINT_BUCKETS }, (_, bucket) => bucketedHintsKey(target, bucket)) : [hintsKey(target)];
 }
 
 /** The replica a hint set is for (either form), or undefined for a key that is no hint set. */

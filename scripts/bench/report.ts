@@ -37,6 +37,7 @@ export function textReport(results: BenchResults): string {
   if (results.coldStart.length > 0) {
     lines.push('');
     lines.push(...textTable(COLD_HEADERS, results.coldStart.map(coldCells)));
+    lines.push('', ...textTable(BREAKDOWN_HEADERS, results.coldStart.map(breakdownCells)));
   }
   if (results.serverLoad.length > 0) lines.push('', ...textTable(SERVER_HEADERS, serverRows(results.serverLoad)));
   if (results.serverLoad.length > 0) lines.push('', ...textTable(COMMAND_HEADERS, commandRows(results.serverLoad)));
@@ -55,6 +56,7 @@ export function markdownReport(results: BenchResults): string {
   const lines: string[] = [];
   lines.push(...markdownTable(HEADERS, results.rows.map((row) => cells(row, results.rows))));
   if (results.coldStart.length > 0) lines.push('', ...markdownTable(COLD_HEADERS, results.coldStart.map(coldCells)));
+  if (results.coldStart.length > 0) lines.push('', ...markdownTable(BREAKDOWN_HEADERS, results.coldStart.map(breakdownCells)));
   if (results.serverLoad.length > 0) lines.push('', ...markdownTable(SERVER_HEADERS, serverRows(results.serverLoad)));
   if (results.serverLoad.length > 0) lines.push('', ...markdownTable(COMMAND_HEADERS, commandRows(results.serverLoad)));
   if (results.connections.length > 0) lines.push('', ...markdownTable(CONNECTION_HEADERS, connectionRows(results.connections, results.idleCpu)));
@@ -90,6 +92,37 @@ function coldCells(cold: BenchResults['coldStart'][number]): string[] {
     ms(cold.firstInvocationMs.emptyHandlerP50),
     ms(cold.processMs.p50),
     ms(cold.processMs.emptyNodeP50),
+  ];
+}
+
+const BREAKDOWN_HEADERS = [
+  'first invocation',
+  'node start (empty handler)',
+  'node start',
+  'require',
+  'connections ready (after require)',
+  'first TIME answer',
+  'first command sent',
+  'its round trip',
+  'answered (after require)',
+  'commands per run before the answer',
+];
+
+/** One function's cold-start breakdown: the phases overlap (connecting starts inside require). */
+function breakdownCells(cold: BenchResults['coldStart'][number]): string[] {
+  const b = cold.breakdown;
+  const after = (value: number): string => `+${ms(value)}`;
+  return [
+    cold.fn,
+    ms(b.emptyBootMs),
+    ms(b.bootMs),
+    ms(b.requireMs),
+    after(b.connectedMs),
+    after(b.clockMs),
+    after(b.firstCommandSentMs),
+    ms(b.firstCommandMs),
+    after(b.answeredMs),
+    b.commandsPerRun,
   ];
 }
 

@@ -39,6 +39,34 @@ export interface ColdStart {
    * same for an empty handler bundled the same way.
    */
   readonly firstInvocationMs: { readonly p50: number; readonly max: number; readonly emptyHandlerP50: number };
+  /** Where the first invocation's time went. */
+  readonly breakdown: ColdStartBreakdown;
+}
+
+/**
+ * Where a function's first invocation in a fresh process spends its time (ms, medians over the runs), read from
+ * ioredis' tracing channels: the phases overlap, since connecting starts inside `require` (at module scope) and the
+ * handler runs while the connections open.
+ */
+export interface ColdStartBreakdown {
+  /** Process start to the first line of the probe: Node's own start, in the empty handler's runs. */
+  readonly emptyBootMs: number;
+  /** The same in this function's runs. */
+  readonly bootMs: number;
+  /** `require` of the bundle: parsing it and running its module scope (config, coordinator, connects started). */
+  readonly requireMs: number;
+  /** After `require`: every replica connection ready (TCP, HELLO, CLIENT SETINFO, the ready check's INFO). */
+  readonly connectedMs: number;
+  /** After `require`: the first answer to the replicas' clock's `TIME` (the version clock waits for one). */
+  readonly clockMs: number;
+  /** After `require`: the request's first data command (EVAL, EVALSHA or GET) sent. */
+  readonly firstCommandSentMs: number;
+  /** That command's round trip. */
+  readonly firstCommandMs: number;
+  /** After `require`: the handler's answer. */
+  readonly answeredMs: number;
+  /** The commands answered before the handler's answer, per run (e.g. `hello 3, time 5, eval 2`). */
+  readonly commandsPerRun: string;
 }
 
 /** A target from issue 6 and how this run did against it. */

@@ -7,7 +7,7 @@ import { httpEvent, lambdaContext } from '../../../tools/apiGatewayEvents';
 import { readZip } from '../../../tools/zipArchive';
 import { deployedBundleOptions } from '../bundleOptions';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
-import type { ColdStart } from '../results';
+import type { ColdStart, ColdStartBreakdown } from '../results';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
@@ -17,17 +17,31 @@ export const FUNCTIONS = ['set', 'get'] as const;
 
 // Runs in a fresh node process: time to require the bundle (the module scope runs, which includes loading the
 // config and creating the coordinator, as at a Lambda cold start), then, with an event given, the first invocation
-// of its handler. Times are performance.now(): milliseconds since the process started.
+// of its handler. Times are performance.now(): milliseconds since the process started. With an event, it also
+// listens to ioredis' tracing channels (diagnostics_channel, outside the bundle, so the code under test is unchanged)
+// and reports when each connection was ready and when each command was sent and answered: the breakdown of the
+// first invocation.
 const PROBE = `
 const started = performance.now();
+const connects = [];
+const commands = [];
+if (process.env.BENCH_EVENT !== undefined) {
+  const dc = require('node:diagnostics_channel');
+  const listen = (name, done) => dc.tracingChannel(name).subscribe({
+    start(context) { context.benchStart = performance.now(); }, end() {}, asyncStart() {}, error() {},
+    asyncEnd(context) { done(context, performance.now()); },
+  });
+  listen('ioredis:connect', (context, end) => connects.push({ start: context.benchStart, end, ok: context.error === undefined }));
+  listen('ioredis:command', (context, end) => commands.push({ name: String(context.command).toLowerCase(), start: context.benchStart, end, error: context.error === undefined ? undefined : String(context.error.message).split(' ')[0] }));
+}
 const bundle = require(process.argv[1]);
 const loaded = performance.now();
-const report = (extra) => { process.stdout.write(JSON.stringify({ ms: loaded - started, ...extra })); process.exit(0); };
+const report = (extra) => { process.stdout.write(JSON.stringify({ ms: loaded - started, startedMs: started, ...extra })); process.exit(0); };
 if (process.env.BENCH_EVENT === undefined) report({});
 const context = JSON.parse(process.env.BENCH_CONTEXT);
 context.getRemainingTimeInMillis = () => 10000;
 Promise.resolve(bundle.handler(JSON.parse(process.env.BENCH_EVENT), context)).then(
-  (response) => report({ answeredMs: performance.now(), status: response.statusCode }),
+  (response) => report({ answeredMs: performance.now(), status: response.statusCode, loadedMs: loaded, connects, commands }),
   (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
 );
 `;
@@ -59,8 +73,11 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
   const emptyBundle = join(UNPACKED, 'empty', 'emptyHandler.js');
   await build({ ...deployedBundleOptions(), entryPoints: [join(__dirname, '..', 'emptyHandler.ts')], outfile: emptyBundle, logLevel: 'error' });
   const emptyFirst: number[] = [];
+  const emptyBoot: number[] = [];
   for (let n = 0; n < settings.coldStartRuns; n += 1) {
-    emptyFirst.push((await timedNode(['--enable-source-maps', '-e', PROBE, emptyBundle], { ...env, BENCH_EVENT: JSON.stringify(firstEvent('empty', '', '')) })).answeredMs);
+    const invoked = await timedNode(['--enable-source-maps', '-e', PROBE, emptyBundle], { ...env, BENCH_EVENT: JSON.stringify(firstEvent('empty', '', '')) });
+    emptyFirst.push(invoked.answeredMs);
+    if (invoked.trace !== undefined) emptyBoot.push(invoked.trace.startedMs);
   }
 
   const results: ColdStart[] = [];
@@ -81,6 +98,7 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
     const plain: number[] = [];
     const wall: number[] = [];
     const first: number[] = [];
+    const traces: ProbeTrace[] = [];
     for (let n = 0; n < settings.coldStartRuns; n += 1) {
       const mapped = await timedNode(['--enable-source-maps', '-e', PROBE, bundle], env);
       withMaps.push(mapped.requireMs);
@@ -90,6 +108,7 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
       const invoked = await timedNode(['--enable-source-maps', '-e', PROBE, bundle], { ...env, BENCH_EVENT: JSON.stringify(firstEvent(fn, key, context.work.value)) });
       if (invoked.status !== 200 && !(fn === 'get' && invoked.status === 404)) throw new Error(`the first ${fn} invocation answered HTTP ${invoked.status}`);
       first.push(invoked.answeredMs);
+      if (invoked.trace !== undefined) traces.push(invoked.trace);
     }
     results.push({
       fn,
@@ -100,18 +119,78 @@ export async function coldStartScenario(context: ScenarioContext): Promise<Scena
       requireMsPlain: { p50: median(plain), max: Math.max(...plain) },
       processMs: { p50: median(wall), emptyNodeP50: median(emptyNode) },
       firstInvocationMs: { p50: median(first), max: Math.max(...first), emptyHandlerP50: median(emptyFirst) },
+      breakdown: breakdownOf(traces, median(emptyBoot)),
     });
   }
   return { rows: [], coldStart: results };
 }
 
-async function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ requireMs: number; wallMs: number; answeredMs: number; status?: number }> {
+/** What the probe saw during a first invocation (times in ms since the process started). */
+interface ProbeTrace {
+  readonly startedMs: number;
+  readonly loadedMs: number;
+  readonly answeredMs: number;
+  readonly connects: readonly { start: number; end: number; ok: boolean }[];
+  readonly commands: readonly { name: string; start: number; end: number; error?: string }[];
+}
+
+async function timedNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ requireMs: number; wallMs: number; answeredMs: number; status?: number; trace?: ProbeTrace }> {
   const started = performance.now();
   const output = await run(process.execPath, args, env);
   const wallMs = performance.now() - started;
   if (output.trim() === '') return { requireMs: Number.NaN, wallMs, answeredMs: Number.NaN };
-  const probe = JSON.parse(output) as { ms: number; answeredMs?: number; status?: number };
-  return { requireMs: probe.ms, wallMs, answeredMs: probe.answeredMs ?? Number.NaN, ...(probe.status === undefined ? {} : { status: probe.status }) };
+  const probe = JSON.parse(output) as { ms: number; answeredMs?: number; status?: number; startedMs: number } & Partial<ProbeTrace>;
+  const trace =
+    probe.answeredMs === undefined || probe.loadedMs === undefined
+      ? undefined
+      : { startedMs: probe.startedMs, loadedMs: probe.loadedMs, answeredMs: probe.answeredMs, connects: probe.connects ?? [], commands: probe.commands ?? [] };
+  return {
+    requireMs: probe.ms,
+    wallMs,
+    answeredMs: probe.answeredMs ?? Number.NaN,
+    ...(probe.status === undefined ? {} : { status: probe.status }),
+    ...(trace === undefined ? {} : { trace }),
+  };
+}
+
+/** Commands ioredis sends on its own to open a connection (handshake and ready check), and the clock's `TIME`. */
+const CONNECTION_COMMANDS = new Set(['hello', 'auth', 'client', 'select', 'info', 'readonly', 'cluster']);
+
+/**
+ * Where the first invocations' time went, as medians over the runs: Node's start, `require`, and then, counted from
+ * the end of `require`, when every replica connection was ready, when the replicas' clock had its first `TIME`
+ * answer, when the request's first data command was sent and how long it took, and when the handler answered.
+ */
+function breakdownOf(traces: readonly ProbeTrace[], emptyBootMs: number): ColdStartBreakdown {
+  const after = (trace: ProbeTrace, at: number | undefined): number => (at === undefined ? Number.NaN : at - trace.loadedMs);
+  const of = (pick: (trace: ProbeTrace) => number): number => median(traces.map(pick).filter((value) => !Number.isNaN(value)));
+  const firstData = (trace: ProbeTrace) =>
+    trace.commands.filter((command) => !CONNECTION_COMMANDS.has(command.name) && command.name !== 'time').sort((a, b) => a.start - b.start)[0];
+  const counts = new Map<string, number>();
+  for (const trace of traces) {
+    for (const command of trace.commands) {
+      if (command.end > trace.answeredMs) continue;
+      const name = command.error === undefined ? command.name : `${command.name} (${command.error})`;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  return {
+    emptyBootMs,
+    bootMs: of((trace) => trace.startedMs),
+    requireMs: of((trace) => trace.loadedMs - trace.startedMs),
+    connectedMs: of((trace) => after(trace, Math.max(...trace.connects.map((connect) => connect.end)))),
+    clockMs: of((trace) => after(trace, trace.commands.filter((command) => command.name === 'time' && command.error === undefined).map((command) => command.end).sort((a, b) => a - b)[0])),
+    firstCommandSentMs: of((trace) => after(trace, firstData(trace)?.start)),
+    firstCommandMs: of((trace) => {
+      const command = firstData(trace);
+      return command === undefined ? Number.NaN : command.end - command.start;
+    }),
+    answeredMs: of((trace) => trace.answeredMs - trace.loadedMs),
+    commandsPerRun: [...counts].map(([name, count]) => `${name} ${(count / Math.max(1, traces.length)).toFixed(count % traces.length === 0 ? 0 : 1)}`).join(', '),
+  };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -129,6 +208,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
 }
 
 function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Coordinator, loadConfig } from '../../../lib';
 import { LatencyHistogram } from '../../../tools/latencyHistogram';
@@ -5,6 +6,7 @@ import { startServerlessOffline } from '../../../tools/serverlessOffline';
 import { coordinatorEnv, type ScenarioContext, type ScenarioOutput } from '../context';
 import type { VariantResult } from '../loop';
 import { rowsFrom, type Row } from '../results';
+import { mastersOfRun, ServerWatch } from '../serverLoad';
 import { populate } from '../workload';
 
 /** HTTP connections kept open by the load generator. */
@@ -43,6 +45,9 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
   }
   context.log('http: starting serverless offline');
   const offline = await startServerlessOffline(coordinatorEnv(context));
+  // The CPU each request costs in every process on the machine (the offline process with its handlers, the Redis
+  // servers, this process's load generator): at 16 connections they share the cores, so req/s follows their sum.
+  const watch = new ServerWatch(mastersOfRun(context.cluster));
   try {
     const bodies = work.keys.map((key) => JSON.stringify({ key, value: work.value }));
     // The same POST for the write and for the trivial handler it is compared with.
@@ -61,14 +66,26 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
     const rows: Row[] = [];
     for (const connections of HTTP_CONNECTIONS) {
       context.log(`http: ${variants.map((variant) => variant.name).join(', ')} at ${connections} connection(s)`);
-      const totals = variants.map(() => ({ ok: 0, errors: 0, elapsedMs: 0, latency: new LatencyHistogram(), firstError: undefined as string | undefined }));
+      const totals = variants.map(() => ({
+        ok: 0,
+        errors: 0,
+        elapsedMs: 0,
+        latency: new LatencyHistogram(),
+        firstError: undefined as string | undefined,
+        cpu: { offlineUs: 0, redisUs: 0, generatorUs: 0 },
+      }));
       for (const variant of variants) await load(offline.baseUrl, connections, settings.warmupMs, variant, new LatencyHistogram());
       const slice = settings.durationMs / settings.rounds;
       for (let round = 0; round < settings.rounds; round += 1) {
         for (let k = 0; k < variants.length; k += 1) {
           const index = (round + k) % variants.length;
           const total = totals[index]!;
+          const before = await cpuNow(offline.pid, watch);
           const run = await load(offline.baseUrl, connections, slice, variants[index]!, total.latency);
+          const after = await cpuNow(offline.pid, watch);
+          total.cpu.offlineUs += after.offlineUs - before.offlineUs;
+          total.cpu.redisUs += after.redisUs - before.redisUs;
+          total.cpu.generatorUs += after.generatorUs - before.generatorUs;
           total.ok += run.ok;
           total.errors += run.errors;
           total.elapsedMs += run.elapsedMs;
@@ -83,17 +100,49 @@ export async function httpScenario(context: ScenarioContext): Promise<ScenarioOu
           opsPerSec: (total.ok / total.elapsedMs) * 1_000,
           errors: total.errors,
           latency: total.latency,
+          cpuUsPerOp: total.cpu.offlineUs / Math.max(1, total.ok),
           ...(total.firstError === undefined ? {} : { firstError: total.firstError }),
         };
       });
-      const seed: Record<string, string> = connections === 16 ? { [HTTP_SET]: `seed (Flask): ${SEED.set16} req/s`, [HTTP_GET]: `seed (Flask): ${SEED.get16} req/s` } : {};
-      rows.push(...rowsFrom('http', httpGroup(connections), results, TRIVIAL, seed));
+      const seed: Record<string, string> = connections === 16 ? { [HTTP_SET]: `seed (Flask): ${SEED.set16} req/s; `, [HTTP_GET]: `seed (Flask): ${SEED.get16} req/s; ` } : {};
+      const notes: Record<string, string> = {};
+      variants.forEach((variant, index) => {
+        const { ok, cpu, firstError } = totals[index]!;
+        const perRequest = (us: number): string => `${(us / Math.max(1, ok)).toFixed(0)} µs`;
+        notes[variant.name] =
+          `${seed[variant.name] ?? ''}CPU per request: offline ${perRequest(cpu.offlineUs)}, Redis servers ${perRequest(cpu.redisUs)}, load generator ${perRequest(cpu.generatorUs)}${firstError === undefined ? '' : `; first error: ${firstError}`}`;
+      });
+      rows.push(...rowsFrom('http', httpGroup(connections), results, TRIVIAL, notes));
     }
     return { rows };
   } finally {
+    watch.close();
     await offline.stop();
   }
 }
+
+/** CPU time so far (µs): of the offline process (`/proc/<pid>/stat`), of every Redis server, of this process. */
+async function cpuNow(offlinePid: number, watch: ServerWatch): Promise<{ offlineUs: number; redisUs: number; generatorUs: number }> {
+  const servers = await watch.snapshot();
+  const usage = process.cpuUsage();
+  return {
+    offlineUs: processCpuUs(offlinePid),
+    redisUs: servers.reduce((sum, server) => sum + server.cpuUs, 0),
+    generatorUs: usage.user + usage.system,
+  };
+}
+
+/** User + system CPU time of a process (µs), from `/proc/<pid>/stat` (clock ticks of 10 ms). */
+function processCpuUs(pid: number): number {
+  // The command name (field 2) is in parentheses and may hold spaces: count the fields after its closing one.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_S;
+}
+
+/** `getconf CLK_TCK` on Linux. */
+const CLOCK_TICKS_PER_S = 100;
 
 /** One HTTP request kind under load, and the status that counts as success. */
 interface HttpVariant {
