@@ -13,8 +13,6 @@ import './bench/silentLogs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Coordinator, loadConfig, ReplicaPool, type ReplicaClient, type ReplicaReport } from '../lib';
-import type { Replica } from '../lib/replica/replicaPool';
-import type { CallOptions, ReplicaCallResult } from '../lib/replica/replicaSet';
 import { LocalRedisCluster } from '../tools/localCluster';
 
 const { values } = parseArgs({
@@ -69,7 +67,7 @@ const ioredisTimeouts = { count: 0 };
 
 /** A pool that counts the calls ioredis' own commandTimeout rejected (its reports show every timeout alike). */
 class CountingPool extends ReplicaPool {
-  override call<T>(replica: Replica, command: (client: ReplicaClient) => Promise<T>, options?: CallOptions): Promise<ReplicaCallResult<T>> {
+  override call<T>(replica: Parameters<ReplicaPool['call']>[0], command: (client: ReplicaClient) => Promise<T>, options?: Parameters<ReplicaPool['call']>[2]) {
     return super.call(
       replica,
       (client) =>
