@@ -17,8 +17,11 @@ export interface CoordinatorConfig {
   /** Upper bound for any single call to one replica, in ms (`NODE_TIMEOUT_MS`). */
   readonly nodeTimeoutMs: number;
   /**
-   * ioredis' auto-pipelining (`REDIS_AUTO_PIPELINING`). On by default: off is cheaper at 1 in flight, but a burst of
-   * a few hundred concurrent writes through one coordinator then missed its quorum at the node timeout, unexplained.
+   * ioredis' auto-pipelining (`REDIS_AUTO_PIPELINING`): on, commands issued in one event-loop turn share one socket
+   * write per replica. On by default, for bursts (repair, anti-entropy, the CLI): off, each command of a burst is its
+   * own socket write inside the turn that issues it, and every reply waits for that turn to end while the node
+   * timeout runs. Off suits one request at a time (about half the client CPU per request): `serverless.yml` sets it
+   * off for the request functions.
    */
   readonly autoPipelining: boolean;
   /**

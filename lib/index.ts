@@ -78,4 +78,6 @@ export { HybridLogicalClock } from './core/hybridLogicalClock';
 export { ReplicaPool, type ReplicaPoolSettings } from './replica/replicaPool';
 export type { ReplicaClient } from './replica/connection';
 export { applyEntry, readEntry } from './replica/replicaCommands';
+export { encodeEntry } from './replica/entryFormat';
+export { applyIfNewerLua } from './replica/luaScripts';
 export { LambdaRepairDispatcher } from './aws/lambdaRepairDispatcher';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { EntryWriteFormat } from './entryFormat';
 import { applyIfNewerLua, CLEAR_REPLAYED_HINTS_LUA, RECORD_HINT_LUA, versionsOfLua } from './luaScripts';
@@ -39,9 +40,25 @@ export interface ConnectionSettings {
   readonly entryWriteFormat?: EntryWriteFormat;
 }
 
-/** The Lua scripts of `luaScripts.ts`, registered on every replica client as commands (loaded once, called by SHA). */
+/** A Lua script and its SHA-1, computed once: called with `EVALSHA`, and sent whole (`EVAL`) only on `NOSCRIPT`. */
+export interface LuaScript {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+/** A {@link LuaScript} for `lua`. */
+export function luaScript(lua: string): LuaScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/**
+ * The Lua scripts of `luaScripts.ts` on every replica client. `applyIfNewer`, which every write runs on every
+ * replica, is called directly by its SHA (`replicaCommands.ts`), without ioredis' per-call script command; the
+ * others are registered as ioredis commands (loaded once, called by SHA).
+ */
 export interface ReplicaScripts {
-  applyIfNewer(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
+  /** The `applyIfNewer` script this client's replica runs (its entry form and seed rules). */
+  readonly applyScript: LuaScript;
   versionsOf(numberOfKeys: number, ...keys: string[]): Promise<string[]>;
   recordHint(numberOfKeys: number, ...hintsKeysThenKeyAndKeepMs: string[]): Promise<number>;
   clearReplayedHints(hintsKey: string, ...keysAndScores: string[]): Promise<number>;
@@ -93,7 +110,7 @@ export function connectReplica(address: ReplicaAddress, settings: ConnectionSett
   client.on('error', () => {});
   // The seed only ever wrote to one server: a cluster has no seed data, and its scripts may touch only their KEYS.
   const seedKeys = address.cluster !== true;
-  client.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: applyIfNewerLua(entryWriteFormat, seedKeys) });
+  Object.assign(client, { applyScript: luaScript(applyIfNewerLua(entryWriteFormat, seedKeys)) });
   client.defineCommand('versionsOf', { lua: versionsOfLua(seedKeys) });
   client.defineCommand('recordHint', { lua: RECORD_HINT_LUA });
   client.defineCommand('clearReplayedHints', { numberOfKeys: 1, lua: CLEAR_REPLAYED_HINTS_LUA });

@@ -56,3 +56,8 @@ export function classifyCommandError(error: unknown): ClassifiedFailure {
 export function isWrongTypeReply(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('WRONGTYPE');
 }
+
+/** True for Redis's NOSCRIPT reply: the server does not hold the script (it did not run), so `EVAL` it. */
+export function isNoScriptReply(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}

@@ -1,6 +1,6 @@
 import { SEED_VERSION, type Version } from '../core/hybridLogicalClock';
 import type { ReplicaClient } from './connection';
-import { isWrongTypeReply } from './failures';
+import { isNoScriptReply, isWrongTypeReply } from './failures';
 import type { StoredEntry } from '../core/storedEntry';
 import { decodeStoredString, encodeEntry, isEntryString, parseHashExpiry, removalTime } from './entryFormat';
 import { groupBySlot } from './hashSlots';
@@ -70,12 +70,24 @@ async function readHashEntry(client: ReplicaClient, redisKey: string): Promise<S
 
 /**
  * Applies an entry to one replica if it is newer than what it holds, atomically (`applyIfNewer` in `luaScripts.ts`).
+ * One `EVALSHA` by the script's precomputed SHA; a replica that does not hold the script yet (a new or restarted
+ * server) answers `NOSCRIPT` without running anything, and gets the whole script once (`EVAL`, which also caches it).
  *
  * @param graceMs the tombstone grace: how long after its expiry a value with a TTL is kept (reading as deleted).
  */
 export async function applyEntry(client: ReplicaClient, redisKey: string, entry: StoredEntry, graceMs: number): Promise<ApplyReply> {
   const removeAt = removalTime(entry, graceMs);
-  const [applied, held] = await client.applyIfNewer(redisKey, encodeEntry(entry), removeAt === undefined ? '' : String(removeAt));
+  const stored = encodeEntry(entry);
+  const removal = removeAt === undefined ? '' : String(removeAt);
+  const script = client.applyScript;
+  let reply: [number, string];
+  try {
+    reply = (await client.evalsha(script.sha, 1, redisKey, stored, removal)) as [number, string];
+  } catch (error) {
+    if (!isNoScriptReply(error)) throw error;
+    reply = (await client.eval(script.lua, 1, redisKey, stored, removal)) as [number, string];
+  }
+  const [applied, held] = reply;
   if (applied === 1) return APPLIED;
   if (applied === 2) return SAME;
   return { kind: 'newer', heldVersion: held };

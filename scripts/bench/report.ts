@@ -41,6 +41,7 @@ export function textReport(results: BenchResults): string {
   }
   if (results.serverLoad.length > 0) lines.push('', ...textTable(SERVER_HEADERS, serverRows(results.serverLoad)));
   if (results.serverLoad.length > 0) lines.push('', ...textTable(COMMAND_HEADERS, commandRows(results.serverLoad)));
+  if (results.serverLoad.length > 0) lines.push('', ...textTable(WORK_HEADERS, workRows(results.serverLoad)));
   if (results.connections.length > 0) lines.push('', ...textTable(CONNECTION_HEADERS, connectionRows(results.connections, results.idleCpu)));
   for (const skip of results.skipped) lines.push('', `skipped ${skip.scenario}: ${skip.reason}`);
   lines.push('');
@@ -59,6 +60,7 @@ export function markdownReport(results: BenchResults): string {
   if (results.coldStart.length > 0) lines.push('', ...markdownTable(BREAKDOWN_HEADERS, results.coldStart.map(breakdownCells)));
   if (results.serverLoad.length > 0) lines.push('', ...markdownTable(SERVER_HEADERS, serverRows(results.serverLoad)));
   if (results.serverLoad.length > 0) lines.push('', ...markdownTable(COMMAND_HEADERS, commandRows(results.serverLoad)));
+  if (results.serverLoad.length > 0) lines.push('', ...markdownTable(WORK_HEADERS, workRows(results.serverLoad)));
   if (results.connections.length > 0) lines.push('', ...markdownTable(CONNECTION_HEADERS, connectionRows(results.connections, results.idleCpu)));
   lines.push('', ...markdownTable(['verdict', 'target', 'measured'], results.targets.map((t) => [`**${verdict(t.pass)}**`, t.target, t.measured])));
   return lines.join('\n');
@@ -181,6 +183,19 @@ function commandRows(loads: readonly ServerLoad[]): string[][] {
       .sort(([, a], [, b]) => b - a)
       .map(([command, calls]) => `${command} ${(calls / Math.max(1, load.clientOps)).toFixed(2)}`)
       .join(', '),
+  ]);
+}
+
+const WORK_HEADERS = ['group', 'mode', 'client commands per op, all replicas', 'server command µs per op, all replicas', 'server CPU µs per op, all replicas'];
+
+/** One line per measured variant: what one operation cost the replicas together (see `ServerWatch.work`). */
+function workRows(loads: readonly ServerLoad[]): string[][] {
+  return loads.map((load) => [
+    load.group.replace(/^by mode: /, ''),
+    load.mode,
+    load.work.commandsPerOp.toFixed(2),
+    load.work.commandUsPerOp.toFixed(1),
+    load.work.cpuUsPerOp.toFixed(1),
   ]);
 }
 

@@ -39,7 +39,25 @@ export interface ServerLoad {
   readonly masters: readonly MasterLoad[];
   /** Calls per command summed over every server of the mode (commands run by Lua scripts count too). */
   readonly commands: Readonly<Record<string, number>>;
+  /** The cost of one client operation to every server of the mode together. */
+  readonly work: ReplicaWork;
 }
+
+/**
+ * What one client operation cost the replicas, summed over every server of the mode: the commands the client sent
+ * and their execution time, a script's inner commands counted once, inside the script.
+ */
+export interface ReplicaWork {
+  /** Commands the client sent per operation (a script call is one, whatever it runs). */
+  readonly commandsPerOp: number;
+  /** Microseconds of command execution per operation (`INFO commandstats` `usec`; a script's includes its inner calls). */
+  readonly commandUsPerOp: number;
+  /** Server process CPU per operation (`INFO cpu`): execution plus parsing, networking and timers. */
+  readonly cpuUsPerOp: number;
+}
+
+/** Commands that run a script: the commands such a call runs are counted by Redis too, and are inside its time. */
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /** Connections one coordinator holds open on each server, counted as `connected_clients` deltas. */
 export interface ConnectionCount {
@@ -106,6 +124,42 @@ export class ServerWatch {
       }
       return { ...master, calls, commandUs, cpuUs: after[i]!.cpuUs - before[i]!.cpuUs };
     });
+  }
+
+  /**
+   * What each of `clientOps` operations cost every server together between two snapshots ({@link ReplicaWork}). When
+   * scripts ran, the other commands are taken as the scripts' own (their time is inside the scripts'): true of every
+   * variant measured here, since a write sends only the apply script and a read only `GET`s.
+   */
+  static work(before: readonly ServerSnapshot[], after: readonly ServerSnapshot[], clientOps: number): ReplicaWork {
+    let scriptCalls = 0;
+    let scriptUs = 0;
+    let otherCalls = 0;
+    let otherUs = 0;
+    let cpuUs = 0;
+    after.forEach((server, i) => {
+      cpuUs += server.cpuUs - before[i]!.cpuUs;
+      for (const [command, stats] of server.commands) {
+        if (OWN_COMMANDS.has(command)) continue;
+        const earlier = before[i]!.commands.get(command);
+        const calls = stats.calls - (earlier?.calls ?? 0);
+        const usec = stats.usec - (earlier?.usec ?? 0);
+        if (SCRIPT_COMMANDS.has(command)) {
+          scriptCalls += calls;
+          scriptUs += usec;
+        } else {
+          otherCalls += calls;
+          otherUs += usec;
+        }
+      }
+    });
+    const ops = Math.max(1, clientOps);
+    const scripted = scriptCalls > 0;
+    return {
+      commandsPerOp: (scripted ? scriptCalls : otherCalls) / ops,
+      commandUsPerOp: (scripted ? scriptUs : otherUs) / ops,
+      cpuUsPerOp: cpuUs / ops,
+    };
   }
 
   /** Calls per command summed over every server between two snapshots (this bench's own `INFO` left out). */

@@ -1,9 +1,19 @@
 import { findRow, type BenchResults, type Row, type TargetVerdict } from './results';
-import { FAN_OUT_SCRIPT, FAN_OUT_STRING_GET, FIRST_READ, groupName, QUORUM_WRITE, RAW } from './scenarios/coordinator';
+import {
+  FAN_OUT_SCRIPT,
+  FAN_OUT_STRING_GET,
+  FIRST_READ,
+  FIRST_READ_UNPIPELINED,
+  groupName,
+  QUORUM_WRITE,
+  QUORUM_WRITE_UNPIPELINED,
+  RAW,
+} from './scenarios/coordinator';
 import { DIRECT, HANDLER } from './scenarios/handler';
 import { httpGroup, HTTP_GET, HTTP_SET, SEED, TRIVIAL, TRIVIAL_POST } from './scenarios/http';
 import { commandsPerReadOf, HEDGED_READ, hedgedGroup, RACE_READ } from './scenarios/hedgedReads';
 import { hungGroup } from './scenarios/hungNode';
+import { modesGroup } from './scenarios/modes';
 
 /** Netflix Dynomite, 3 replicas, quorum reads and writes, 50 clients, on this kind of machine (issue 6). */
 export const DYNOMITE = { setOps: 25_900, getOps: 23_200 } as const;
@@ -11,6 +21,8 @@ const BUNDLE_LIMIT_BYTES = 300 * 1024;
 const LOAD_LIMIT_MS = 50;
 const MIDDLEWARE_LIMIT_MS = 0.05;
 const CPU_LIMIT = 1.3;
+/** Coordinator CPU per operation at 1 in flight with the request functions' setting, against the library default's. */
+const UNPIPELINED_CPU_LIMIT = 0.6;
 const FIRST_INVOCATION_LIMIT = 1.5;
 const HTTP_OPS_LIMIT = 0.8;
 const HTTP_P90_LIMIT = 1.3;
@@ -27,7 +39,7 @@ export const SAME_COMMANDS = { write: FAN_OUT_SCRIPT, read: FAN_OUT_STRING_GET }
  * Judges this run against every target (issues 6 and 12); a target whose scenario did not run is reported as not
  * measured.
  */
-export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): TargetVerdict[] {
+export function judge(results: Pick<BenchResults, 'rows' | 'coldStart' | 'serverLoad'>): TargetVerdict[] {
   const { rows } = results;
   const verdicts: TargetVerdict[] = [];
   const add = (id: string, target: string, measured: string | undefined, pass: boolean | undefined): void => {
@@ -99,6 +111,34 @@ export function judge(results: Pick<BenchResults, 'rows' | 'coldStart'>): Target
       `1 in flight: coordinator CPU per ${operation} <= ${CPU_LIMIT}x the bare fan-out of the same commands`,
       cpu === undefined ? undefined : `${cpu.toFixed(2)}x (${coordinator!.cpuUsPerOp!.toFixed(1)} µs vs ${bare!.cpuUsPerOp!.toFixed(1)} µs)`,
       cpu !== undefined && cpu <= CPU_LIMIT,
+    );
+  }
+
+  for (const [variant, unpipelined, operation] of [[QUORUM_WRITE, QUORUM_WRITE_UNPIPELINED, 'write'], [FIRST_READ, FIRST_READ_UNPIPELINED, 'read']] as const) {
+    const group = groupName(operation === 'write' ? 'set' : 'get', 1);
+    const on = findRow(rows, group, variant);
+    const off = findRow(rows, group, unpipelined);
+    const cpu = on?.cpuUsPerOp !== undefined && off?.cpuUsPerOp !== undefined ? off.cpuUsPerOp / on.cpuUsPerOp : undefined;
+    add(
+      `cpu-unpipelined-${operation}`,
+      `1 in flight: coordinator CPU per ${operation} with auto-pipelining off (set, get, health) <= ${UNPIPELINED_CPU_LIMIT}x the default's (on)`,
+      cpu === undefined
+        ? undefined
+        : `${cpu.toFixed(2)}x (${off!.cpuUsPerOp!.toFixed(1)} µs vs ${on!.cpuUsPerOp!.toFixed(1)} µs; p50 ${ms(off!.latency.p50Ms)} vs ${ms(on!.latency.p50Ms)})`,
+      cpu !== undefined && cpu <= UNPIPELINED_CPU_LIMIT,
+    );
+  }
+
+  // Replica work per operation, in each mode: reported, and the bar any change of the apply script must lower.
+  for (const [operation, label] of [['write', 'quorum write'], ['read', 'first-response read']] as const) {
+    const loads = results.serverLoad.filter((load) => load.group === modesGroup(label, 1));
+    add(
+      `replica-us-${operation}`,
+      `replica server µs per ${operation} (${label}, 1 in flight, summed over the replicas): reported for each mode; any script change must lower it`,
+      loads.length === 0
+        ? undefined
+        : loads.map((load) => `${load.mode} ${load.work.commandUsPerOp.toFixed(1)} µs in ${load.work.commandsPerOp.toFixed(2)} commands (CPU ${load.work.cpuUsPerOp.toFixed(1)} µs)`).join('; '),
+      loads.length === 2,
     );
   }
 

@@ -246,4 +246,19 @@ describe('Deployment: serverless.yml per stage', () => {
       expect(env).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'quorum-kv/dev', POWERTOOLS_SERVICE_NAME: 'quorum-kv', POWERTOOLS_METRICS_DISABLED: '' });
     }
   });
+
+  it('runs the request functions without auto-pipelining and repair and anti-entropy with it, unless set at deploy time', async () => {
+    // Prepare
+    const overridden = await packageStage('dev', { REDIS_AUTO_PIPELINING: 'true', REDIS_AUTO_PIPELINING_BURSTS: 'false' });
+    const settingOf = (template: Template, fn: string): string | undefined =>
+      (template.Resources[`${fn}LambdaFunction`]!.Properties.Environment as { Variables: Record<string, string> }).Variables.REDIS_AUTO_PIPELINING;
+    const requests = ['Set', 'Get', 'PutKey', 'GetKey', 'DeleteKey', 'Health'];
+    const bursts = ['Repair', 'AntiEntropy'];
+
+    // Assess
+    for (const fn of requests) expect([fn, settingOf(templates.dev!, fn)]).toEqual([fn, 'false']);
+    for (const fn of bursts) expect([fn, settingOf(templates.dev!, fn)]).toEqual([fn, 'true']);
+    for (const fn of requests) expect([fn, settingOf(overridden, fn)]).toEqual([fn, 'true']);
+    for (const fn of bursts) expect([fn, settingOf(overridden, fn)]).toEqual([fn, 'false']);
+  }, 180_000);
 });

@@ -15,7 +15,7 @@ import type { CallOptions, ReplicaCallResult, ReplicaHandle, ReplicaSet } from '
  * {@link useFakeReplicaTime} and moves time with {@link advance}.
  *
  * The replicas implement the two Redis commands the read and write paths send (`GET` of an entry string, and the
- * `applyIfNewer` script's reply contract), so the real `readEntry`, `applyEntry` and `applyRepair` run against them.
+ * `applyIfNewer` script's reply contract, called by `EVALSHA`), so the real `readEntry`, `applyEntry` and `applyRepair` run against them.
  * Any other command fails as a Redis error would.
  */
 
@@ -75,7 +75,9 @@ export class FakeReplica implements ReplicaHandle {
       const entry = this.entries.get(redisKey);
       return entry === undefined ? null : encodeEntry(entry);
     },
-    applyIfNewer: async (redisKey: string, storedEntry: string): Promise<[number, string]> => {
+    // `applyEntry` calls the script by its SHA; the fake runs the script's contract whatever the SHA.
+    applyScript: { lua: '', sha: 'applyIfNewer' },
+    evalsha: async (_sha: string, _numberOfKeys: number, redisKey: string, storedEntry: string): Promise<[number, string]> => {
       this.commands.push('applyIfNewer');
       const held = this.entries.get(redisKey) ?? null;
       const entry = decodeStoredString(storedEntry);

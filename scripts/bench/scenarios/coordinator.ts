@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   applyEntry,
   Coordinator,
+  encodeEntry,
   HybridLogicalClock,
   loadConfig,
   readEntry,
@@ -21,6 +22,12 @@ export const RAW = 'raw ioredis, 1 node';
 export const FAN_OUT = 'bare fan-out, 3 nodes';
 /** Variant: `Coordinator.set` at the default quorum. */
 export const QUORUM_WRITE = 'coordinator quorum write';
+/** Variant (1 in flight): `Coordinator.set` with `REDIS_AUTO_PIPELINING=false`, the request functions' setting. */
+export const QUORUM_WRITE_UNPIPELINED = 'coordinator quorum write, auto-pipelining off';
+/** Variant (1 in flight): `Coordinator.get` at level one with `REDIS_AUTO_PIPELINING=false`. */
+export const FIRST_READ_UNPIPELINED = 'coordinator first-response read, auto-pipelining off';
+/** Variant (1 in flight): the apply script through ioredis' own script command (`defineCommand`), beside ours. */
+export const FAN_OUT_SCRIPT_IOREDIS = "bare fan-out, apply script via ioredis' Script";
 /** Variant: `Coordinator.get` at level one. */
 export const FIRST_READ = 'coordinator first-response read';
 /** Variant: `Coordinator.get` at level quorum. */
@@ -55,6 +62,8 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
   const { settings, cluster, work } = context;
   const config = loadConfig(coordinatorEnv(context));
   const coordinator = new Coordinator(config);
+  // The request functions' setting (serverless.yml), beside the library's default, at 1 in flight.
+  const unpipelined = new Coordinator(loadConfig({ ...coordinatorEnv(context), REDIS_AUTO_PIPELINING: 'false' }));
   // The same Lua script and arguments the coordinator sends, without any of its logic: what the protocol and the
   // servers cost on their own.
   const scripted = new ReplicaPool(config);
@@ -65,6 +74,11 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
   // The hash format before issue 12, over the same connections, for the comparison with today's entry strings.
   const hashClients = scripted.replicas.map((replica) => withHashFormat(replica.client));
   const hashKey = (i: number): string => `hash-${work.key(i)}`;
+  // The same script called as before: ioredis' script command, which builds a command class and a NOSCRIPT retry
+  // per call, against `applyEntry`'s own EVALSHA by a precomputed SHA.
+  for (const replica of scripted.replicas) {
+    replica.client.defineCommand('applyIfNewerViaScript', { numberOfKeys: 1, lua: replica.client.applyScript.lua });
+  }
   try {
     await populate(work.keys, (key) => coordinator.set(key, work.value));
     await populate(work.keys.map((_, i) => rawKey(i)), (key) => raw.set(key, work.value));
@@ -94,7 +108,21 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
             );
           },
         },
+        ...(concurrency === 1
+          ? [
+              {
+                name: FAN_OUT_SCRIPT_IOREDIS,
+                operation: (i: number) => {
+                  const entry = encodeEntry({ version: clock.next(), value: work.value });
+                  return quorumOf(scripted.replicas.map((replica) => replica.client as ReplicaClient & ViaScript), 2, (client) =>
+                    client.applyIfNewerViaScript(`script-${work.key(i)}`, entry, ''),
+                  );
+                },
+              },
+            ]
+          : []),
         { name: QUORUM_WRITE, operation: (i) => coordinator.set(work.key(i), work.value) },
+        ...(concurrency === 1 ? [{ name: QUORUM_WRITE_UNPIPELINED, operation: (i: number) => unpipelined.set(work.key(i), work.value) }] : []),
       ];
       if (rowSelected(settings, groupName('set', concurrency))) {
         context.log(`coordinator: set at ${concurrency} in flight`);
@@ -113,6 +141,7 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
         },
         { name: FIRST_READ, operation: (i) => coordinator.get(work.key(i)) },
         { name: QUORUM_READ, operation: (i) => coordinator.get(work.key(i), { consistency: 'quorum' }) },
+        ...(concurrency === 1 ? [{ name: FIRST_READ_UNPIPELINED, operation: (i: number) => unpipelined.get(work.key(i)) }] : []),
       ];
       if (rowSelected(settings, groupName('get', concurrency))) {
         context.log(`coordinator: get at ${concurrency} in flight`);
@@ -122,10 +151,16 @@ export async function coordinatorScenario(context: ScenarioContext): Promise<Sce
     return { rows };
   } finally {
     await coordinator.close();
+    await unpipelined.close();
     await scripted.close();
     raw.disconnect();
     for (const client of fanOut) client.disconnect();
   }
+}
+
+/** A client with the apply script also registered as an ioredis script command. */
+interface ViaScript {
+  applyIfNewerViaScript(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
 }
 
 /** Sends `command` to every client and resolves once `quorum` of them have answered. */
@@ -146,6 +181,11 @@ function quorumOf<C extends Redis | Cluster>(clients: readonly C[], quorum: numb
       );
     }
   });
+}
+
+/** A client with the apply script also registered as an ioredis script command. */
+interface ViaScript {
+  applyIfNewerViaScript(key: string, storedEntry: string, removeAt: string): Promise<[number, string]>;
 }
 
 /** Sends `command` to every client and resolves with the first non-null answer (null when all answer null). */

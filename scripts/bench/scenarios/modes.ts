@@ -97,6 +97,7 @@ export async function modesScenario(context: ScenarioContext): Promise<ScenarioO
             clientOps: issued.get(side.mode)!,
             masters: ServerWatch.load(side.watch.masters, before[i]!, after[i]!),
             commands: ServerWatch.commands(before[i]!, after[i]!),
+            work: ServerWatch.work(before[i]!, after[i]!, issued.get(side.mode)!),
           });
         });
       }

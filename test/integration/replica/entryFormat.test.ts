@@ -381,4 +381,24 @@ describe('Format: one string per entry (issue 12), hashes and seed strings still
       expect(await client.call('PEXPIRETIME', 'k')).toBe(EXPIRES + 5_000 + GRACE_MS);
     });
   });
+
+  describe('The apply script on a replica that does not hold it', () => {
+    it('applies a write to a replica whose script cache was emptied, sending the script once and its SHA after', async () => {
+      // Prepare: the server forgets every script (as a restarted server has), and counts commands from zero.
+      await applyEntry(replica, 'warm', { version: V, value: 'v' }, GRACE_MS);
+      await client.script('FLUSH');
+      await client.config('RESETSTAT');
+
+      // Act
+      const first = await applyEntry(replica, 'k', { version: V, value: 'first' }, GRACE_MS);
+      const second = await applyEntry(replica, 'k', { version: LATER, value: 'second' }, GRACE_MS);
+
+      // Assess
+      const stats = await client.info('commandstats');
+      const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      expect([first, second]).toEqual([{ kind: 'applied' }, { kind: 'applied' }]);
+      expect(await client.get('k')).toBe(`qkv1 ${LATER} v\nsecond`);
+      expect({ eval: calls('eval'), evalsha: calls('evalsha') }).toEqual({ eval: 1, evalsha: 2 });
+    });
+  });
 });
