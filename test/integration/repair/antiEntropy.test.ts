@@ -30,9 +30,11 @@ describe.each(['standalone', 'cluster'] as const)('Anti-entropy (%s replicas)', 
   async function writeMany(count: number, prefix = 'key'): Promise<void> {
     const writer = newCoordinator();
     await Promise.all(Array.from({ length: count }, (_, i) => writer.set(`${prefix}-${i}`, `value-${i}`).then((r) => r.settled)));
-    // A write that timed out on a replica (a loaded machine) left a hint, which the writer would replay by itself on
-    // seeing that replica reconnect after a restart, racing the runs a test counts repairs of: it goes away first.
+    // A write that timed out on a replica (a loaded machine) left a hint, which the writer, or any coordinator that
+    // sees that replica come back, would replay by itself, racing the runs a test counts repairs of: the writer goes
+    // away first, and so do the hints (durable on the replicas that took the writes).
     await writer.close();
+    for (const holder of cluster().nodes) for (const target of cluster().nodes) await dropHints(holder, nameOf(target));
   }
 
   it('refills a replica that restarted empty, comparing versions before moving values', async () => {
