@@ -85,7 +85,19 @@ async function send(call: HttpCall): Promise<{ answer: HttpAnswer; roundTripMs: 
 
 // ---- API key ----
 
-apiKeyInput.value = localStorage.getItem(KEY_STORAGE) ?? '';
+apiKeyInput.value = keyFromFragment() ?? localStorage.getItem(KEY_STORAGE) ?? '';
+
+/**
+ * The API key passed in the URL fragment (`/console#key=…`, the link `npm run dev` prints): a browser never sends a
+ * fragment to a server, so the key reaches no log. It is kept like a typed key, then removed from the address bar.
+ */
+function keyFromFragment(): string | undefined {
+  const key = new URLSearchParams(location.hash.slice(1)).get('key')?.trim();
+  if (key === undefined || key === '') return undefined;
+  localStorage.setItem(KEY_STORAGE, key);
+  window.history.replaceState(null, '', location.pathname + location.search);
+  return key;
+}
 apiKeyInput.addEventListener('input', () => {
   localStorage.setItem(KEY_STORAGE, apiKeyInput.value.trim());
 });

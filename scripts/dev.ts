@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${httpPort}/get?key=city'`);
     console.log('[dev]   (set QKV_API_KEY to choose it, or run `npm run dev -- --open` to turn the check off)');
   }
-  console.log(`[dev] console: http://localhost:${httpPort}/console${open ? '' : ' (type the API key above into its API key field)'}`);
+  // The key travels in the fragment, which a browser never sends to a server: the page reads it and keeps it.
+  console.log(`[dev] console: http://localhost:${httpPort}/console${open ? '' : `#key=${encodeURIComponent(apiKey)}`}`);
 
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {
     cwd: root,

@@ -187,6 +187,29 @@ describe('Console: the page in headless Chromium, against serverless offline and
     await page.locator(`#health-body tr[data-node="${nodeName(2)}"][data-up="true"]`).waitFor();
   });
 
+  it('opens ready to use from the link npm run dev prints: the key in the fragment, never sent, then kept', async () => {
+    // Prepare
+    const fresh = await browser().newPage();
+    const sent: string[] = [];
+    fresh.on('request', (request) => sent.push(`${request.url()} ${JSON.stringify(request.headers())}`));
+    try {
+      // Act
+      await fresh.goto(`${offline().baseUrl}/console#key=${encodeURIComponent(offline().apiKey)}`);
+      await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+      const address = fresh.url();
+      await fresh.goto(`${offline().baseUrl}/console`);
+      await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+
+      // Assess
+      expect(await fresh.inputValue('#api-key')).toBe(offline().apiKey);
+      expect(address).toBe(`${offline().baseUrl}/console`);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const line of sent) expect(line.split(' ')[0]).not.toContain(offline().apiKey);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('asked nothing of any origin but its own, and raised no error in the page', () => {
     // Assess
     expect(requested.length).toBeGreaterThan(0);
