@@ -1,0 +1,324 @@
+import { EN } from './lessons.en';
+import { KO } from './lessons.ko';
+import { LESSONS, type LabAction, type LabFault, type LabText, type Lesson } from './lessons';
+
+/**
+ * The lab page's script: the lessons (set up, then one step at a time), every replica's entry for the watched key side
+ * by side (polled), the faults, anti-entropy, and what changed each replica. It talks only to the lab server that
+ * served it, with the token from the URL fragment (`/lab#token=…`, never sent to a server in a URL).
+ */
+
+const TEXTS: Record<string, LabText> = { en: EN, ko: KO };
+const LANGUAGE_STORAGE = 'quorum-kv.lab.language';
+const TOKEN_STORAGE = 'quorum-kv.lab.token';
+const POLL_MS = 1_000;
+const FAULT_BUTTONS: readonly LabFault[] = ['pause', 'resume', 'kill', 'restart-keep', 'restart-empty', 'snapshot', 'restart-snapshot', 'slow', 'fast', 'cut', 'heal'];
+
+interface ShownEntry {
+  readonly state: 'value' | 'tombstone' | 'missing' | 'unreadable';
+  readonly value?: string | null;
+  readonly version?: string;
+  readonly ttlMs?: number | null;
+  readonly reason?: string;
+}
+interface ReplicaView {
+  readonly name: string;
+  readonly process: string;
+  readonly link: string;
+  readonly snapshot: boolean;
+  readonly entry: ShownEntry;
+  readonly hints: readonly { holder: string; keys: readonly string[] }[];
+}
+interface LabState {
+  readonly replicas: readonly ReplicaView[];
+  readonly changes: readonly { at: number; replica: string; key: string; from: string; to: string; cause: keyof LabText['ui']['causes'] }[];
+  readonly antiEntropy: { running: boolean; keysScanned: number; keysTotal: number; keysCompared: number; keysDiverged: number; replicasRepaired: number; runs: number; error?: string; unreachable: readonly string[] };
+}
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const token = tokenFromFragment();
+let language = localStorage.getItem(LANGUAGE_STORAGE) ?? (navigator.language.toLowerCase().startsWith('ko') ? 'ko' : 'en');
+let lesson: Lesson | undefined;
+let nextStep = 0;
+let lastState: LabState | undefined;
+
+function tokenFromFragment(): string {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromFragment !== null && fromFragment !== '') {
+    sessionStorage.setItem(TOKEN_STORAGE, fromFragment);
+    window.history.replaceState(null, '', location.pathname + location.search);
+    return fromFragment;
+  }
+  return sessionStorage.getItem(TOKEN_STORAGE) ?? '';
+}
+
+const text = (): LabText => TEXTS[language] ?? EN;
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`/lab/api/${path}`, {
+    method,
+    headers: { 'x-lab-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? null : JSON.stringify(body),
+    cache: 'no-store',
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+// ---- Words ----
+
+function render(): void {
+  const t = text();
+  document.documentElement.lang = language;
+  byId('title').textContent = t.ui.title;
+  byId<HTMLSelectElement>('lang').value = language;
+  byId('lessons-title').textContent = t.ui.lessons;
+  byId('key-label').textContent = t.ui.key;
+  byId('ae-run').textContent = t.ui.runAntiEntropy;
+  byId('changes-title').textContent = t.ui.changes;
+  byId('step-do').textContent = t.ui.doStep;
+  byId('lessons').replaceChildren(
+    ...LESSONS.map((entry) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.lesson = entry.id;
+      button.textContent = t.ui.setUp;
+      button.addEventListener('click', () => void setUp(entry));
+      item.append(`${t.lessons[entry.id].title} `, button);
+      return item;
+    }),
+  );
+  renderLesson();
+  if (lastState !== undefined) showState(lastState);
+}
+
+function renderLesson(): void {
+  const panel = byId('lesson');
+  panel.hidden = lesson === undefined;
+  if (lesson === undefined) return;
+  const words = text().lessons[lesson.id];
+  panel.dataset.lesson = lesson.id;
+  panel.dataset.nextStep = String(nextStep);
+  byId('lesson-title').textContent = words.title;
+  byId('lesson-intro').textContent = words.intro;
+  byId('steps').replaceChildren(
+    ...words.steps.map((step, index) => {
+      const item = document.createElement('li');
+      item.textContent = step;
+      item.dataset.state = index < nextStep ? 'done' : index === nextStep ? 'current' : 'later';
+      return item;
+    }),
+  );
+  const finished = nextStep >= lesson.steps.length;
+  byId<HTMLButtonElement>('step-do').hidden = finished;
+  const done = byId('lesson-done');
+  done.hidden = !finished;
+  done.textContent = text().ui.done;
+}
+
+// ---- Lessons ----
+
+async function setUp(chosen: Lesson): Promise<void> {
+  lesson = chosen;
+  nextStep = 0;
+  byId('lesson').dataset.ready = 'false';
+  byId('answer').textContent = '';
+  byId<HTMLInputElement>('view-key').value = chosen.key;
+  await call('POST', 'setup', { keys: [chosen.key] });
+  byId('lesson').dataset.ready = 'true';
+  renderLesson();
+  await refresh();
+}
+
+async function doStep(): Promise<void> {
+  if (lesson === undefined || nextStep >= lesson.steps.length) return;
+  const button = byId<HTMLButtonElement>('step-do');
+  button.disabled = true;
+  try {
+    for (const action of lesson.steps[nextStep]!) await run(action, lesson.key);
+    nextStep += 1;
+    renderLesson();
+    await refresh();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function run(action: LabAction, key: string): Promise<void> {
+  switch (action.do) {
+    case 'fault':
+      await applyFault(action.replica, action.fault);
+      return;
+    case 'anti-entropy':
+      await call('POST', 'anti-entropy');
+      // The step ends when the pass does: the view shows its progress meanwhile.
+      for (;;) {
+        const state = await refresh();
+        if (state !== undefined && !state.antiEntropy.running) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    case 'op': {
+      const answer = await call('POST', 'op', { kind: action.kind, key, value: action.value, consistency: action.consistency });
+      showAnswer(action.kind, answer.body as { status: number | null; body: Record<string, unknown> });
+      return;
+    }
+  }
+}
+
+async function applyFault(replica: number, fault: LabFault): Promise<void> {
+  const answer = await call('POST', 'fault', { replica, fault });
+  if (answer.status !== 200) showProblem(`replica ${replica + 1}: ${(answer.body as { error?: string }).error ?? answer.status}`);
+}
+
+/** The last operation's answer in one line: status, value, who answered first, how many acknowledged, rolled_back. */
+function showAnswer(kind: string, answer: { status: number | null; body: Record<string, unknown> }): void {
+  const line = byId('answer');
+  const body = answer.body;
+  const nodes = (Array.isArray(body.nodes) ? body.nodes : []) as { node: string; outcome: string; first?: boolean }[];
+  const first = nodes.find((node) => node.first === true);
+  const replicaNumber = (name: string): string => `${(lastState?.replicas.findIndex((replica) => replica.name === name) ?? -1) + 1}`;
+  const parts = [`${kind} → ${answer.status ?? 'no answer'}`];
+  if (answer.status !== null && answer.status >= 500) parts.push('FAIL');
+  if (typeof body.value === 'string') parts.push(`value "${body.value}"`);
+  if (typeof body.success_nodes === 'number') parts.push(`acknowledged by ${body.success_nodes} of ${nodes.length}`);
+  if (typeof body.rolled_back === 'boolean') parts.push(`rolled_back: ${body.rolled_back}`);
+  if (first !== undefined) parts.push(`★ first: replica ${replicaNumber(first.node)}`);
+  if (typeof body.repair === 'string') parts.push(`repair: ${body.repair}`);
+  if (typeof body.error === 'string') parts.push(body.error);
+  parts.push(nodes.map((node) => `${replicaNumber(node.node)}: ${node.outcome}`).join(', '));
+  line.textContent = parts.join(' · ');
+  line.dataset.status = String(answer.status);
+  line.dataset.level = answer.status === 200 ? 'ok' : answer.status === 404 ? 'warn' : 'error';
+  if (typeof body.rolled_back === 'boolean') line.dataset.rolledBack = String(body.rolled_back);
+  if (first !== undefined) line.dataset.first = replicaNumber(first.node);
+}
+
+function showProblem(words: string): void {
+  const problem = byId('problem');
+  problem.hidden = false;
+  problem.textContent = words;
+}
+
+// ---- Replicas ----
+
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function refresh(): Promise<LabState | undefined> {
+  clearTimeout(pollTimer);
+  try {
+    const key = byId<HTMLInputElement>('view-key').value.trim();
+    const answer = await call('GET', `state?key=${encodeURIComponent(key)}`);
+    if (answer.status !== 200) {
+      showProblem(answer.status === 401 ? text().ui.noToken : `lab server: ${answer.status}`);
+      return undefined;
+    }
+    lastState = answer.body as LabState;
+    showState(lastState);
+    return lastState;
+  } catch (error) {
+    showProblem(`lab server unreachable: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(() => void refresh(), POLL_MS);
+  }
+}
+
+function showState(state: LabState): void {
+  const t = text();
+  const readable = state.replicas.map((replica) => replica.entry).filter((entry) => entry.state !== 'unreadable');
+  const newest = readable.map((entry) => entry.version ?? '').sort().at(-1) ?? '';
+  const head = byId('replicas-head');
+  head.replaceChildren(th(''), ...state.replicas.map((replica, i) => th(`${t.ui.replica} ${i + 1} (${replica.name})`)));
+  const cells = (label: string, fill: (replica: ReplicaView, i: number, cell: HTMLTableCellElement) => void): HTMLTableRowElement => {
+    const row = document.createElement('tr');
+    row.append(th(label));
+    state.replicas.forEach((replica, i) => {
+      const cell = document.createElement('td');
+      cell.dataset.replica = String(i);
+      fill(replica, i, cell);
+      row.append(cell);
+    });
+    return row;
+  };
+  const stateRow = cells('', (replica, _i, cell) => {
+    cell.dataset.process = replica.process;
+    cell.dataset.link = replica.link;
+    cell.textContent = `${replica.process}${replica.link === 'ok' ? '' : `, link ${replica.link}`}${replica.snapshot ? ', snapshot ✓' : ''}`;
+  });
+  stateRow.className = 'process';
+  const entryRow = cells(t.ui.holds, (replica, _i, cell) => {
+    const entry = replica.entry;
+    cell.dataset.entry = entry.state;
+    const diverged = entry.state !== 'unreadable' && readable.length > 1 && (entry.version ?? '') !== newest;
+    cell.dataset.diverged = String(diverged);
+    if (entry.value !== undefined && entry.value !== null) cell.dataset.value = entry.value;
+    cell.dataset.version = entry.version ?? '';
+    const state = document.createElement('span');
+    state.className = 'state';
+    state.textContent =
+      entry.state === 'value' ? `"${entry.value ?? ''}"` : entry.state === 'tombstone' ? t.ui.tombstone : entry.state === 'missing' ? t.ui.missing : `? (${entry.reason ?? ''})`;
+    cell.append(state);
+    if (entry.version !== undefined) cell.append(document.createElement('br'), `v ${entry.version}`);
+    if (entry.ttlMs !== undefined && entry.ttlMs !== null) cell.append(document.createElement('br'), `TTL ${Math.round(entry.ttlMs / 1000)} s`);
+    if (diverged) cell.append(document.createElement('br'), `⚠ ${t.ui.diverged}`);
+  });
+  entryRow.className = 'entry';
+  const hintRow = cells(t.ui.hints, (replica, _i, cell) => {
+    cell.dataset.hints = String(replica.hints.reduce((sum, set) => sum + set.keys.length, 0));
+    cell.textContent = replica.hints.map((set) => `${set.keys.join(', ')} (on ${set.holder})`).join('; ');
+  });
+  hintRow.className = 'hints';
+  const faultRow = cells(t.ui.faults, (_replica, i, cell) => {
+    for (const fault of FAULT_BUTTONS) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.fault = fault;
+      button.dataset.replica = String(i);
+      button.textContent = fault;
+      button.addEventListener('click', () => void applyFault(i, fault).then(refresh));
+      cell.append(button);
+    }
+  });
+  byId('replicas-body').replaceChildren(stateRow, entryRow, hintRow, faultRow);
+  const ae = state.antiEntropy;
+  const progress = byId('ae-progress');
+  progress.dataset.running = String(ae.running);
+  progress.dataset.repaired = String(ae.replicasRepaired);
+  progress.textContent =
+    ae.runs === 0 && !ae.running
+      ? ''
+      : `${t.ui.antiEntropy}: ${ae.running ? '…' : '✓'} ${ae.keysScanned} / ~${ae.keysTotal} keys scanned, ${ae.keysCompared} compared, ` +
+        `${ae.keysDiverged} diverged, ${ae.replicasRepaired} copies repaired${ae.unreachable.length > 0 ? `, unreachable: ${ae.unreachable.join(', ')}` : ''}${ae.error === undefined ? '' : ` (${ae.error})`}`;
+  byId('changes').replaceChildren(
+    ...state.changes.map((change) => {
+      const item = document.createElement('li');
+      item.dataset.cause = change.cause;
+      item.dataset.replica = change.replica;
+      const number = state.replicas.findIndex((replica) => replica.name === change.replica) + 1;
+      item.textContent = `${new Date(change.at).toLocaleTimeString()} ${t.ui.replica} ${number}: ${change.key} ${change.from} → ${change.to} (${t.ui.causes[change.cause]})`;
+      return item;
+    }),
+  );
+}
+
+function th(words: string): HTMLTableCellElement {
+  const cell = document.createElement('th');
+  cell.textContent = words;
+  return cell;
+}
+
+// ---- Wiring ----
+
+byId<HTMLSelectElement>('lang').addEventListener('change', (event) => {
+  language = (event.target as HTMLSelectElement).value;
+  localStorage.setItem(LANGUAGE_STORAGE, language);
+  render();
+});
+byId('step-do').addEventListener('click', () => void doStep());
+byId('ae-run').addEventListener('click', () => void call('POST', 'anti-entropy').then(refresh));
+byId('view-key').addEventListener('change', () => void refresh());
+if (token === '') showProblem(text().ui.noToken);
+render();
+void refresh();

@@ -1,0 +1,102 @@
+import type { LabText } from './lessons';
+
+/** The lab page in English. */
+export const EN: LabText = {
+  language: 'English',
+  ui: {
+    title: 'quorum-kv lab',
+    lessons: 'Lessons',
+    setUp: 'Set up',
+    doStep: 'Do this step',
+    step: 'Step',
+    done: 'Lesson done. Set up another one, or break things yourself with the buttons under each replica.',
+    key: 'Key',
+    replica: 'Replica',
+    holds: 'Holds',
+    hints: 'Pending hints',
+    faults: 'Faults',
+    antiEntropy: 'Anti-entropy',
+    runAntiEntropy: 'Run an anti-entropy pass',
+    changes: 'What changed the replicas',
+    diverged: 'diverged',
+    missing: 'missing',
+    tombstone: 'tombstone',
+    noToken: 'No lab token: open the lab URL that npm run dev printed.',
+    causes: {
+      'read-repair': 'read repair',
+      'hint-replay': 'a hint replay',
+      'anti-entropy': 'anti-entropy',
+      write: 'a write',
+      fault: 'a fault',
+      unknown: 'something outside the lab',
+    },
+  },
+  lessons: {
+    majority: {
+      title: '1. A majority write with one replica down',
+      intro: 'A write needs W = 2 of the N = 3 replicas. One replica down does not stop it.',
+      steps: [
+        'Pause replica 3 (SIGSTOP): it keeps its connections but answers nothing.',
+        'Write the key at level quorum. Replicas 1 and 2 acknowledge: 2 of 3 is a quorum, the write commits. Replica 3 is still pending.',
+        'Resume replica 3 (SIGCONT): it runs the write that waited for it, and now holds the same version.',
+      ],
+    },
+    first: {
+      title: '2. A first-response read, and who answered',
+      intro: 'At level one the coordinator asks every replica and answers with the first reply.',
+      steps: [
+        'Write the key on all three replicas.',
+        'Make replicas 1 and 2 slow: their links delay every packet.',
+        'Read at level one: replica 3 answers first (★ in the answer), so its entry is the answer.',
+      ],
+    },
+    repair: {
+      title: '3. A stale replica, and read repair healing it',
+      intro: 'A replica can come back with old data. A read that sees the older version writes the newer one back.',
+      steps: [
+        'Write v1 everywhere, and take a snapshot of replica 3.',
+        'Write v2 everywhere.',
+        'Restart replica 3 from its snapshot: it holds v1 again, older than the others (highlighted).',
+        'Read at level all: the coordinator sees replica 3\'s older version, answers v2 and repairs replica 3.',
+      ],
+    },
+    fail: {
+      title: '4. Two replicas down: FAIL, and what rolled_back means',
+      intro: 'With 2 of 3 replicas down no quorum can be reached, and the write fails.',
+      steps: [
+        'Kill replicas 2 and 3.',
+        'Write the key: only replica 1 acknowledges, 1 of 3, so the answer is 503 FAIL. rolled_back says whether the failed write can still take effect: false here, because it landed on replica 1 (true would mean it landed nowhere and never will). FAIL does not mean "nothing happened".',
+        'Restart replicas 2 and 3 with their data: replica 1 alone holds the failed write.',
+        'Read at level all: the read finds replica 1\'s entry as the newest, answers it, and read repair copies it to the others. The failed write took effect after all.',
+      ],
+    },
+    hints: {
+      title: '5. Hinted hand-off after a replica returns',
+      intro: 'When a committed write misses a replica, the replicas that took it keep a hint: "replica 3 missed this key".',
+      steps: [
+        'Kill replica 3.',
+        'Write the key: it commits on replicas 1 and 2, which each store a hint for replica 3 (listed under it).',
+        'Restart replica 3 with its data: the coordinator reconnects, replays the hints, and replica 3 gets the key; the hints are gone.',
+      ],
+    },
+    'anti-entropy': {
+      title: '6. Anti-entropy refilling a replica restarted empty',
+      intro: 'Anti-entropy compares every key on every replica and repairs what differs, even keys nobody reads.',
+      steps: [
+        'Write the key on all three replicas.',
+        'Restart replica 3 empty: it lost everything, and no hint says so.',
+        'Run an anti-entropy pass: it scans the replicas, finds replica 3 missing the key, and writes it back.',
+      ],
+    },
+    levels: {
+      title: '8. Level one against quorum, with a stale replica',
+      intro: 'Level one is fast but may answer from a stale replica; quorum compares two answers and picks the newest.',
+      steps: [
+        'Write "old", snapshot replica 1, then write "new" everywhere.',
+        'Restart replica 1 from its snapshot (it holds "old"), and make replicas 2 and 3 slow.',
+        'Read at level one: replica 1 answers first, with the stale "old".',
+        'Make replica 2 fast again and read at level quorum: the coordinator waits for two answers (replicas 1 and 2) and returns the newer, "new".',
+      ],
+    },
+  },
+};

@@ -1,0 +1,401 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { Coordinator, loadConfig, readEntry, type ReplicaClient } from '../../lib';
+import { buildLabPage, type LabPage } from './labPage';
+import { isFault, type LabReplica, type LabReplicaState } from './labReplica';
+
+/** Where the lab's routes live: the page at `/lab`, its calls under `/lab/api/`. */
+export const LAB_API_PREFIX = '/lab/api/';
+/** The header every lab call carries its token in. */
+export const LAB_TOKEN_HEADER = 'x-lab-token';
+const LISTEN_HOST = '127.0.0.1';
+const MAX_BODY_BYTES = 16_384;
+/** How long after an action a change of a replica is put down to it. */
+const ATTRIBUTION_MS = 5_000;
+const CHANGES_KEPT = 30;
+
+/** Where a replica stores a user key (`lib/replica/storageLayout.ts`: a key starting with `!` gets one more). */
+const storageKey = (userKey: string): string => (userKey.startsWith('!') ? `!${userKey}` : userKey);
+/** A standalone holder's hints for the replica named `target` (`lib/replica/storageLayout.ts`, `hintsKey`). */
+const hintsKey = (target: string): string => `!qkv:hints:${target}`;
+
+/** What the lab server needs: the replicas it owns, and the API of the `serverless offline` that uses them. */
+export interface LabServerOptions {
+  readonly replicas: readonly LabReplica[];
+  /** The API's base URL, e.g. `http://localhost:3000`. */
+  readonly apiBaseUrl: string;
+  /** The API's key (undefined when it requires none). */
+  readonly apiKey?: string;
+  /** The port to listen on, on 127.0.0.1 (default: a free one). */
+  readonly port?: number;
+  /** The token its calls must carry (default: 32 random hex digits). */
+  readonly token?: string;
+  /** The coordinator settings for anti-entropy passes besides `REDIS_NODES` (default: this process's environment). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/** One replica's entry for a key, read straight from its Redis. */
+export type ShownEntry =
+  | { readonly state: 'value' | 'tombstone'; readonly value: string | null; readonly version: string; readonly ttlMs: number | null }
+  | { readonly state: 'missing' }
+  | { readonly state: 'unreadable'; readonly reason: string };
+
+/** What the lab shows of one replica. */
+export interface ReplicaView extends LabReplicaState {
+  readonly entry: ShownEntry;
+  /** Keys other replicas hold hints for on this replica's behalf, by holder. */
+  readonly hints: readonly { readonly holder: string; readonly keys: readonly string[] }[];
+}
+
+/** A line saying what changed a replica, and what the lab puts it down to. */
+export interface ChangeLine {
+  readonly at: number;
+  readonly replica: string;
+  readonly key: string;
+  readonly from: string;
+  readonly to: string;
+  readonly cause: 'read-repair' | 'hint-replay' | 'anti-entropy' | 'write' | 'fault' | 'unknown';
+}
+
+/** Progress of the lab's anti-entropy pass. */
+export interface AntiEntropyProgress {
+  readonly running: boolean;
+  readonly runs: number;
+  readonly keysScanned: number;
+  readonly keysTotal: number;
+  readonly keysCompared: number;
+  readonly keysDiverged: number;
+  readonly replicasRepaired: number;
+  readonly unreachable: readonly string[];
+  readonly error?: string;
+  readonly finishedAt?: number;
+}
+
+/** The lab server once it listens. */
+export interface RunningLab {
+  readonly port: number;
+  readonly token: string;
+  /** The page's URL, the token in its fragment (never sent to a server). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+interface LastAction {
+  readonly at: number;
+  readonly kind: 'op' | 'fault';
+  /** For an op: its kind and whether its trace says read repair ran or was scheduled. */
+  readonly op?: 'set' | 'get' | 'delete';
+  readonly repaired?: boolean;
+}
+
+/**
+ * The lab's local-only server, inside the `npm run dev` process that owns the Redis processes: it serves the lab page,
+ * applies faults to the replicas, reads what each one holds straight from its Redis, forwards the page's operations to
+ * the API (with its key and `?trace=1`), and runs anti-entropy passes with a coordinator of its own.
+ *
+ * Reachable from this machine only: it listens on 127.0.0.1, answers only requests from a loopback address whose Host
+ * names 127.0.0.1 or localhost (no DNS rebinding), and every call under {@link LAB_API_PREFIX} must carry the token
+ * (header {@link LAB_TOKEN_HEADER}). No part of it is in `functions/` or `lib/`: a deployed stage has no such routes.
+ */
+export async function startLabServer(options: LabServerOptions): Promise<RunningLab> {
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const page = await buildLabPage();
+  const lab = new Lab(options);
+  const server = createServer((request, response) => {
+    lab.handle(request, response, token, page).catch((error: unknown) => json(response, 500, { error: (error as Error).message }));
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, LISTEN_HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+  return {
+    port,
+    token,
+    url: `http://localhost:${port}/lab#token=${token}`,
+    close: async () => {
+      await closeServer(server);
+      await lab.close();
+    },
+  };
+}
+
+class Lab {
+  private readonly clients: Redis[];
+  private readonly previous = new Map<string, { entries: string[]; hints: string[] }>();
+  private readonly changes: ChangeLine[] = [];
+  private last: LastAction | undefined;
+  private progress: AntiEntropyProgress = { running: false, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
+
+  constructor(private readonly options: LabServerOptions) {
+    this.clients = options.replicas.map(
+      (replica) =>
+        new Redis(replica.node.port, LISTEN_HOST, {
+          commandTimeout: 300,
+          connectTimeout: 300,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          retryStrategy: () => 200,
+          lazyConnect: false,
+        }),
+    );
+    for (const client of this.clients) client.on('error', () => {});
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.disconnect();
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, token: string, page: LabPage): Promise<void> {
+    if (!isLoopback(request.socket.remoteAddress) || !/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(request.headers.host ?? '')) {
+      return json(response, 403, { error: 'the lab answers this machine only' });
+    }
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method === 'GET' && (url.pathname === '/lab' || url.pathname === '/')) {
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': page.contentSecurityPolicy,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      response.end(page.html);
+      return;
+    }
+    if (!url.pathname.startsWith(LAB_API_PREFIX)) return json(response, 404, { error: 'not found' });
+    if (!sameToken(request.headers[LAB_TOKEN_HEADER], token)) return json(response, 401, { error: 'missing or wrong lab token' });
+    const route = `${request.method} ${url.pathname.slice(LAB_API_PREFIX.length)}`;
+    const body = request.method === 'POST' ? await readJson(request) : {};
+    switch (route) {
+      case 'GET state':
+        return json(response, 200, await this.state(url.searchParams.get('key') ?? ''));
+      case 'POST fault':
+        return json(response, ...(await this.fault(body)));
+      case 'POST op':
+        return json(response, 200, await this.op(body));
+      case 'POST anti-entropy':
+        this.startAntiEntropy();
+        return json(response, 202, this.progress);
+      case 'POST setup':
+        return json(response, 200, await this.setup(body));
+      default:
+        return json(response, 404, { error: `no lab route ${route}` });
+    }
+  }
+
+  /** Every replica's entry for `key`, its pending hints, what changed since the last look, and anti-entropy's progress. */
+  private async state(key: string): Promise<{ key: string; replicas: ReplicaView[]; changes: readonly ChangeLine[]; antiEntropy: AntiEntropyProgress }> {
+    const replicas = this.options.replicas;
+    const hintSets = await Promise.all(
+      replicas.map((target) =>
+        Promise.all(
+          replicas.map(async (holder, h) => ({ holder: holder.name, keys: holder === target ? [] : await this.clients[h]!.zrange(hintsKey(target.name), '0', '-1').catch(() => []) })),
+        ),
+      ),
+    );
+    const views = await Promise.all(
+      replicas.map(async (replica, i): Promise<ReplicaView> => ({
+        ...replica.state,
+        entry: key === '' ? { state: 'missing' } : await this.entryOf(i, key),
+        hints: hintSets[i]!.filter((set) => set.keys.length > 0),
+      })),
+    );
+    if (key !== '') this.noteChanges(key, views);
+    return { key, replicas: views, changes: this.changes, antiEntropy: this.progress };
+  }
+
+  private async entryOf(index: number, key: string): Promise<ShownEntry> {
+    const replica = this.options.replicas[index]!;
+    if (replica.state.process === 'killed') return { state: 'unreadable', reason: 'killed' };
+    if (replica.state.process === 'paused') return { state: 'unreadable', reason: 'paused' };
+    const client = this.clients[index]!;
+    try {
+      const redisKey = storageKey(key);
+      const [entry, pttl] = await Promise.all([readEntry(client as unknown as ReplicaClient, redisKey), client.pttl(redisKey)]);
+      if (entry === null) return { state: 'missing' };
+      return {
+        state: entry.value === null ? 'tombstone' : 'value',
+        value: entry.value,
+        version: entry.version,
+        ttlMs: entry.expiresAt === undefined ? (pttl > 0 ? pttl : null) : Math.max(0, entry.expiresAt - Date.now()),
+      };
+    } catch (error) {
+      return { state: 'unreadable', reason: (error as Error).message };
+    }
+  }
+
+  /** Compares with the last look at `key` and writes a line for each replica whose entry changed, with its likely cause. */
+  private noteChanges(key: string, views: readonly ReplicaView[]): void {
+    const entries = views.map((view) => describeEntry(view.entry));
+    const hints = views.map((view) => view.hints.flatMap((set) => set.keys.filter((hinted) => hinted === storageKey(key))).join(','));
+    const before = this.previous.get(key);
+    this.previous.set(key, { entries, hints });
+    if (before === undefined) return;
+    const now = Date.now();
+    views.forEach((view, i) => {
+      const from = before.entries[i]!;
+      const to = entries[i]!;
+      if (from === to || view.entry.state === 'unreadable' || from.startsWith('unreadable')) return;
+      this.changes.unshift({ at: now, replica: view.name, key, from, to, cause: this.causeOf(before.hints[i]!, hints[i]!, now) });
+    });
+    this.changes.splice(CHANGES_KEPT);
+  }
+
+  private causeOf(hintsBefore: string, hintsNow: string, now: number): ChangeLine['cause'] {
+    if (this.progress.running || (this.progress.finishedAt !== undefined && now - this.progress.finishedAt < ATTRIBUTION_MS)) return 'anti-entropy';
+    if (hintsBefore !== '' && hintsNow === '') return 'hint-replay';
+    const last = this.last;
+    if (last === undefined || now - last.at > ATTRIBUTION_MS) return 'unknown';
+    if (last.kind === 'fault') return 'fault';
+    if (last.op === 'get') return last.repaired === true ? 'read-repair' : 'unknown';
+    return 'write';
+  }
+
+  private async fault(body: Record<string, unknown>): Promise<[number, unknown]> {
+    const replica = typeof body.replica === 'number' ? this.options.replicas[body.replica] : undefined;
+    if (replica === undefined || !isFault(body.fault)) return [400, { error: 'give a replica (its index) and a fault' }];
+    try {
+      await replica.apply(body.fault);
+    } catch (error) {
+      return [409, { error: (error as Error).message }];
+    }
+    this.last = { at: Date.now(), kind: 'fault' };
+    return [200, replica.state];
+  }
+
+  /** Runs a set, get or delete through the API, with `?trace=1`, and returns its status and answer. */
+  private async op(body: Record<string, unknown>): Promise<{ status: number | null; body: unknown }> {
+    const kind = body.kind === 'set' || body.kind === 'get' || body.kind === 'delete' ? body.kind : undefined;
+    const key = typeof body.key === 'string' ? body.key : '';
+    if (kind === undefined || key === '') return { status: null, body: { error: 'give kind (set, get, delete) and key' } };
+    const query = new URLSearchParams({ trace: '1' });
+    if (typeof body.consistency === 'string' && body.consistency !== '') query.set('consistency', body.consistency);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.options.apiKey !== undefined) headers['x-api-key'] = this.options.apiKey;
+    const method = kind === 'set' ? 'PUT' : kind === 'get' ? 'GET' : 'DELETE';
+    const url = `${this.options.apiBaseUrl}/kv/${encodeURIComponent(key)}?${query}`;
+    const sent = kind === 'set' ? JSON.stringify({ value: typeof body.value === 'string' ? body.value : '' }) : null;
+    try {
+      const response = await fetch(url, { method, headers, body: sent, signal: AbortSignal.timeout(15_000) });
+      const text = await response.text();
+      let answer: { repair?: string; error?: string };
+      try {
+        answer = JSON.parse(text) as { repair?: string };
+      } catch {
+        answer = { error: `${method} ${url}: not JSON: ${text.slice(0, 200)}` };
+      }
+      this.last = { at: Date.now(), kind: 'op', op: kind, repaired: answer.repair === 'repaired' || answer.repair === 'scheduled' };
+      return { status: response.status, body: answer };
+    } catch (error) {
+      return { status: null, body: { error: (error as Error).message } };
+    }
+  }
+
+  /**
+   * Sets a lesson up: every replica running and linked again, and the lesson's keys gone from every replica, with the
+   * hints for them, so each lesson starts from the same place.
+   */
+  private async setup(body: Record<string, unknown>): Promise<{ ready: true }> {
+    const keys = Array.isArray(body.keys) ? body.keys.filter((key): key is string => typeof key === 'string') : [];
+    await Promise.all(this.options.replicas.map((replica) => replica.heal()));
+    await Promise.all(
+      this.clients.map(async (client) => {
+        await waitForReady(client);
+        for (const key of keys) {
+          await client.del(storageKey(key));
+          for (const target of this.options.replicas) await client.zrem(hintsKey(target.name), storageKey(key));
+        }
+      }),
+    );
+    for (const key of keys) this.previous.delete(key);
+    this.changes.splice(0);
+    this.last = undefined;
+    return { ready: true };
+  }
+
+  /** Starts an anti-entropy pass (unless one runs): a coordinator of the lab's own, in small runs, to show progress. */
+  private startAntiEntropy(): void {
+    if (this.progress.running) return;
+    this.progress = { running: true, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
+    const env = { ...(this.options.env ?? process.env), REDIS_NODES: this.options.replicas.map((replica) => replica.url).join(',') };
+    const coordinator = new Coordinator(loadConfig(env));
+    void (async () => {
+      try {
+        for (let run = 0; run < 1_000; run += 1) {
+          const report = await coordinator.antiEntropy({ budgetMs: 250, batch: 20, fromStart: run === 0 });
+          const p = this.progress;
+          this.progress = {
+            ...p,
+            runs: run + 1,
+            keysScanned: p.keysScanned + report.keysScanned,
+            keysTotal: run === 0 ? report.replicaKeys.reduce((sum, replica) => sum + (replica.keys ?? 0), 0) : p.keysTotal,
+            keysCompared: p.keysCompared + report.keysCompared,
+            keysDiverged: p.keysDiverged + report.keysDiverged,
+            replicasRepaired: p.replicasRepaired + report.replicasRepaired,
+            unreachable: report.unreachable,
+          };
+          if (report.passComplete || report.stoppedBecause === 'unreachable') break;
+        }
+      } catch (error) {
+        this.progress = { ...this.progress, error: (error as Error).message };
+      } finally {
+        this.progress = { ...this.progress, running: false, finishedAt: Date.now() };
+        await coordinator.close();
+      }
+    })();
+  }
+}
+
+function describeEntry(entry: ShownEntry): string {
+  switch (entry.state) {
+    case 'missing':
+      return 'missing';
+    case 'unreadable':
+      return `unreadable (${entry.reason})`;
+    case 'tombstone':
+      return `tombstone @ ${entry.version}`;
+    case 'value':
+      return `"${entry.value}" @ ${entry.version}`;
+  }
+}
+
+async function waitForReady(client: Redis): Promise<void> {
+  for (let i = 0; i < 50 && client.status !== 'ready'; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+function sameToken(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  const parsed = JSON.parse(text) as unknown;
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
