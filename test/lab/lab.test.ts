@@ -187,9 +187,10 @@ describe('Lab: lessons in headless Chromium, against serverless offline, TCP pro
     expect(await page.getAttribute('#answer', 'data-first')).toBe('1');
     const quorum = await step('levels', 3);
     expect(quorum).toMatch(/get → 200 · value "new"/);
+    // The README's screenshot, in English (the test machine's Chromium may lack Korean fonts).
+    await page.selectOption('#lang', 'en');
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    await page.selectOption('#lang', 'en');
     expect(pageErrors).toEqual([]);
   });
 
