@@ -62,12 +62,15 @@ export const EN: LabText = {
     },
     fail: {
       title: '4. Two replicas down: FAIL, and what rolled_back means',
-      intro: 'With 2 of 3 replicas down no quorum can be reached, and the write fails.',
+      intro:
+        'With 2 of 3 replicas down no quorum can be reached, and a write fails (503 FAIL). Its answer says more: rolled_back tells whether the failed write can still take effect. This lesson shows both answers.',
       steps: [
         'Kill replicas 2 and 3.',
-        'Write the key: only replica 1 acknowledges, 1 of 3, so the answer is 503 FAIL. rolled_back says whether the failed write can still take effect: false here, because it landed on replica 1 (true would mean it landed nowhere and never will). FAIL does not mean "nothing happened".',
-        'Restart replicas 2 and 3 with their data: replica 1 alone holds the failed write.',
-        'Read at level all: the read finds replica 1\'s entry as the newest, answers it, and read repair copies it to the others. The failed write took effect after all.',
+        'Write "Jeju": only replica 1 acknowledges, 1 of 3, so the answer is 503 FAIL with rolled_back: false. The write landed on replica 1, so it may still take effect: FAIL does not mean "nothing happened".',
+        'Kill replica 1 too: no replica is left.',
+        'Write "Ulsan": no replica takes it, so the answer is 503 FAIL with rolled_back: true. This write landed nowhere and never takes effect.',
+        'Restart all three replicas with their data: replica 1 alone holds "Jeju"; "Ulsan" is nowhere.',
+        'Read at level all: the read finds replica 1\'s "Jeju" as the newest, answers it, and read repair copies it to the others. The first failed write took effect after all; the second never will.',
       ],
     },
     hints: {

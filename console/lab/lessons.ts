@@ -52,7 +52,9 @@ export const LESSONS: readonly Lesson[] = [
     steps: [
       [fault(1, 'kill'), fault(2, 'kill')],
       [{ do: 'op', kind: 'set', value: 'Jeju', consistency: 'quorum' }],
-      [fault(1, 'restart-keep'), fault(2, 'restart-keep')],
+      [fault(0, 'kill')],
+      [{ do: 'op', kind: 'set', value: 'Ulsan', consistency: 'quorum' }],
+      [fault(0, 'restart-keep'), fault(1, 'restart-keep'), fault(2, 'restart-keep')],
       [{ do: 'op', kind: 'get', consistency: 'all' }],
     ],
   },
