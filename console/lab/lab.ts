@@ -29,8 +29,15 @@ interface ReplicaView {
   readonly entry: ShownEntry;
   readonly hints: readonly { holder: string; keys: readonly string[] }[];
 }
+interface ContainerView {
+  readonly name: string;
+  readonly skewMs: number;
+  readonly ownClock: number;
+  readonly lastWrite?: { key: string; value: string; status: number; version?: string; acknowledged?: number; attempts?: number; error?: string };
+}
 interface LabState {
   readonly replicas: readonly ReplicaView[];
+  readonly containers: readonly ContainerView[];
   readonly changes: readonly { at: number; replica: string; key: string; from: string; to: string; cause: keyof LabText['ui']['causes'] }[];
   readonly antiEntropy: { running: boolean; keysScanned: number; keysTotal: number; keysCompared: number; keysDiverged: number; replicasRepaired: number; runs: number; error?: string; unreachable: readonly string[] };
 }
@@ -158,6 +165,14 @@ async function run(action: LabAction, key: string): Promise<void> {
         if (state !== undefined && !state.antiEntropy.running) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+    case 'container-write': {
+      const answer = await call('POST', 'container-write', { container: action.container, key, value: action.value });
+      const written = answer.body as NonNullable<ContainerView['lastWrite']>;
+      const name = lastState?.containers[action.container]?.name ?? String(action.container);
+      const { value: _value, ...answered } = written;
+      showAnswer(`${text().ui.container} ${name}: set`, { status: answer.status === 200 ? written.status : answer.status, body: { ...answered, nodes: [] } });
+      return;
+    }
     case 'op': {
       const answer = await call('POST', 'op', { kind: action.kind, key, value: action.value, consistency: action.consistency });
       showAnswer(action.kind, answer.body as { status: number | null; body: Record<string, unknown> });
@@ -182,11 +197,14 @@ function showAnswer(kind: string, answer: { status: number | null; body: Record<
   if (answer.status !== null && answer.status >= 500) parts.push('FAIL');
   if (typeof body.value === 'string') parts.push(`value "${body.value}"`);
   if (typeof body.success_nodes === 'number') parts.push(`acknowledged by ${body.success_nodes} of ${nodes.length}`);
+  if (typeof body.acknowledged === 'number') parts.push(`acknowledged by ${body.acknowledged}`);
   if (typeof body.rolled_back === 'boolean') parts.push(`rolled_back: ${body.rolled_back}`);
   if (first !== undefined) parts.push(`★ first: replica ${replicaNumber(first.node)}`);
   if (typeof body.repair === 'string') parts.push(`repair: ${body.repair}`);
+  if (typeof body.version === 'string') parts.push(`version ${body.version}`);
+  if (typeof body.attempts === 'number') parts.push(`attempts: ${body.attempts}`);
   if (typeof body.error === 'string') parts.push(body.error);
-  parts.push(nodes.map((node) => `${replicaNumber(node.node)}: ${node.outcome}`).join(', '));
+  if (nodes.length > 0) parts.push(nodes.map((node) => `${replicaNumber(node.node)}: ${node.outcome}`).join(', '));
   line.textContent = parts.join(' · ');
   line.dataset.status = String(answer.status);
   line.dataset.level = answer.status === 200 ? 'ok' : answer.status === 404 ? 'warn' : 'error';
@@ -291,6 +309,7 @@ function showState(state: LabState): void {
       ? ''
       : `${t.ui.antiEntropy}: ${ae.running ? '…' : '✓'} ${ae.keysScanned} / ~${ae.keysTotal} keys scanned, ${ae.keysCompared} compared, ` +
         `${ae.keysDiverged} diverged, ${ae.replicasRepaired} copies repaired${ae.unreachable.length > 0 ? `, unreachable: ${ae.unreachable.join(', ')}` : ''}${ae.error === undefined ? '' : ` (${ae.error})`}`;
+  showContainers(state.containers);
   byId('changes').replaceChildren(
     ...state.changes.map((change) => {
       const item = document.createElement('li');
@@ -301,6 +320,43 @@ function showState(state: LabState): void {
       return item;
     }),
   );
+}
+
+/** The lesson on clocks: each container's own clock, and its last write's version with the time it stamps. */
+function showContainers(containers: readonly ContainerView[]): void {
+  const t = text();
+  const panel = byId('containers-panel');
+  panel.hidden = lesson?.id !== 'clocks' && containers.every((container) => container.lastWrite === undefined);
+  if (panel.hidden) return;
+  byId('containers-title').textContent = t.ui.containers;
+  byId('containers-head').replaceChildren(th(t.ui.container), th(t.ui.ownClock), th(t.ui.lastWrite), th(t.ui.version), th(t.ui.versionTime), th(t.ui.attempts));
+  byId('containers-body').replaceChildren(
+    ...containers.map((container) => {
+      const row = document.createElement('tr');
+      row.dataset.container = container.name;
+      const written = container.lastWrite;
+      if (written?.version !== undefined) row.dataset.version = written.version;
+      const cell = (words: string): HTMLTableCellElement => {
+        const td = document.createElement('td');
+        td.textContent = words;
+        return td;
+      };
+      row.append(
+        th(container.name),
+        cell(`${clockTime(container.ownClock)} (${t.ui.clockOff(Math.round(container.skewMs / 60_000))})`),
+        cell(written === undefined ? '' : `"${written.value}" → ${written.status}${written.error === undefined ? '' : ` (${written.error})`}`),
+        cell(written?.version ?? ''),
+        cell(written?.version === undefined ? '' : clockTime(Number(written.version.split('.')[0]))),
+        cell(written?.attempts === undefined ? '' : String(written.attempts)),
+      );
+      return row;
+    }),
+  );
+}
+
+/** A time of day to the millisecond, as versions carry it. */
+function clockTime(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(11, 23)} UTC`;
 }
 
 function th(words: string): HTMLTableCellElement {

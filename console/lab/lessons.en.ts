@@ -22,6 +22,14 @@ export const EN: LabText = {
     missing: 'missing',
     tombstone: 'tombstone',
     noToken: 'No lab token: open the lab URL that npm run dev printed.',
+    containers: 'Two containers (coordinators in the lab server)',
+    container: 'Container',
+    ownClock: 'Its own clock',
+    clockOff: (minutes) => (minutes === 0 ? 'right' : `${Math.abs(minutes)} min ${minutes < 0 ? 'behind' : 'ahead'}`),
+    lastWrite: 'Its last write',
+    version: 'Version',
+    versionTime: "Version's time (replicas' clock)",
+    attempts: 'Attempts',
     causes: {
       'read-repair': 'read repair',
       'hint-replay': 'a hint replay',
@@ -89,6 +97,16 @@ export const EN: LabText = {
         'Write the key on all three replicas.',
         'Restart replica 3 empty: it lost everything, and no hint says so.',
         'Run an anti-entropy pass: it scans the replicas, finds replica 3 missing the key, and writes it back.',
+      ],
+    },
+    clocks: {
+      title: '7. Two containers whose clocks disagree, and why versions still order writes',
+      intro:
+        'Each Lambda container runs its own coordinator, on its own machine clock. Here container A\'s clock is right and container B\'s is 5 minutes behind. A version starts with milliseconds: which clock stamps them?',
+      steps: [
+        'Container A writes "from A" (level all). Its version\'s time is now, on the replicas\' clock.',
+        'Container B writes "from B" right after. Its own clock says 5 minutes ago, but it measured the replicas\' clock (Redis TIME) before its first write and stamps versions with that: its version is later than A\'s, on the first attempt. Every replica keeps the later write, "from B". Stamped with B\'s own clock, the version would read 5 minutes older than A\'s, and the replicas would take A\'s for the later write.',
+        'Read at level all: every replica answers "from B", at B\'s version. Writes are ordered by when they happened, not by whose clock is right.',
       ],
     },
     levels: {

@@ -10,6 +10,8 @@ export type LabFault = 'pause' | 'resume' | 'kill' | 'restart-keep' | 'restart-e
 export type LabAction =
   | { readonly do: 'fault'; readonly replica: number; readonly fault: LabFault }
   | { readonly do: 'op'; readonly kind: 'set' | 'get' | 'delete'; readonly value?: string; readonly consistency?: 'one' | 'quorum' | 'all' }
+  /** A write at level all through one of the lab server's two coordinators (0: clock right, 1: clock behind). */
+  | { readonly do: 'container-write'; readonly container: 0 | 1; readonly value: string }
   | { readonly do: 'anti-entropy' };
 
 /** A lesson: an id (its words are found by it), the key it works on, and its steps' actions. */
@@ -20,7 +22,7 @@ export interface Lesson {
 }
 
 /** The lessons' ids, in the order the page lists them. */
-export type LessonId = 'majority' | 'first' | 'repair' | 'fail' | 'hints' | 'anti-entropy' | 'levels';
+export type LessonId = 'majority' | 'first' | 'repair' | 'fail' | 'hints' | 'anti-entropy' | 'clocks' | 'levels';
 
 const fault = (replica: number, name: LabFault): LabAction => ({ do: 'fault', replica, fault: name });
 
@@ -69,6 +71,15 @@ export const LESSONS: readonly Lesson[] = [
     steps: [[{ do: 'op', kind: 'set', value: 'Gwangju', consistency: 'all' }], [fault(2, 'restart-empty')], [{ do: 'anti-entropy' }]],
   },
   {
+    id: 'clocks',
+    key: 'lesson:clocks',
+    steps: [
+      [{ do: 'container-write', container: 0, value: 'from A' }],
+      [{ do: 'container-write', container: 1, value: 'from B' }],
+      [{ do: 'op', kind: 'get', consistency: 'all' }],
+    ],
+  },
+  {
     id: 'levels',
     key: 'lesson:levels',
     steps: [
@@ -102,6 +113,16 @@ export interface LabText {
     readonly missing: string;
     readonly tombstone: string;
     readonly noToken: string;
+    /** The lesson on clocks: the two containers' table. */
+    readonly containers: string;
+    readonly container: string;
+    readonly ownClock: string;
+    /** How far a container's own clock is off: `{minutes}` is replaced; 0 says it is right. */
+    readonly clockOff: (minutes: number) => string;
+    readonly lastWrite: string;
+    readonly version: string;
+    readonly versionTime: string;
+    readonly attempts: string;
     readonly causes: Record<'read-repair' | 'hint-replay' | 'anti-entropy' | 'write' | 'fault' | 'unknown', string>;
   };
   readonly lessons: Record<LessonId, { readonly title: string; readonly intro: string; readonly steps: readonly string[] }>;

@@ -176,6 +176,44 @@ describe('Lab: lessons in headless Chromium, against serverless offline, TCP pro
     await page.locator('#changes li[data-cause="anti-entropy"]').first().waitFor();
   });
 
+  it.each([
+    ['en', /7\. Two containers whose clocks disagree/],
+    ['ko', /7\. 시계가 서로 다른 두 컨테이너/],
+  ])('lesson 7 (%s): a container whose clock is 5 minutes behind still writes the later version, which wins on every replica', async (language, title) => {
+    // Prepare
+    await page.selectOption('#lang', language);
+    const key = 'lesson:clocks';
+    const versionOf = async (container: string): Promise<string> =>
+      (await page.getAttribute(`#containers-body tr[data-container="${container}"]`, 'data-version')) ?? '';
+    const heldVersions = async (): Promise<string[]> => Promise.all([0, 1, 2].map(async (i) => (await storedOnNode(cluster().nodes[i]!, key)).version ?? ''));
+
+    // Act and assess, step by step
+    await setUp('clocks');
+    expect(await page.textContent('#lesson-title')).toMatch(title);
+    await page.locator('#containers-body tr[data-container="B"]').waitFor();
+    const clocks = await page.textContent('#containers-body');
+    expect(clocks).toMatch(language === 'en' ? /5 min behind/ : /5 분 느림/);
+    await step('clocks', 0);
+    await page.locator('#containers-body tr[data-container="A"][data-version]').waitFor();
+    const versionA = await versionOf('A');
+    expect(await Promise.all([0, 1, 2].map((i) => held(i, key)))).toEqual(['from A', 'from A', 'from A']);
+    const written = await step('clocks', 1);
+    expect(written).toMatch(/B: set → 200 · acknowledged by 3 · version \S+ · attempts: 1/);
+    await page.locator('#containers-body tr[data-container="B"][data-version]').waitFor();
+    const versionB = await versionOf('B');
+    // Both stamped on the replicas' clock: B's milliseconds are A's or later, not 5 minutes earlier.
+    expect(versionB > versionA).toBe(true);
+    expect(Number(versionB.split('.')[0]) - Number(versionA.split('.')[0])).toBeLessThan(60_000);
+    expect(versionA.endsWith('.0000000001') && versionB.endsWith('.0000000002')).toBe(true);
+    expect(await Promise.all([0, 1, 2].map((i) => held(i, key)))).toEqual(['from B', 'from B', 'from B']);
+    expect(await heldVersions()).toEqual([versionB, versionB, versionB]);
+    const read = await step('clocks', 2);
+    expect(read).toMatch(/get → 200 · value "from B"/);
+    for (const i of [0, 1, 2]) await waitShown(i, 'version', versionB);
+    expect(await page.textContent('#containers-body')).toContain(versionA);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('lesson 8: level one answers the stale value from the fastest replica, quorum the newest, in Korean too', async () => {
     // Prepare
     await page.selectOption('#lang', 'ko');

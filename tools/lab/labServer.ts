@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { Coordinator, loadConfig, readEntry, type ReplicaClient } from '../../lib';
+import { Coordinator, HybridLogicalClock, loadConfig, readEntry, type ReplicaClient } from '../../lib';
 import { buildLabPage, type LabPage } from './labPage';
 import { isFault, type LabReplica, type LabReplicaState } from './labReplica';
 
@@ -20,6 +20,32 @@ const CHANGES_KEPT = 30;
 const storageKey = (userKey: string): string => (userKey.startsWith('!') ? `!${userKey}` : userKey);
 /** A standalone holder's hints for the replica named `target` (`lib/replica/storageLayout.ts`, `hintsKey`). */
 const hintsKey = (target: string): string => `!qkv:hints:${target}`;
+
+/**
+ * The lab's two coordinators, standing for two Lambda containers: A's clock is right, B's is minutes behind. Each
+ * stamps versions on the replicas' clock (`lib/replica/storeClock.ts`), so B's later write still orders after A's.
+ */
+export const LAB_CONTAINERS = [
+  { name: 'A', skewMs: 0, coordinatorId: 1 },
+  { name: 'B', skewMs: -5 * 60_000, coordinatorId: 2 },
+] as const;
+
+/** What one of {@link LAB_CONTAINERS} shows: its own clock now, and its last write through the lab, if any. */
+export interface ContainerView {
+  readonly name: string;
+  readonly skewMs: number;
+  /** The container's own clock (epoch ms), `skewMs` off this machine's. */
+  readonly ownClock: number;
+  readonly lastWrite?: {
+    readonly key: string;
+    readonly value: string;
+    readonly status: number;
+    readonly version?: string;
+    readonly acknowledged?: number;
+    readonly attempts?: number;
+    readonly error?: string;
+  };
+}
 
 /** What the lab server needs: the replicas it owns, and the API of the `serverless offline` that uses them. */
 export interface LabServerOptions {
@@ -126,6 +152,7 @@ class Lab {
   private readonly previous = new Map<string, { entries: string[]; hints: string[] }>();
   private readonly changes: ChangeLine[] = [];
   private last: LastAction | undefined;
+  private readonly containers: { readonly coordinator: Coordinator; lastWrite?: ContainerView['lastWrite'] }[] = [];
   private progress: AntiEntropyProgress = { running: false, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
 
   constructor(private readonly options: LabServerOptions) {
@@ -145,6 +172,7 @@ class Lab {
 
   async close(): Promise<void> {
     for (const client of this.clients) client.disconnect();
+    await Promise.all(this.containers.map((container) => container.coordinator.close()));
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, token: string, page: LabPage): Promise<void> {
@@ -173,6 +201,8 @@ class Lab {
         return json(response, ...(await this.fault(body)));
       case 'POST op':
         return json(response, 200, await this.op(body));
+      case 'POST container-write':
+        return json(response, ...(await this.containerWrite(body)));
       case 'POST anti-entropy':
         this.startAntiEntropy();
         return json(response, 202, this.progress);
@@ -184,7 +214,9 @@ class Lab {
   }
 
   /** Every replica's entry for `key`, its pending hints, what changed since the last look, and anti-entropy's progress. */
-  private async state(key: string): Promise<{ key: string; replicas: ReplicaView[]; changes: readonly ChangeLine[]; antiEntropy: AntiEntropyProgress }> {
+  private async state(
+    key: string,
+  ): Promise<{ key: string; replicas: ReplicaView[]; changes: readonly ChangeLine[]; antiEntropy: AntiEntropyProgress; containers: ContainerView[] }> {
     const replicas = this.options.replicas;
     const hintSets = await Promise.all(
       replicas.map((target) =>
@@ -201,7 +233,11 @@ class Lab {
       })),
     );
     if (key !== '') this.noteChanges(key, views);
-    return { key, replicas: views, changes: this.changes, antiEntropy: this.progress };
+    const containers = LAB_CONTAINERS.map((container, i): ContainerView => {
+      const lastWrite = this.containers[i]?.lastWrite;
+      return { name: container.name, skewMs: container.skewMs, ownClock: Date.now() + container.skewMs, ...(lastWrite === undefined ? {} : { lastWrite }) };
+    });
+    return { key, replicas: views, changes: this.changes, antiEntropy: this.progress, containers };
   }
 
   private async entryOf(index: number, key: string): Promise<ShownEntry> {
@@ -292,6 +328,43 @@ class Lab {
   }
 
   /**
+   * Writes through one of {@link LAB_CONTAINERS} (a coordinator in this process whose own clock is skewed, over the
+   * same proxies as the API) at level all, and keeps what it answered for the page.
+   */
+  private async containerWrite(body: Record<string, unknown>): Promise<[number, unknown]> {
+    const index = typeof body.container === 'number' && body.container >= 0 && body.container < LAB_CONTAINERS.length ? body.container : undefined;
+    const key = typeof body.key === 'string' ? body.key : '';
+    const value = typeof body.value === 'string' ? body.value : '';
+    if (index === undefined || key === '') return [400, { error: `give a container (0 to ${LAB_CONTAINERS.length - 1}), key and value` }];
+    const coordinator = this.containerCoordinator(index);
+    let lastWrite: NonNullable<ContainerView['lastWrite']>;
+    try {
+      const written = await coordinator.set(key, value, { consistency: 'all' });
+      lastWrite = { key, value, status: 200, version: written.version, acknowledged: written.acknowledged, attempts: written.attempts };
+    } catch (error) {
+      lastWrite = { key, value, status: 503, error: (error as Error).message };
+    }
+    this.containers[index]!.lastWrite = lastWrite;
+    this.last = { at: Date.now(), kind: 'op', op: 'set' };
+    return [200, lastWrite];
+  }
+
+  /** The coordinator of container `index`, made on first use with its skewed clock. */
+  private containerCoordinator(index: number): Coordinator {
+    for (let i = this.containers.length; i <= index; i += 1) {
+      const { skewMs, coordinatorId } = LAB_CONTAINERS[i]!;
+      const clock = new HybridLogicalClock(coordinatorId, () => Date.now() + skewMs);
+      this.containers.push({ coordinator: new Coordinator(loadConfig(this.coordinatorEnv()), undefined, clock) });
+    }
+    return this.containers[index]!.coordinator;
+  }
+
+  /** The settings of the lab's own coordinators: this process's (or the given) environment, over the replicas' proxies. */
+  private coordinatorEnv(): Record<string, string | undefined> {
+    return { ...(this.options.env ?? process.env), REDIS_NODES: this.options.replicas.map((replica) => replica.url).join(',') };
+  }
+
+  /**
    * Sets a lesson up: every replica running and linked again, and the lesson's keys gone from every replica, with the
    * hints for them, so each lesson starts from the same place.
    */
@@ -310,6 +383,7 @@ class Lab {
     for (const key of keys) this.previous.delete(key);
     this.changes.splice(0);
     this.last = undefined;
+    for (const container of this.containers) delete container.lastWrite;
     return { ready: true };
   }
 
@@ -317,8 +391,7 @@ class Lab {
   private startAntiEntropy(): void {
     if (this.progress.running) return;
     this.progress = { running: true, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
-    const env = { ...(this.options.env ?? process.env), REDIS_NODES: this.options.replicas.map((replica) => replica.url).join(',') };
-    const coordinator = new Coordinator(loadConfig(env));
+    const coordinator = new Coordinator(loadConfig(this.coordinatorEnv()));
     void (async () => {
       try {
         for (let run = 0; run < 1_000; run += 1) {
