@@ -15,9 +15,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LabReplica } from '../tools/lab/labReplica';
+import { LabClusterReplica } from '../tools/lab/labClusterReplica';
+import { LabReplica, type LabTarget } from '../tools/lab/labReplica';
 import { startLabServer, type RunningLab } from '../tools/lab/labServer';
 import { LocalRedisCluster, type ReplicaMode } from '../tools/localCluster';
+import type { LocalClusterReplica } from '../tools/localClusterReplica';
 import type { LocalRedisNode } from '../tools/localRedisNode';
 
 const root = join(__dirname, '..');
@@ -27,7 +29,7 @@ const DEFAULT_PORTS: Record<ReplicaMode, string> = { standalone: '6379,6380,6381
 
 async function main(): Promise<void> {
   let cluster: LocalRedisCluster | undefined;
-  let labReplicas: LabReplica[] = [];
+  let labReplicas: LabTarget[] = [];
   let lab: RunningLab | undefined;
   let redisNodes = process.env.REDIS_NODES;
   if (redisNodes === undefined || redisNodes.trim() === '') {
@@ -65,6 +67,9 @@ async function main(): Promise<void> {
       // The lab serves each replica to the coordinator through a TCP proxy on 127.0.0.1, so cutting one is real.
       labReplicas = await Promise.all(cluster.nodes.map((node) => LabReplica.start(node as LocalRedisNode)));
       redisNodes = labReplicas.map((replica) => replica.url).join(',');
+    } else {
+      // A cluster client follows the masters' own addresses: no proxy, so the lab pauses, kills and restarts masters.
+      labReplicas = cluster.nodes.map((node) => new LabClusterReplica(node as LocalClusterReplica));
     }
     console.log(`[dev] REDIS_NODES=${redisNodes}`);
   } else {
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
     });
     console.log(`[dev] lab (faults and lessons, this machine only): ${lab.url}`);
   } else {
-    console.log('[dev] the lab needs the standalone replicas npm run dev starts itself: not started');
+    console.log('[dev] the lab needs the replicas npm run dev starts itself: not started');
   }
 
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {

@@ -12,7 +12,8 @@ const TEXTS: Record<string, LabText> = { en: EN, ko: KO };
 const LANGUAGE_STORAGE = 'quorum-kv.lab.language';
 const TOKEN_STORAGE = 'quorum-kv.lab.token';
 const POLL_MS = 1_000;
-const FAULT_BUTTONS: readonly LabFault[] = ['pause', 'resume', 'kill', 'restart-keep', 'restart-empty', 'snapshot', 'restart-snapshot', 'slow', 'fast', 'cut', 'heal'];
+/** The faults that need a proxy between the coordinator and the replica, which a cluster replica cannot have. */
+const LINK_FAULTS: readonly LabFault[] = ['slow', 'fast', 'cut', 'heal'];
 
 interface ShownEntry {
   readonly state: 'value' | 'tombstone' | 'missing' | 'unreadable';
@@ -21,8 +22,17 @@ interface ShownEntry {
   readonly ttlMs?: number | null;
   readonly reason?: string;
 }
+interface MasterView {
+  readonly port: number;
+  readonly process: string;
+  readonly snapshot: boolean;
+}
 interface ReplicaView {
   readonly name: string;
+  readonly kind: 'standalone' | 'cluster';
+  readonly faults: readonly LabFault[];
+  readonly masters?: readonly MasterView[];
+  readonly keyMaster?: number;
   readonly process: string;
   readonly link: string;
   readonly snapshot: boolean;
@@ -93,6 +103,11 @@ function render(): void {
       button.textContent = t.ui.setUp;
       button.addEventListener('click', () => void setUp(entry));
       item.append(`${t.lessons[entry.id].title} `, button);
+      if (clusterMode() && needsLink(entry)) {
+        button.disabled = true;
+        item.dataset.unavailable = 'cluster';
+        item.append(` (${t.ui.needsProxy})`);
+      }
       return item;
     }),
   );
@@ -125,6 +140,16 @@ function renderLesson(): void {
 }
 
 // ---- Lessons ----
+
+/** True when the replicas are Redis Clusters (no proxy in front of them: no cut or slow). */
+function clusterMode(): boolean {
+  return lastState?.replicas.some((replica) => replica.kind === 'cluster') ?? false;
+}
+
+/** Whether a lesson slows or cuts a link, which needs the proxy a standalone replica has. */
+function needsLink(chosen: Lesson): boolean {
+  return chosen.steps.flat().some((action) => action.do === 'fault' && LINK_FAULTS.includes(action.fault));
+}
 
 async function setUp(chosen: Lesson): Promise<void> {
   lesson = chosen;
@@ -181,9 +206,9 @@ async function run(action: LabAction, key: string): Promise<void> {
   }
 }
 
-async function applyFault(replica: number, fault: LabFault): Promise<void> {
-  const answer = await call('POST', 'fault', { replica, fault });
-  if (answer.status !== 200) showProblem(`replica ${replica + 1}: ${(answer.body as { error?: string }).error ?? answer.status}`);
+async function applyFault(replica: number, fault: LabFault, master?: number): Promise<void> {
+  const answer = await call('POST', 'fault', { replica, fault, ...(master === undefined ? {} : { master }) });
+  if (answer.status !== 200) showProblem(`replica ${replica + 1}${master === undefined ? '' : ` master ${master + 1}`}: ${(answer.body as { error?: string }).error ?? answer.status}`);
 }
 
 /** The last operation's answer in one line: status, value, who answered first, how many acknowledged, rolled_back. */
@@ -231,7 +256,9 @@ async function refresh(): Promise<LabState | undefined> {
       showProblem(answer.status === 401 ? text().ui.noToken : `lab server: ${answer.status}`);
       return undefined;
     }
+    const wasCluster = clusterMode();
     lastState = answer.body as LabState;
+    if (clusterMode() !== wasCluster) render();
     showState(lastState);
     return lastState;
   } catch (error) {
@@ -288,18 +315,48 @@ function showState(state: LabState): void {
     cell.textContent = replica.hints.map((set) => `${set.keys.join(', ')} (on ${set.holder})`).join('; ');
   });
   hintRow.className = 'hints';
-  const faultRow = cells(t.ui.faults, (_replica, i, cell) => {
-    for (const fault of FAULT_BUTTONS) {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.dataset.fault = fault;
-      button.dataset.replica = String(i);
-      button.textContent = fault;
-      button.addEventListener('click', () => void applyFault(i, fault).then(refresh));
-      cell.append(button);
+  const faultButton = (i: number, fault: LabFault, master?: number): HTMLButtonElement => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.fault = fault;
+    button.dataset.replica = String(i);
+    if (master !== undefined) button.dataset.master = String(master);
+    button.textContent = fault;
+    button.addEventListener('click', () => void applyFault(i, fault, master).then(refresh));
+    return button;
+  };
+  const faultRow = cells(t.ui.faults, (replica, i, cell) => {
+    if (replica.kind === 'cluster') {
+      const whole = document.createElement('div');
+      whole.className = 'whole';
+      whole.append(`${t.ui.wholeReplica}: `, ...replica.faults.map((fault) => faultButton(i, fault)));
+      const note = document.createElement('p');
+      note.className = 'no-proxy';
+      note.textContent = t.ui.noProxy;
+      cell.append(whole, note);
+      return;
     }
+    cell.append(...replica.faults.map((fault) => faultButton(i, fault)));
   });
-  byId('replicas-body').replaceChildren(stateRow, entryRow, hintRow, faultRow);
+  const rows = [stateRow, entryRow, hintRow];
+  if (state.replicas.some((replica) => replica.masters !== undefined)) {
+    const masterRow = cells(t.ui.masters, (replica, i, cell) => {
+      (replica.masters ?? []).forEach((master, m) => {
+        const block = document.createElement('div');
+        block.className = 'master';
+        block.dataset.master = String(m);
+        block.dataset.process = master.process;
+        block.dataset.holdsKey = String(replica.keyMaster === m);
+        const label = document.createElement('span');
+        label.textContent = `${replica.keyMaster === m ? '★ ' : ''}${t.ui.master} ${m + 1} (:${master.port}): ${master.process}${master.snapshot ? ', snapshot ✓' : ''}${replica.keyMaster === m ? ` · ${t.ui.holdsKey}` : ''}`;
+        block.append(label, document.createElement('br'), ...replica.faults.map((fault) => faultButton(i, fault, m)));
+        cell.append(block);
+      });
+    });
+    masterRow.className = 'masters';
+    rows.push(masterRow);
+  }
+  byId('replicas-body').replaceChildren(...rows, faultRow);
   const ae = state.antiEntropy;
   const progress = byId('ae-progress');
   progress.dataset.running = String(ae.running);

@@ -113,6 +113,13 @@ export interface LabText {
     readonly missing: string;
     readonly tombstone: string;
     readonly noToken: string;
+    /** Cluster replicas: their masters, the whole-replica faults, why there is no cut or slow. */
+    readonly masters: string;
+    readonly master: string;
+    readonly holdsKey: string;
+    readonly wholeReplica: string;
+    readonly noProxy: string;
+    readonly needsProxy: string;
     /** The lesson on clocks: the two containers' table. */
     readonly containers: string;
     readonly container: string;

@@ -24,13 +24,15 @@ describe('Lab: lessons in headless Chromium, against serverless offline, TCP pro
   beforeAll(async () => {
     replicas = await Promise.all(cluster().nodes.map((node) => LabReplica.start(node as LocalRedisNode)));
   });
-  const offline = useServerlessOffline(() => ({ REDIS_NODES: replicas.map((replica) => replica.url).join(','), NODE_TIMEOUT_MS: '200' }));
+  // The lessons rest on who answers first, not on timeouts: a node timeout a freshly restarted replica meets on a
+  // loaded machine, like npm run dev's default (300 ms).
+  const offline = useServerlessOffline(() => ({ REDIS_NODES: replicas.map((replica) => replica.url).join(','), NODE_TIMEOUT_MS: '400' }));
   const browser = useChromium();
   const pageErrors: string[] = [];
   let page: Page;
 
   beforeAll(async () => {
-    lab = await startLabServer({ replicas, apiBaseUrl: offline().baseUrl, apiKey: offline().apiKey, env: { NODE_TIMEOUT_MS: '200' } });
+    lab = await startLabServer({ replicas, apiBaseUrl: offline().baseUrl, apiKey: offline().apiKey, env: { NODE_TIMEOUT_MS: '400' } });
     page = await browser().newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     page.setDefaultTimeout(WAIT_MS);
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -27,16 +27,51 @@ export function isFault(name: unknown): name is Fault {
 /** How many ms a `slow` replica's link delays each chunk, each way: a round trip gains at least twice this. */
 export const SLOW_LINK_MS = 150;
 
-/** What the lab knows of one replica's faults: its process, its link to the coordinator, and its saved snapshot. */
-export interface LabReplicaState {
-  /** The name the coordinator knows it by (the proxy's `host:port`, as in `REDIS_NODES` and traces). */
-  readonly name: string;
-  /** The redis-server's own port (the lab reads it there, bypassing the link). */
-  readonly redisPort: number;
+/** The faults of one process (a standalone replica's redis-server, or one master of a cluster replica). */
+export const PROCESS_FAULTS = ['pause', 'resume', 'kill', 'restart-keep', 'restart-empty', 'snapshot', 'restart-snapshot'] as const satisfies readonly Fault[];
+
+/** What the lab knows of one redis-server process it owns. */
+export interface LabProcessState {
+  /** The redis-server's own port (the lab reads it there, bypassing any proxy). */
+  readonly port: number;
   readonly process: 'running' | 'paused' | 'killed';
+  /** Whether a snapshot was taken, to restart from. */
+  readonly snapshot: boolean;
+}
+
+/** What the lab knows of one replica's faults: its process(es), its link to the coordinator, and its snapshot. */
+export interface LabReplicaState {
+  /** The name the coordinator knows it by (as in `REDIS_NODES` and traces: the proxy's, or a cluster's seed). */
+  readonly name: string;
+  readonly kind: 'standalone' | 'cluster';
+  /** The redis-server's own port (a cluster replica: its first master's). */
+  readonly redisPort: number;
+  /** For a cluster: running only when every master runs, killed only when every master is killed. */
+  readonly process: 'running' | 'paused' | 'killed';
+  /** A cluster replica has no proxy: always `ok`. */
   readonly link: 'ok' | 'slow' | 'cut';
   /** Whether a snapshot was taken, to restart from. */
   readonly snapshot: boolean;
+  /** The faults the lab can apply to the whole replica. */
+  readonly faults: readonly Fault[];
+  /** A cluster replica's masters, each with its own faults ({@link PROCESS_FAULTS}). */
+  readonly masters?: readonly LabProcessState[];
+}
+
+/**
+ * A replica the lab owns, standalone or a cluster: what the lab server shows of it and the faults it applies.
+ * `master` names one master of a cluster replica (its index); without it a fault applies to the whole replica.
+ */
+export interface LabTarget {
+  readonly name: string;
+  readonly url: string;
+  readonly state: LabReplicaState;
+  /** Every redis-server port of the replica, masters in order (one for a standalone replica). */
+  readonly ports: readonly number[];
+  apply(fault: Fault, master?: number): Promise<void>;
+  /** Back to normal: every process running, linked, no delay (the data kept). */
+  heal(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -44,7 +79,7 @@ export interface LabReplicaState {
  * that cutting or slowing the link is a real network fault between the coordinator and this replica only, while
  * pausing or killing is a real fault of the process (SIGSTOP, SIGKILL).
  */
-export class LabReplica {
+export class LabReplica implements LabTarget {
   private process: LabReplicaState['process'] = 'running';
   private link: LabReplicaState['link'] = 'ok';
   private snapshotDir: string | undefined;
@@ -72,11 +107,24 @@ export class LabReplica {
 
   /** What the lab did to it. */
   get state(): LabReplicaState {
-    return { name: this.name, redisPort: this.node.port, process: this.process, link: this.link, snapshot: this.snapshotDir !== undefined };
+    return {
+      name: this.name,
+      kind: 'standalone',
+      redisPort: this.node.port,
+      process: this.process,
+      link: this.link,
+      snapshot: this.snapshotDir !== undefined,
+      faults: FAULTS,
+    };
   }
 
-  /** Applies one fault; rejects a restart from a snapshot when none was taken. */
-  async apply(fault: Fault): Promise<void> {
+  get ports(): readonly number[] {
+    return [this.node.port];
+  }
+
+  /** Applies one fault (a standalone replica has no masters: `master` must be absent); rejects a restart from a snapshot when none was taken. */
+  async apply(fault: Fault, master?: number): Promise<void> {
+    if (master !== undefined) throw new Error('a standalone replica has no masters');
     switch (fault) {
       case 'pause':
         if (this.process === 'running') this.node.pause();
@@ -88,6 +136,9 @@ export class LabReplica {
         return;
       case 'kill':
         await this.node.kill();
+        // A dead server refuses connections: without this the proxy would accept one, take a command and only then
+        // find no server behind it, and the coordinator could not tell the command never reached a replica.
+        this.proxy.reset();
         this.process = 'killed';
         return;
       case 'restart-keep':
@@ -98,6 +149,7 @@ export class LabReplica {
         const data = fault === 'restart-keep' ? 'keep' : fault === 'restart-empty' ? 'empty' : { snapshot: this.snapshotDir! };
         await this.node.restart(data);
         this.process = 'running';
+        this.restoreLink();
         return;
       }
       case 'snapshot':
@@ -106,22 +158,29 @@ export class LabReplica {
         this.snapshotDir = await this.node.snapshot();
         return;
       case 'slow':
-        this.proxy.delay(SLOW_LINK_MS);
         this.link = 'slow';
+        this.restoreLink();
         return;
       case 'fast':
       case 'heal':
-        this.proxy.pass();
         this.link = 'ok';
+        this.restoreLink();
         return;
       case 'cut':
-        this.proxy.blackhole('deliver');
         this.link = 'cut';
+        this.restoreLink();
         return;
     }
   }
 
-  /** Back to normal: running, linked, no delay (the data kept). */
+  /** Sets the proxy to what the link is (a killed replica's proxy keeps refusing until it restarts). */
+  private restoreLink(): void {
+    if (this.process === 'killed') return;
+    if (this.link === 'slow') this.proxy.delay(SLOW_LINK_MS);
+    else if (this.link === 'cut') this.proxy.blackhole('deliver');
+    else this.proxy.pass();
+  }
+
   async heal(): Promise<void> {
     if (this.process === 'killed') await this.apply('restart-keep');
     await this.apply('resume');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { Coordinator, HybridLogicalClock, loadConfig, readEntry, type ReplicaClient } from '../../lib';
 import { buildLabPage, type LabPage } from './labPage';
-import { isFault, type LabReplica, type LabReplicaState } from './labReplica';
+import { isFault, type LabReplicaState, type LabTarget } from './labReplica';
 
 /** Where the lab's routes live: the page at `/lab`, its calls under `/lab/api/`. */
 export const LAB_API_PREFIX = '/lab/api/';
@@ -20,6 +20,10 @@ const CHANGES_KEPT = 30;
 const storageKey = (userKey: string): string => (userKey.startsWith('!') ? `!${userKey}` : userKey);
 /** A standalone holder's hints for the replica named `target` (`lib/replica/storageLayout.ts`, `hintsKey`). */
 const hintsKey = (target: string): string => `!qkv:hints:${target}`;
+/** A cluster holder's hint buckets for `target`, `!qkv:hints:{<tag>}:<target>` (`storageLayout.ts`, `bucketedHintsKey`). */
+const bucketedHintsPattern = (target: string): string => `!qkv:hints:{*}:${target}`;
+/** Every hint set of any holder kind. */
+const ALL_HINTS_PATTERN = '!qkv:hints:*';
 
 /**
  * The lab's two coordinators, standing for two Lambda containers: A's clock is right, B's is minutes behind. Each
@@ -49,7 +53,7 @@ export interface ContainerView {
 
 /** What the lab server needs: the replicas it owns, and the API of the `serverless offline` that uses them. */
 export interface LabServerOptions {
-  readonly replicas: readonly LabReplica[];
+  readonly replicas: readonly LabTarget[];
   /** The API's base URL, e.g. `http://localhost:3000`. */
   readonly apiBaseUrl: string;
   /** The API's key (undefined when it requires none). */
@@ -71,6 +75,8 @@ export type ShownEntry =
 /** What the lab shows of one replica. */
 export interface ReplicaView extends LabReplicaState {
   readonly entry: ShownEntry;
+  /** A cluster replica: the index of the master whose slot holds the key (undefined when no master could say). */
+  readonly keyMaster?: number;
   /** Keys other replicas hold hints for on this replica's behalf, by holder. */
   readonly hints: readonly { readonly holder: string; readonly keys: readonly string[] }[];
 }
@@ -148,7 +154,8 @@ export async function startLabServer(options: LabServerOptions): Promise<Running
 }
 
 class Lab {
-  private readonly clients: Redis[];
+  /** Per replica, one client per redis-server port (a cluster replica: per master), bypassing any proxy. */
+  private readonly clients: Redis[][];
   private readonly previous = new Map<string, { entries: string[]; hints: string[] }>();
   private readonly changes: ChangeLine[] = [];
   private last: LastAction | undefined;
@@ -156,22 +163,24 @@ class Lab {
   private progress: AntiEntropyProgress = { running: false, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
 
   constructor(private readonly options: LabServerOptions) {
-    this.clients = options.replicas.map(
-      (replica) =>
-        new Redis(replica.node.port, LISTEN_HOST, {
+    this.clients = options.replicas.map((replica) =>
+      replica.ports.map((port) => {
+        const client = new Redis(port, LISTEN_HOST, {
           commandTimeout: 300,
           connectTimeout: 300,
           maxRetriesPerRequest: 0,
           enableOfflineQueue: false,
           retryStrategy: () => 200,
           lazyConnect: false,
-        }),
+        });
+        client.on('error', () => {});
+        return client;
+      }),
     );
-    for (const client of this.clients) client.on('error', () => {});
   }
 
   async close(): Promise<void> {
-    for (const client of this.clients) client.disconnect();
+    for (const client of this.clients.flat()) client.disconnect();
     await Promise.all(this.containers.map((container) => container.coordinator.close()));
   }
 
@@ -220,17 +229,19 @@ class Lab {
     const replicas = this.options.replicas;
     const hintSets = await Promise.all(
       replicas.map((target) =>
-        Promise.all(
-          replicas.map(async (holder, h) => ({ holder: holder.name, keys: holder === target ? [] : await this.clients[h]!.zrange(hintsKey(target.name), '0', '-1').catch(() => []) })),
-        ),
+        Promise.all(replicas.map(async (holder, h) => ({ holder: holder.name, keys: holder === target ? [] : await this.hintsOn(h, target.name) }))),
       ),
     );
     const views = await Promise.all(
-      replicas.map(async (replica, i): Promise<ReplicaView> => ({
-        ...replica.state,
-        entry: key === '' ? { state: 'missing' } : await this.entryOf(i, key),
-        hints: hintSets[i]!.filter((set) => set.keys.length > 0),
-      })),
+      replicas.map(async (replica, i): Promise<ReplicaView> => {
+        const keyMaster = replica.state.kind === 'cluster' && key !== '' ? await this.masterServing(i, key) : undefined;
+        return {
+          ...replica.state,
+          entry: key === '' ? { state: 'missing' } : await this.entryOf(i, key, keyMaster),
+          ...(keyMaster === undefined ? {} : { keyMaster }),
+          hints: hintSets[i]!.filter((set) => set.keys.length > 0),
+        };
+      }),
     );
     if (key !== '') this.noteChanges(key, views);
     const containers = LAB_CONTAINERS.map((container, i): ContainerView => {
@@ -240,11 +251,44 @@ class Lab {
     return { key, replicas: views, changes: this.changes, antiEntropy: this.progress, containers };
   }
 
-  private async entryOf(index: number, key: string): Promise<ShownEntry> {
+  /** The keys replica `holder` keeps hints under for the replica named `target` (a cluster: in every bucket, on every master). */
+  private async hintsOn(holder: number, target: string): Promise<string[]> {
+    const clients = this.clients[holder]!;
+    if (this.options.replicas[holder]!.state.kind === 'standalone') return clients[0]!.zrange(hintsKey(target), '0', '-1').catch(() => []);
+    const perMaster = await Promise.all(
+      clients.map(async (client) => {
+        const sets = await scanKeys(client, bucketedHintsPattern(target)).catch(() => []);
+        return (await Promise.all(sets.map((set) => client.zrange(set, '0', '-1').catch(() => [])))).flat();
+      }),
+    );
+    return [...new Set(perMaster.flat())];
+  }
+
+  /** The index of the master of cluster replica `index` whose slot holds `key`, asked of the first master that answers. */
+  private async masterServing(index: number, key: string): Promise<number | undefined> {
+    const ports = this.options.replicas[index]!.ports;
+    for (const client of this.clients[index]!) {
+      try {
+        const slot = Number(await client.call('CLUSTER', 'KEYSLOT', storageKey(key)));
+        const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]]][];
+        const port = ranges.find(([first, last]) => slot >= first && slot <= last)?.[2][1];
+        const master = ports.indexOf(port ?? -1);
+        return master < 0 ? undefined : master;
+      } catch {
+        // Paused or killed: ask the next master.
+      }
+    }
+    return undefined;
+  }
+
+  private async entryOf(index: number, key: string, keyMaster?: number): Promise<ShownEntry> {
     const replica = this.options.replicas[index]!;
-    if (replica.state.process === 'killed') return { state: 'unreadable', reason: 'killed' };
-    if (replica.state.process === 'paused') return { state: 'unreadable', reason: 'paused' };
-    const client = this.clients[index]!;
+    const state = replica.state;
+    const processState = state.kind === 'cluster' ? (keyMaster === undefined ? undefined : state.masters?.[keyMaster]?.process) : state.process;
+    if (processState === undefined) return { state: 'unreadable', reason: 'no master answers for its slot' };
+    if (processState === 'killed') return { state: 'unreadable', reason: 'killed' };
+    if (processState === 'paused') return { state: 'unreadable', reason: 'paused' };
+    const client = this.clients[index]![keyMaster ?? 0]!;
     try {
       const redisKey = storageKey(key);
       const [entry, pttl] = await Promise.all([readEntry(client as unknown as ReplicaClient, redisKey), client.pttl(redisKey)]);
@@ -290,8 +334,9 @@ class Lab {
   private async fault(body: Record<string, unknown>): Promise<[number, unknown]> {
     const replica = typeof body.replica === 'number' ? this.options.replicas[body.replica] : undefined;
     if (replica === undefined || !isFault(body.fault)) return [400, { error: 'give a replica (its index) and a fault' }];
+    const master = typeof body.master === 'number' ? body.master : undefined;
     try {
-      await replica.apply(body.fault);
+      await replica.apply(body.fault, master);
     } catch (error) {
       return [409, { error: (error as Error).message }];
     }
@@ -372,11 +417,13 @@ class Lab {
     const keys = Array.isArray(body.keys) ? body.keys.filter((key): key is string => typeof key === 'string') : [];
     await Promise.all(this.options.replicas.map((replica) => replica.heal()));
     await Promise.all(
-      this.clients.map(async (client) => {
+      this.clients.flat().map(async (client) => {
         await waitForReady(client);
+        const hintSets = await scanKeys(client, ALL_HINTS_PATTERN);
         for (const key of keys) {
-          await client.del(storageKey(key));
-          for (const target of this.options.replicas) await client.zrem(hintsKey(target.name), storageKey(key));
+          // A cluster master that does not serve the key's slot answers MOVED: the one that does deletes it.
+          await client.del(storageKey(key)).catch(() => 0);
+          for (const set of hintSets) await client.zrem(set, storageKey(key)).catch(() => 0);
         }
       }),
     );
@@ -430,6 +477,18 @@ function describeEntry(entry: ShownEntry): string {
     case 'value':
       return `"${entry.value}" @ ${entry.version}`;
   }
+}
+
+/** Every key on `client`'s server matching `pattern` (SCAN: the lab's data sets are small). */
+async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
 }
 
 async function waitForReady(client: Redis): Promise<void> {
