@@ -109,3 +109,52 @@ describe('npm run dev with the lab: the printed lab and console URLs, opened in 
     }
   });
 });
+
+describe('npm run dev -- --cluster with the lab: the printed lab URL shows each cluster replica\'s masters', () => {
+  const browser = useChromium();
+  let env: Record<string, string> = {};
+  let redisPorts: number[] = [];
+  let dev: DevRun | undefined;
+
+  beforeAll(async () => {
+    const [httpPort, lambdaPort, labPort, ...ports] = await freePorts(12);
+    redisPorts = ports;
+    env = {
+      REDIS_PORTS: redisPorts.join(','),
+      HTTP_PORT: String(httpPort),
+      LAMBDA_PORT: String(lambdaPort),
+      LAB_PORT: String(labPort),
+      DEV_DATA_DIR: await mkdtemp(join(tmpdir(), 'quorum-kv-dev-lab-cluster-')),
+      ESBUILD_WORK_FOLDER: `.esbuild-dev-lab-${httpPort}`,
+    };
+    dev = await startNpmRunDev(['--cluster'], env);
+  }, 150_000);
+
+  afterAll(async () => {
+    await dev?.stop();
+    if (env.DEV_DATA_DIR !== undefined) await rm(env.DEV_DATA_DIR, { recursive: true, force: true });
+    await rm(join(ROOT, env.ESBUILD_WORK_FOLDER ?? '.esbuild-dev-lab-none'), { recursive: true, force: true });
+  });
+
+  it('opens on every replica\'s three masters, with their ports and per-master faults, and no cut or slow', async () => {
+    // Prepare
+    const page = await browser().newPage({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
+    page.setDefaultTimeout(WAIT_MS);
+
+    try {
+      // Act
+      await page.goto(dev!.printedUrl('lab')!);
+      await page.locator('#replicas-body tr.masters td[data-replica="2"] .master').nth(2).waitFor();
+
+      // Assess
+      for (const [i, port] of redisPorts.entries()) {
+        expect(await page.textContent(`#replicas-body tr.masters td[data-replica="${Math.floor(i / 3)}"] .master[data-master="${i % 3}"]`)).toContain(`(:${port})`);
+      }
+      expect(await page.locator('button[data-master][data-fault="kill"]').count()).toBe(9);
+      expect(await page.locator('button[data-fault="cut"]').count()).toBe(0);
+      expect(await page.isVisible('#problem')).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
+});
