@@ -86,9 +86,6 @@ async function main(): Promise<void> {
     console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${httpPort}/get?key=city'`);
     console.log('[dev]   (set QKV_API_KEY to choose it, or run `npm run dev -- --open` to turn the check off)');
   }
-  // The key travels in the fragment, which a browser never sends to a server: the page reads it and keeps it.
-  console.log(`[dev] console: http://localhost:${httpPort}/console${open ? '' : `#key=${encodeURIComponent(apiKey)}`}`);
-
   if (labReplicas.length > 0) {
     lab = await startLabServer({
       replicas: labReplicas,
@@ -100,6 +97,10 @@ async function main(): Promise<void> {
   } else {
     console.log('[dev] the lab needs the replicas npm run dev starts itself: not started');
   }
+  // The key and the lab's URL travel in the fragment, which a browser never sends to a server: the page reads them,
+  // keeps them and links the lab.
+  const fragment = new URLSearchParams({ ...(open ? {} : { key: apiKey }), ...(lab === undefined ? {} : { lab: lab.url }) }).toString();
+  console.log(`[dev] console: http://localhost:${httpPort}/console${fragment === '' ? '' : `#${fragment}`}`);
 
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {
     cwd: root,

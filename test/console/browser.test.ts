@@ -210,6 +210,29 @@ describe('Console: the page in headless Chromium, against serverless offline and
     }
   });
 
+  it('links the lab npm run dev passes in the fragment only when it is on this machine', async () => {
+    // Prepare
+    const labUrl = `http://localhost:3300/lab#token=${'a'.repeat(32)}`;
+    const open = async (lab: string): Promise<string | null> => {
+      const fresh = await browser().newPage();
+      try {
+        await fresh.goto(`${offline().baseUrl}/console#${new URLSearchParams({ key: offline().apiKey, lab })}`);
+        await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+        return (await fresh.isVisible('#lab-link')) ? await fresh.getAttribute('#lab-link', 'href') : null;
+      } finally {
+        await fresh.close();
+      }
+    };
+
+    // Act
+    const local = await open(labUrl);
+    const elsewhere = await open(`https://lab.example/lab#token=${'a'.repeat(32)}`);
+
+    // Assess
+    expect(local).toBe(labUrl);
+    expect(elsewhere).toBeNull();
+  });
+
   it('asked nothing of any origin but its own, and raised no error in the page', () => {
     // Assess
     expect(requested.length).toBeGreaterThan(0);

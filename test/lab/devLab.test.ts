@@ -90,10 +90,10 @@ describe('npm run dev with the lab: the printed lab and console URLs, opened in 
     }
   });
 
-  it('prints a console URL that opens ready: the key from the fragment, every replica up, no 403', async () => {
+  it('prints a console URL that opens ready (the key from the fragment, every replica up, no 403) and links the lab', async () => {
     // Prepare
     const consoleUrl = dev!.printedUrl('console');
-    expect(consoleUrl).toMatch(new RegExp(`^http://localhost:${env.HTTP_PORT}/console#key=dev-[0-9a-f]{32}$`));
+    expect(consoleUrl).toMatch(new RegExp(`^http://localhost:${env.HTTP_PORT}/console#key=dev-[0-9a-f]{32}&lab=http%3A%2F%2Flocalhost%3A${env.LAB_PORT}%2Flab%23token%3D[0-9a-f]{32}$`));
     const page = await openPage(consoleUrl!);
 
     try {
@@ -103,6 +103,9 @@ describe('npm run dev with the lab: the printed lab and console URLs, opened in 
       // Assess
       expect(await page.locator('#health-body tr[data-up="true"]').count()).toBe(3);
       expect(await page.textContent('#health-summary')).not.toMatch(/403|Forbidden/);
+      expect(await page.isVisible('#lab-link')).toBe(true);
+      expect(await page.getAttribute('#lab-link', 'href')).toBe(dev!.printedUrl('lab'));
+      expect(page.url()).toBe(`http://localhost:${env.HTTP_PORT}/console`);
       expect(pageErrors).toEqual([]);
     } finally {
       await page.close();
