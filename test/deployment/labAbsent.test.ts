@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_API_PREFIX, LAB_TOKEN_HEADER } from '../../tools/lab/labServer';
 import { readZip } from '../../tools/zipArchive';
-
-const ROOT = join(__dirname, '..', '..');
-const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
+import { runServerlessPackage } from '../support/serverlessPackage';
 
 /**
  * What the lab leaves in any bundle that includes a piece of it: its routes and token header (string literals a
@@ -35,12 +32,7 @@ describe('Deployment: the packaged functions contain none of the lab', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'quorum-kv-lab-absent-'));
-    const workFolder = `.esbuild-lab-absent-${process.pid}`;
-    try {
-      await packageInto(out, workFolder);
-    } finally {
-      await rm(join(ROOT, workFolder), { recursive: true, force: true });
-    }
+    await runServerlessPackage('dev', out);
     for (const zip of (await readdir(out)).filter((name) => name.endsWith('.zip'))) {
       for (const entry of await readZip(join(out, zip))) files.push({ name: `${zip}:${entry.name}`, text: entry.read().toString('latin1') });
     }
@@ -67,19 +59,3 @@ describe('Deployment: the packaged functions contain none of the lab', () => {
     expect(found).toEqual([]);
   });
 });
-
-/** Runs `serverless package` for stage dev into `out`. */
-async function packageInto(out: string, workFolder: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    const child = spawn(SERVERLESS_BIN, ['package', '--stage', 'dev', '--package', out], {
-      cwd: ROOT,
-      env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, AWS_EC2_METADATA_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`serverless package failed:\n${text}`))));
-  });
-}

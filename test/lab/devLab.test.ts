@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../tools/localRedisNode';
 import { useChromium } from '../support/chromium';
-import { startNpmRunDev, type DevRun } from '../support/npmRunDev';
+import { freeClusterPorts, startNpmRunDev, type DevRun } from '../support/npmRunDev';
 import { storedFields } from '../support/storedEntries';
 
 const ROOT = join(__dirname, '..', '..');
@@ -120,8 +120,8 @@ describe('npm run dev -- --cluster with the lab: the printed lab URL shows each 
   let dev: DevRun | undefined;
 
   beforeAll(async () => {
-    const [httpPort, lambdaPort, labPort, ...ports] = await freePorts(12);
-    redisPorts = ports;
+    const [httpPort, lambdaPort, labPort] = await freePorts(3);
+    redisPorts = await freeClusterPorts(9, [httpPort!, lambdaPort!, labPort!]);
     env = {
       REDIS_PORTS: redisPorts.join(','),
       HTTP_PORT: String(httpPort),

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePorts } from '../../tools/localRedisNode';
 import { awaitOutput } from '../../tools/processOutput';
 
 const ROOT = join(__dirname, '..', '..');
@@ -54,4 +56,28 @@ export async function startNpmRunDev(args: readonly string[], env: Record<string
     await stop();
     throw error;
   }
+}
+
+/** What `npm run dev -- --cluster` adds to each fixed port for the master's cluster bus. */
+const CLUSTER_BUS_OFFSET = 10_000;
+
+/**
+ * `count` free ports for `npm run dev -- --cluster`'s `REDIS_PORTS`, each with its cluster bus port (10000 higher, as
+ * dev gives fixed ports) free too and below 65536, none of them in `besides`: a port the OS hands out may have neither.
+ */
+export async function freeClusterPorts(count: number, besides: readonly number[] = []): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const [port] = await freePorts(1, [...besides, ...ports]);
+    if (port! + CLUSTER_BUS_OFFSET <= 65_535 && (await isFree(port! + CLUSTER_BUS_OFFSET))) ports.push(port!);
+  }
+  return ports;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
