@@ -86,7 +86,7 @@ export class LabReplica implements LabTarget {
 
   private constructor(
     readonly node: LocalRedisNode,
-    private readonly proxy: TcpProxy,
+    private proxy: TcpProxy,
   ) {}
 
   /** Puts a proxy on 127.0.0.1 (on `port`, or a free one) in front of `node`. */
@@ -136,9 +136,9 @@ export class LabReplica implements LabTarget {
         return;
       case 'kill':
         await this.node.kill();
-        // A dead server refuses connections: without this the proxy would accept one, take a command and only then
-        // find no server behind it, and the coordinator could not tell the command never reached a replica.
-        this.proxy.reset();
+        // A dead server's port refuses connections: a proxy still listening would accept one, take a command and only
+        // then find no server behind it, and the coordinator could not tell that the command reached no replica.
+        if (this.process !== 'killed') await this.proxy.close();
         this.process = 'killed';
         return;
       case 'restart-keep':
@@ -148,6 +148,7 @@ export class LabReplica implements LabTarget {
         this.node.resume();
         const data = fault === 'restart-keep' ? 'keep' : fault === 'restart-empty' ? 'empty' : { snapshot: this.snapshotDir! };
         await this.node.restart(data);
+        if (this.process === 'killed') this.proxy = await TcpProxy.start({ targetHost: '127.0.0.1', targetPort: this.node.port, port: this.proxy.port });
         this.process = 'running';
         this.restoreLink();
         return;
@@ -173,7 +174,7 @@ export class LabReplica implements LabTarget {
     }
   }
 
-  /** Sets the proxy to what the link is (a killed replica's proxy keeps refusing until it restarts). */
+  /** Sets the proxy to what the link is (a killed replica has no proxy listening until it restarts). */
   private restoreLink(): void {
     if (this.process === 'killed') return;
     if (this.link === 'slow') this.proxy.delay(SLOW_LINK_MS);

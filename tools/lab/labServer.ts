@@ -322,9 +322,11 @@ class Lab {
   }
 
   private causeOf(hintsBefore: string, hintsNow: string, now: number): ChangeLine['cause'] {
-    if (this.progress.running || (this.progress.finishedAt !== undefined && now - this.progress.finishedAt < ATTRIBUTION_MS)) return 'anti-entropy';
-    if (hintsBefore !== '' && hintsNow === '') return 'hint-replay';
     const last = this.last;
+    const finished = this.progress.finishedAt;
+    // A pass just finished is the cause unless the learner did something since.
+    if (this.progress.running || (finished !== undefined && now - finished < ATTRIBUTION_MS && (last === undefined || last.at < finished))) return 'anti-entropy';
+    if (hintsBefore !== '' && hintsNow === '') return 'hint-replay';
     if (last === undefined || now - last.at > ATTRIBUTION_MS) return 'unknown';
     if (last.kind === 'fault') return 'fault';
     if (last.op === 'get') return last.repaired === true ? 'read-repair' : 'unknown';
@@ -431,6 +433,7 @@ class Lab {
     this.changes.splice(0);
     this.last = undefined;
     for (const container of this.containers) delete container.lastWrite;
+    if (!this.progress.running) this.progress = { running: false, runs: 0, keysScanned: 0, keysTotal: 0, keysCompared: 0, keysDiverged: 0, replicasRepaired: 0, unreachable: [] };
     return { ready: true };
   }
 
