@@ -124,6 +124,9 @@ function renderLesson(): void {
   panel.dataset.nextStep = String(nextStep);
   byId('lesson-title').textContent = words.title;
   byId('lesson-intro').textContent = words.intro;
+  const note = byId('lesson-cluster-note');
+  note.hidden = !clusterMode() || words.clusterNote === undefined;
+  note.textContent = note.hidden ? '' : (words.clusterNote ?? '');
   byId('steps').replaceChildren(
     ...words.steps.map((step, index) => {
       const item = document.createElement('li');

@@ -86,6 +86,8 @@ export const EN: LabText = {
         'Restart all three replicas with their data: replica 1 alone holds "Jeju"; "Ulsan" is nowhere.',
         'Read at level all: the read finds replica 1\'s "Jeju" as the newest, answers it, and read repair copies it to the others. The first failed write took effect after all; the second never will.',
       ],
+      clusterNote:
+        'On cluster replicas the write with every replica down may answer rolled_back: false as well: a cluster client holds a command while it looks for a live master, so the coordinator cannot tell that the command reached none, and says only what is sure: it may still take effect. After the restart, no replica holds "Ulsan" all the same.',
     },
     hints: {
       title: '5. Hinted hand-off after a replica returns',

@@ -132,5 +132,6 @@ export interface LabText {
     readonly attempts: string;
     readonly causes: Record<'read-repair' | 'hint-replay' | 'anti-entropy' | 'write' | 'fault' | 'unknown', string>;
   };
-  readonly lessons: Record<LessonId, { readonly title: string; readonly intro: string; readonly steps: readonly string[] }>;
+  /** Each lesson's words; `clusterNote` is shown with cluster replicas, where the lesson plays out differently. */
+  readonly lessons: Record<LessonId, { readonly title: string; readonly intro: string; readonly steps: readonly string[]; readonly clusterNote?: string }>;
 }

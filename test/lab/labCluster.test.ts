@@ -41,6 +41,9 @@ describe('Lab with cluster replicas: each replica\'s masters, faults per master 
   };
   /** The index, among its replica's masters, of the master serving `key`'s slot. */
   const keyMasterOf = async (index: number, key: string): Promise<number> => replicas()[index]!.masters.indexOf(await masterServing(replicas()[index]!, key));
+  const waitShown = async (index: number, attribute: string, value: string): Promise<void> => {
+    await page.locator(`#replicas-body tr.entry td[data-replica="${index}"][data-${attribute}="${value}"]`).waitFor();
+  };
   const masterBlock = (replica: number, master: number): string => `#replicas-body tr.masters td[data-replica="${replica}"] .master[data-master="${master}"]`;
 
   async function setUp(lesson: string): Promise<void> {
@@ -111,6 +114,75 @@ describe('Lab with cluster replicas: each replica\'s masters, faults per master 
     await page.locator('#replicas-body tr.entry td[data-replica="2"][data-value="Seoul"]').waitFor();
     expect(await held(2, key)).toBe('Seoul');
     expect(await page.textContent('#lesson-done')).toMatch(/Lesson done/);
+  });
+
+  it('lesson 3 on cluster replicas: the third replica restarted from its snapshot is stale, and read repair heals it', async () => {
+    // Act and assess, step by step
+    const key = 'lesson:repair';
+    await setUp('repair');
+    await step('repair', 0);
+    await step('repair', 1);
+    await step('repair', 2);
+    await waitShown(2, 'diverged', 'true');
+    expect(await held(2, key)).toBe('v1');
+    expect(await step('repair', 3)).toMatch(/get → 200 · value "v2"/);
+    await waitShown(2, 'value', 'v2');
+    expect(await held(2, key)).toBe('v2');
+  });
+
+  it('lesson 4 on cluster replicas: FAIL not rolled back on the one replica left, and with all three killed a FAIL that landed nowhere', async () => {
+    // Act and assess, step by step
+    const key = 'lesson:fail';
+    await setUp('fail');
+    await step('fail', 0);
+    await step('fail', 1);
+    expect(await page.getAttribute('#answer', 'data-rolled-back')).toBe('false');
+    expect(await held(0, key)).toBe('Jeju');
+    expect(await page.textContent('#lesson-cluster-note')).toMatch(/may answer rolled_back: false as well/);
+    await step('fail', 2);
+    // A cluster client holds the command while it looks for a live master: the coordinator may not know it reached
+    // none, and then says it may still take effect (never wrong); what the replicas hold shows it landed nowhere.
+    expect(await step('fail', 3)).toMatch(/set → 503 · FAIL/);
+    await step('fail', 4);
+    expect(await Promise.all([0, 1, 2].map((i) => held(i, key)))).toEqual(['Jeju', '(missing)', '(missing)']);
+    expect(await step('fail', 5)).toMatch(/get → 200 · value "Jeju"/);
+    await waitShown(2, 'value', 'Jeju');
+  });
+
+  it('lesson 5 on cluster replicas: the hints for the killed replica are listed from the holders\' buckets, then replayed', async () => {
+    // Act and assess, step by step
+    const key = 'lesson:hints';
+    await setUp('hints');
+    await step('hints', 0);
+    await step('hints', 1);
+    await page.locator('#replicas-body tr.hints td[data-replica="2"]:not([data-hints="0"])').waitFor();
+    expect(await page.textContent('#replicas-body tr.hints td[data-replica="2"]')).toContain(key);
+    await step('hints', 2);
+    await waitShown(2, 'value', 'Daegu');
+    await page.locator('#replicas-body tr.hints td[data-replica="2"][data-hints="0"]').waitFor();
+    expect(await held(2, key)).toBe('Daegu');
+  });
+
+  it('lesson 6 on cluster replicas: anti-entropy refills the replica restarted empty', async () => {
+    // Act and assess, step by step
+    const key = 'lesson:anti-entropy';
+    await setUp('anti-entropy');
+    await step('anti-entropy', 0);
+    await step('anti-entropy', 1);
+    await waitShown(2, 'entry', 'missing');
+    await step('anti-entropy', 2);
+    await waitShown(2, 'value', 'Gwangju');
+    expect(await held(2, key)).toBe('Gwangju');
+  });
+
+  it('lesson 7 on cluster replicas: the container whose clock is behind writes the later version', async () => {
+    // Act and assess, step by step
+    const key = 'lesson:clocks';
+    await setUp('clocks');
+    await step('clocks', 0);
+    expect(await step('clocks', 1)).toMatch(/B: set → 200 · acknowledged by 3 · version \S+ · attempts: 1/);
+    expect(await Promise.all([0, 1, 2].map((i) => held(i, key)))).toEqual(['from B', 'from B', 'from B']);
+    expect(await step('clocks', 2)).toMatch(/get → 200 · value "from B"/);
     expect(pageErrors).toEqual([]);
   });
 });
