@@ -10,6 +10,7 @@ import { answeredMs } from './trace';
  */
 
 const KEY_STORAGE = 'quorum-kv.console.apiKey';
+const LAB_STORAGE = 'quorum-kv.console.lab';
 const HISTORY_LENGTH = 40;
 const HEALTH_EVERY_MS = 3_000;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -85,7 +86,35 @@ async function send(call: HttpCall): Promise<{ answer: HttpAnswer; roundTripMs: 
 
 // ---- API key ----
 
-apiKeyInput.value = localStorage.getItem(KEY_STORAGE) ?? '';
+showLabLink();
+apiKeyInput.value = keyFromFragment() ?? localStorage.getItem(KEY_STORAGE) ?? '';
+
+/**
+ * The lab's URL (with its token), passed by `npm run dev` in the fragment (`/console#key=…&lab=…`) and kept for the
+ * tab: shown as a link in the header. Only a lab on this machine is linked, so a crafted link cannot point elsewhere.
+ */
+function showLabLink(): void {
+  const localLab = /^http:\/\/(localhost|127\.0\.0\.1):\d{1,5}\/lab(#token=[0-9a-f]{32})?$/;
+  const given = new URLSearchParams(location.hash.slice(1)).get('lab');
+  if (given !== null && localLab.test(given)) sessionStorage.setItem(LAB_STORAGE, given);
+  const url = sessionStorage.getItem(LAB_STORAGE);
+  if (url === null || !localLab.test(url)) return;
+  const link = byId<HTMLAnchorElement>('lab-link');
+  link.href = url;
+  link.hidden = false;
+}
+
+/**
+ * The API key passed in the URL fragment (`/console#key=…`, the link `npm run dev` prints): a browser never sends a
+ * fragment to a server, so the key reaches no log. It is kept like a typed key, then removed from the address bar.
+ */
+function keyFromFragment(): string | undefined {
+  const key = new URLSearchParams(location.hash.slice(1)).get('key')?.trim();
+  if (key === undefined || key === '') return undefined;
+  localStorage.setItem(KEY_STORAGE, key);
+  window.history.replaceState(null, '', location.pathname + location.search);
+  return key;
+}
 apiKeyInput.addEventListener('input', () => {
   localStorage.setItem(KEY_STORAGE, apiKeyInput.value.trim());
 });

@@ -15,7 +15,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { LabClusterReplica } from '../tools/lab/labClusterReplica';
+import { LabReplica, type LabTarget } from '../tools/lab/labReplica';
+import { startLabServer, type RunningLab } from '../tools/lab/labServer';
 import { LocalRedisCluster, type ReplicaMode } from '../tools/localCluster';
+import type { LocalClusterReplica } from '../tools/localClusterReplica';
+import type { LocalRedisNode } from '../tools/localRedisNode';
 
 const root = join(__dirname, '..');
 /** Masters of each replica with `--cluster`. */
@@ -24,6 +29,8 @@ const DEFAULT_PORTS: Record<ReplicaMode, string> = { standalone: '6379,6380,6381
 
 async function main(): Promise<void> {
   let cluster: LocalRedisCluster | undefined;
+  let labReplicas: LabTarget[] = [];
+  let lab: RunningLab | undefined;
   let redisNodes = process.env.REDIS_NODES;
   if (redisNodes === undefined || redisNodes.trim() === '') {
     const ensured = spawnSync('bash', [join(root, 'scripts/ensure-redis.sh')], { stdio: 'inherit' });
@@ -56,6 +63,14 @@ async function main(): Promise<void> {
       console.log(`[dev] replica ${i + 1}: ${replica.url}${mode === 'cluster' ? ` (masters on ports ${replica.masters.map((master) => master.port).join(', ')})` : ''}`);
     }
     redisNodes = cluster.redisNodes;
+    if (mode === 'standalone') {
+      // The lab serves each replica to the coordinator through a TCP proxy on 127.0.0.1, so cutting one is real.
+      labReplicas = await Promise.all(cluster.nodes.map((node) => LabReplica.start(node as LocalRedisNode)));
+      redisNodes = labReplicas.map((replica) => replica.url).join(',');
+    } else {
+      // A cluster client follows the masters' own addresses: no proxy, so the lab pauses, kills and restarts masters.
+      labReplicas = cluster.nodes.map((node) => new LabClusterReplica(node as LocalClusterReplica));
+    }
     console.log(`[dev] REDIS_NODES=${redisNodes}`);
   } else {
     console.log(`[dev] using REDIS_NODES from the environment; starting no Redis`);
@@ -71,7 +86,21 @@ async function main(): Promise<void> {
     console.log(`[dev]   curl -H 'x-api-key: ${apiKey}' 'localhost:${httpPort}/get?key=city'`);
     console.log('[dev]   (set QKV_API_KEY to choose it, or run `npm run dev -- --open` to turn the check off)');
   }
-  console.log(`[dev] console: http://localhost:${httpPort}/console${open ? '' : ' (type the API key above into its API key field)'}`);
+  if (labReplicas.length > 0) {
+    lab = await startLabServer({
+      replicas: labReplicas,
+      apiBaseUrl: `http://localhost:${httpPort}`,
+      ...(open ? {} : { apiKey }),
+      port: Number(process.env.LAB_PORT ?? '3300'),
+    });
+    console.log(`[dev] lab (faults and lessons, this machine only): ${lab.url}`);
+  } else {
+    console.log('[dev] the lab needs the replicas npm run dev starts itself: not started');
+  }
+  // The key and the lab's URL travel in the fragment, which a browser never sends to a server: the page reads them,
+  // keeps them and links the lab.
+  const fragment = new URLSearchParams({ ...(open ? {} : { key: apiKey }), ...(lab === undefined ? {} : { lab: lab.url }) }).toString();
+  console.log(`[dev] console: http://localhost:${httpPort}/console${fragment === '' ? '' : `#${fragment}`}`);
 
   const offline = spawn(join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...(open ? ['--noAuth'] : [])], {
     cwd: root,
@@ -89,6 +118,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (offline.exitCode === null) offline.kill('SIGTERM');
+    await lab?.close();
+    await Promise.all(labReplicas.map((replica) => replica.close()));
     await cluster?.stop();
     process.exit(code);
   };

@@ -187,6 +187,52 @@ describe('Console: the page in headless Chromium, against serverless offline and
     await page.locator(`#health-body tr[data-node="${nodeName(2)}"][data-up="true"]`).waitFor();
   });
 
+  it('opens ready to use from the link npm run dev prints: the key in the fragment, never sent, then kept', async () => {
+    // Prepare
+    const fresh = await browser().newPage();
+    const sent: string[] = [];
+    fresh.on('request', (request) => sent.push(`${request.url()} ${JSON.stringify(request.headers())}`));
+    try {
+      // Act
+      await fresh.goto(`${offline().baseUrl}/console#key=${encodeURIComponent(offline().apiKey)}`);
+      await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+      const address = fresh.url();
+      await fresh.goto(`${offline().baseUrl}/console`);
+      await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+
+      // Assess
+      expect(await fresh.inputValue('#api-key')).toBe(offline().apiKey);
+      expect(address).toBe(`${offline().baseUrl}/console`);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const line of sent) expect(line.split(' ')[0]).not.toContain(offline().apiKey);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('links the lab npm run dev passes in the fragment only when it is on this machine', async () => {
+    // Prepare
+    const labUrl = `http://localhost:3300/lab#token=${'a'.repeat(32)}`;
+    const open = async (lab: string): Promise<string | null> => {
+      const fresh = await browser().newPage();
+      try {
+        await fresh.goto(`${offline().baseUrl}/console#${new URLSearchParams({ key: offline().apiKey, lab })}`);
+        await fresh.locator('#health-body tr[data-up="true"]').nth(2).waitFor({ timeout: WAIT_MS });
+        return (await fresh.isVisible('#lab-link')) ? await fresh.getAttribute('#lab-link', 'href') : null;
+      } finally {
+        await fresh.close();
+      }
+    };
+
+    // Act
+    const local = await open(labUrl);
+    const elsewhere = await open(`https://lab.example/lab#token=${'a'.repeat(32)}`);
+
+    // Assess
+    expect(local).toBe(labUrl);
+    expect(elsewhere).toBeNull();
+  });
+
   it('asked nothing of any origin but its own, and raised no error in the page', () => {
     // Assess
     expect(requested.length).toBeGreaterThan(0);

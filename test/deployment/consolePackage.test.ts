@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,27 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_HTML } from '../../functions/console/page.generated';
 import { readZip, type ZipEntry } from '../../tools/zipArchive';
 import { useChromium } from '../support/chromium';
+import { runServerlessPackage } from '../support/serverlessPackage';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
 /** The console function's whole zip: its bundle must stay far below a data route's (~320 KB, with ioredis). */
 const MAX_CONSOLE_ZIP_ENTRY_BYTES = 64 * 1024;
-
-/** Runs `serverless package` for stage dev into `out`. */
-async function packageInto(out: string, workFolder: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    const child = spawn(SERVERLESS_BIN, ['package', '--stage', 'dev', '--package', out], {
-      cwd: ROOT,
-      env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, AWS_EC2_METADATA_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`serverless package failed:\n${text}`))));
-  });
-}
 
 describe('Deployment: the console function as packaged', () => {
   const browser = useChromium();
@@ -40,12 +23,7 @@ describe('Deployment: the console function as packaged', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'quorum-kv-console-package-'));
-    const workFolder = `.esbuild-console-package-${process.pid}`;
-    try {
-      await packageInto(out, workFolder);
-    } finally {
-      await rm(join(ROOT, workFolder), { recursive: true, force: true });
-    }
+    await runServerlessPackage('dev', out);
     entries = await readZip(join(out, 'console.zip'));
     // The packaged bundle itself, loaded as Lambda would load it.
     const bundle = join(out, 'console.js');
