@@ -1,59 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { awaitOutput } from '../../tools/processOutput';
 import { freePorts } from '../../tools/localRedisNode';
+import { freeClusterPorts, startNpmRunDev, type DevRun } from '../support/npmRunDev';
 import { placementOf } from '../support/redisCluster';
 import { storedFields } from '../support/storedEntries';
 
 const ROOT = join(__dirname, '..', '..');
-const READY_PATTERN = /Server ready: (http:\/\/[^\s]+)/;
-const START_TIMEOUT_MS = 90_000;
 const API_KEY = 'dev-cluster-test-key-0123456789';
-
-/** One `npm run dev -- --cluster`, as a newcomer starts it, in its own process group. */
-interface DevRun {
-  readonly baseUrl: string;
-  output(): string;
-  /** Ctrl-C's signal to the whole group (npm, dev.ts, serverless offline, the redis-servers); resolves once npm exited. */
-  stop(): Promise<void>;
-}
-
-/** Starts `npm run dev -- --cluster` on the given ports and data folder and resolves once offline serves. */
-async function startDev(env: Record<string, string>): Promise<DevRun> {
-  const child: ChildProcess = spawn('npm', ['run', 'dev', '--', '--cluster'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, QKV_API_KEY: API_KEY, ANTI_ENTROPY_SCHEDULE_ENABLED: 'false', AWS_EC2_METADATA_DISABLED: 'true' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  const stop = async (): Promise<void> => {
-    signalGroup('SIGINT');
-    const timer = setTimeout(() => signalGroup('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    // Whatever outlived npm in the group (nothing, when dev.ts stopped what it started).
-    signalGroup('SIGKILL');
-  };
-  try {
-    const ready = await awaitOutput(child, READY_PATTERN, START_TIMEOUT_MS, 'npm run dev -- --cluster');
-    return { baseUrl: ready.match[1]!, output: ready.output, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
 
 /** What one cluster replica (its masters' ports) stores for `key`, read through a Cluster client of its own. */
 async function storedOnCluster(masterPorts: readonly number[], key: string): Promise<Record<string, string>> {
@@ -74,13 +30,15 @@ describe('npm run dev -- --cluster: three local Redis Clusters of three masters 
   const replicas = (): number[][] => [0, 1, 2].map((i) => ports.slice(i * 3, i * 3 + 3));
 
   beforeAll(async () => {
-    const [httpPort, lambdaPort, ...redisPorts] = await freePorts(11);
-    ports = redisPorts;
+    const [httpPort, lambdaPort, labPort] = await freePorts(3);
+    ports = await freeClusterPorts(9, [httpPort!, lambdaPort!, labPort!]);
     dataDir = await mkdtemp(join(tmpdir(), 'quorum-kv-dev-'));
     env = {
       REDIS_PORTS: ports.join(','),
       HTTP_PORT: String(httpPort),
       LAMBDA_PORT: String(lambdaPort),
+      LAB_PORT: String(labPort),
+      QKV_API_KEY: API_KEY,
       DEV_DATA_DIR: dataDir,
       ESBUILD_WORK_FOLDER: `.esbuild-dev-${httpPort}`,
     };
@@ -93,7 +51,7 @@ describe('npm run dev -- --cluster: three local Redis Clusters of three masters 
 
   it('lands a write through the HTTP API on the right master of each of the three clusters, and starts again over its data', async () => {
     // Prepare
-    const first = await startDev(env);
+    const first = await startNpmRunDev(['--cluster'], env);
     runs.push(first);
     const post = (run: DevRun, key: string, value: string): Promise<Response> =>
       fetch(`${run.baseUrl}/set`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ key, value }) });
@@ -108,7 +66,7 @@ describe('npm run dev -- --cluster: three local Redis Clusters of three masters 
     const placements = await Promise.all(replicas().map((masters) => placementOf(masters, 'city')));
     await first.stop();
     runs.splice(0);
-    const second = await startDev(env);
+    const second = await startNpmRunDev(['--cluster'], env);
     runs.push(second);
     const readAfterRestart = await fetch(`${second.baseUrl}/get?key=city&consistency=all`, { headers: { 'x-api-key': API_KEY } });
     const writtenAfterRestart = await post(second, 'city', 'Porto');
