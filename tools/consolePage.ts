@@ -25,10 +25,29 @@ export interface ConsolePage {
 }
 
 /** Builds the page from `console/` (in memory). */
-export async function buildConsolePage(): Promise<ConsolePage> {
-  const [template, css] = await Promise.all([readFile(join(SOURCE, 'page.html'), 'utf8'), readFile(join(SOURCE, 'page.css'), 'utf8')]);
+export function buildConsolePage(): Promise<ConsolePage> {
+  return buildInlinePage({ folder: SOURCE, html: 'page.html', css: 'page.css', entry: 'main.ts', tsconfig: join(SOURCE, 'tsconfig.json') });
+}
+
+/** Where a self-contained page's sources are: an HTML template with STYLE and SCRIPT placeholders, its CSS and script. */
+export interface InlinePageSources {
+  readonly folder: string;
+  readonly html: string;
+  readonly css: string;
+  readonly entry: string;
+  readonly tsconfig: string;
+}
+
+/**
+ * Builds one self-contained HTML document (the console's, the lab's): the script bundled and minified, the style
+ * minified, both inlined, and a Content-Security-Policy that allows exactly them and requests to the page's own
+ * origin, so nothing is loaded from anywhere else.
+ */
+export async function buildInlinePage(sources: InlinePageSources): Promise<ConsolePage> {
+  const { folder } = sources;
+  const [template, css] = await Promise.all([readFile(join(folder, sources.html), 'utf8'), readFile(join(folder, sources.css), 'utf8')]);
   const bundle = await build({
-    entryPoints: [join(SOURCE, 'main.ts')],
+    entryPoints: [join(folder, sources.entry)],
     bundle: true,
     write: false,
     format: 'iife',
@@ -37,12 +56,12 @@ export async function buildConsolePage(): Promise<ConsolePage> {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    tsconfig: join(SOURCE, 'tsconfig.json'),
+    tsconfig: sources.tsconfig,
     logLevel: 'silent',
   });
   const script = bundle.outputFiles[0]!.text.trim();
   const style = (await transform(css, { loader: 'css', minify: true, charset: 'utf8' })).code.trim();
-  if (/<\/script/i.test(script) || /<\/style/i.test(style)) throw new Error('the console script or style contains a closing tag');
+  if (/<\/script/i.test(script) || /<\/style/i.test(style)) throw new Error(`the script or style of ${sources.html} contains a closing tag`);
   const html = template
     .replace('/*STYLE*/', () => style)
     .replace('/*SCRIPT*/', () => script)

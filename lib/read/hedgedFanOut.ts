@@ -3,7 +3,7 @@ import type { ReplicaReport } from '../core/replicaOutcome';
 import type { StoredEntry } from '../core/storedEntry';
 import type { ReplicaClient } from '../replica/connection';
 import { failedCallReport, type ReplicaCallResult, type ReplicaSet } from '../replica/replicaSet';
-import { readFanOut, type FanOutOptions, type ReadProgress, type ReadRound, type ReplicaRead } from './readFanOut';
+import { readFanOut, readReport, type FanOutOptions, type ReadProgress, type ReadRound, type ReplicaRead } from './readFanOut';
 import type { LatencyRecord } from './replicaLatency';
 
 /** What a hedged fan-out needs beside what every fan-out takes. */
@@ -169,12 +169,7 @@ export function hedgedFanOut<Client = ReplicaClient>(
         failed += 1;
       } else {
         const entry = result.value;
-        report =
-          entry === null
-            ? { node: replica.name, outcome: 'missing', ms: result.ms, sentAt }
-            : entry.value === null
-              ? { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, deleted: true, sentAt }
-              : { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, sentAt };
+        report = readReport(replica.name, entry, result.ms, sentAt);
         replies.push({ replica, entry });
       }
       reports[index] = late && report.outcome !== 'skipped' ? { ...report, hedged: true } : report;

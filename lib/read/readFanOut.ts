@@ -92,12 +92,7 @@ export function readFanOut<Client = ReplicaClient>(
           failed += 1;
         } else {
           const entry = result.value;
-          reports[index] =
-            entry === null
-              ? { node: replica.name, outcome: 'missing', ms: result.ms, sentAt }
-              : entry.value === null
-                ? { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, deleted: true, sentAt }
-                : { node: replica.name, outcome: 'found', ms: result.ms, version: entry.version, sentAt };
+          reports[index] = readReport(replica.name, entry, result.ms, sentAt);
           replies.push({ replica, entry });
         }
         pending -= 1;
@@ -115,4 +110,12 @@ export function readFanOut<Client = ReplicaClient>(
       });
     }
   });
+}
+
+/** What one replica's answer to a read shows in its report: `missing`, or `found` with its version (and a tombstone). */
+export function readReport(node: string, entry: StoredEntry | null, ms: number, sentAt: number): ReplicaReport {
+  if (entry === null) return { node, outcome: 'missing', ms, sentAt };
+  return entry.value === null
+    ? { node, outcome: 'found', ms, version: entry.version, deleted: true, sentAt }
+    : { node, outcome: 'found', ms, version: entry.version, sentAt };
 }
