@@ -86,9 +86,15 @@ export class LocalClusterReplica {
       return new LocalRedisNode(port, join(options.dataDir, `node-${port}`), options.appendOnly, options.verbose, extras);
     });
     const replica = new LocalClusterReplica(masters, options.dataDir, adminOptionsOf(options), options.announceHostname ?? '127.0.0.1', busPorts);
-    await Promise.all(masters.map((master) => master.start()));
-    await replica.assignSlots();
-    await replica.waitUntilHealthy();
+    try {
+      await Promise.all(masters.map((master) => master.start()));
+      await replica.assignSlots();
+      await replica.waitUntilHealthy();
+    } catch (error) {
+      // A cluster that did not come up leaves no server behind (the caller never gets it to stop).
+      await replica.kill();
+      throw error;
+    }
     return replica;
   }
 
