@@ -51,17 +51,3 @@ export async function dropHints(replica: LocalReplica, target: string): Promise<
     client.disconnect();
   }
 }
-
-/** Runs `command` on every master of a replica (a command without a key reaches one master of a cluster client). */
-export async function onEveryMaster<T>(replica: LocalReplica, command: (client: Redis) => Promise<T>): Promise<T[]> {
-  return Promise.all(
-    replica.masters.map(async (master) => {
-      const client = new Redis(master.url, { maxRetriesPerRequest: 0 });
-      try {
-        return await command(client);
-      } finally {
-        client.disconnect();
-      }
-    }),
-  );
-}

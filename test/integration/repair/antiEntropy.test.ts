@@ -9,8 +9,8 @@ import type { LocalReplica } from '../../../tools/localCluster';
 import { LocalClusterReplica } from '../../../tools/localClusterReplica';
 import { onContainerClock, skewedClock } from '../../support/containerClock';
 import { useCoordinators } from '../../support/coordinators';
-import { dropHints, hintedOnReplica, onEveryMaster } from '../../support/hintSets';
-import { storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { dropHints, hintedOnReplica } from '../../support/hintSets';
+import { onEveryMaster, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 import { divergentKeys, versionsByNode } from '../../support/replicaState';
 
 /** Empties every master of a replica, as if it had lost everything. */

@@ -5,8 +5,8 @@ import { clearHints, expireHintsOfUnconfiguredReplicas, HINT_REPLAY_BATCH, hinte
 import { hintsKey } from '../../../lib/replica/storageLayout';
 import { onContainerClock, skewedClock } from '../../support/containerClock';
 import { useCoordinators } from '../../support/coordinators';
-import { hintedOnMaster, hintedOnReplica, hintSetsOn, onEveryMaster } from '../../support/hintSets';
-import { directClient, storedOnNode, useRedisCluster } from '../../support/redisCluster';
+import { hintedOnMaster, hintedOnReplica, hintSetsOn } from '../../support/hintSets';
+import { directClient, onEveryMaster, storedOnNode, useRedisCluster } from '../../support/redisCluster';
 
 /** Records hand-offs instead of invoking Lambda; the test then plays the repair function itself. */
 class RecordingDispatcher implements RepairDispatcher {
