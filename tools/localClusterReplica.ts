@@ -17,8 +17,8 @@ export interface LocalClusterReplicaOptions {
   /** Ports of its masters (one each). */
   readonly ports: readonly number[];
   /**
-   * Ports of the masters' cluster bus (`cluster-port`), one each. Default: each port + 10000, as Redis does; free
-   * ports chosen at random are in the ephemeral range, where + 10000 may be taken or past 65535: give them here.
+   * Ports of the masters' cluster bus (`cluster-port`), one each. Default: each port + 10000, as Redis does (taken,
+   * maybe, by another server: tests pass free ones).
    */
   readonly busPorts?: readonly number[];
   /** Folder for the masters' data folders. */

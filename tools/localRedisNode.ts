@@ -184,32 +184,33 @@ export class LocalRedisNode {
   }
 }
 
-/** Asks the OS for `count` distinct free TCP ports on 127.0.0.1, none of them in `besides`. */
+/**
+ * Ports local servers listen on are picked from here: below the ranges operating systems hand out for outgoing
+ * connections (Linux 32768-60999, macOS 49152-65535). A port the OS picked (`listen(0)`) comes from that range, and
+ * between the check and the server's own listen an outgoing connection of any process could take it as its local
+ * port: with hundreds of test connections opened and closed, a run once lost `serverless offline` to EADDRINUSE.
+ * A cluster master given a fixed port listens on its bus port 10000 higher (`npm run dev -- --cluster`): those fall
+ * in 20000-26383, outside this range and below the outgoing ones too.
+ */
+const LISTEN_PORTS = { from: 10_000, to: 16_383 } as const;
+
+/** `count` distinct TCP ports free on 127.0.0.1 now, none of them in `besides` (see {@link LISTEN_PORTS}). */
 export async function freePorts(count: number, besides: readonly number[] = []): Promise<number[]> {
   const ports: number[] = [];
-  while (ports.length < count) {
-    const found = await freshPorts(count - ports.length);
-    for (const port of found) if (!besides.includes(port) && !ports.includes(port)) ports.push(port);
+  for (let tries = 0; ports.length < count; tries += 1) {
+    if (tries > 10_000) throw new Error(`no ${count} free ports between ${LISTEN_PORTS.from} and ${LISTEN_PORTS.to}`);
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from + 1));
+    if (besides.includes(port) || ports.includes(port)) continue;
+    if (await isFree(port)) ports.push(port);
   }
   return ports;
 }
 
-/** `count` ports the OS gives as free at once (so distinct among themselves). */
-async function freshPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = createServer();
-      return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve(server));
-      });
-    }),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    return address.port;
+/** True when a server can listen on `port` on 127.0.0.1 right now. */
+export function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }

@@ -85,8 +85,10 @@ export function mastersOf(client: ReplicaClient): Redis[] {
 export function connectReplica(address: ReplicaAddress, settings: ConnectionSettings, credentials: RedisCredentials | undefined): ReplicaClient {
   const { nodeTimeoutMs, tlsCa, autoPipelining = true, clusterAutoPipelining = false, entryWriteFormat = 'string' } = settings;
   const options: RedisOptions = {
-    // Bounds every command, also one stuck on a paused node that still accepts connections.
-    commandTimeout: nodeTimeoutMs,
+    // Only a backstop: the pool bounds every call by the node timeout itself (`withinNodeTimeout`), letting a reply
+    // that arrived during an event-loop stall win. ioredis' timer would reject such a command before its reply is
+    // read, so it must never fire first.
+    commandTimeout: backstopTimeoutOf(nodeTimeoutMs),
     connectTimeout: connectTimeoutOf(nodeTimeoutMs),
     // Fail in-flight and queued commands as soon as a connection drops instead of replaying them later.
     maxRetriesPerRequest: 0,
@@ -150,6 +152,11 @@ function connectCluster(address: ReplicaAddress, options: RedisOptions, nodeTime
 /** How long a command may wait for a connection that is still being opened: ioredis' connect timeout. */
 export function connectTimeoutOf(nodeTimeoutMs: number): number {
   return Math.max(1_000, nodeTimeoutMs * 3);
+}
+
+/** ioredis' own command timeout: far past the node timeout, for a command that somehow escaped the pool's bound. */
+function backstopTimeoutOf(nodeTimeoutMs: number): number {
+  return Math.max(10_000, nodeTimeoutMs * 10);
 }
 
 /** Reconnection delay after `attempt` failures: at least every 250 ms, so a restarted node is back quickly. */

@@ -21,6 +21,21 @@ export class ConnectionDownError extends QuorumKvError {
   }
 }
 
+/** The message of a {@link NotReadyInTimeError}, as traces show it. */
+const NOT_READY_MESSAGE = 'timed out connecting';
+
+/**
+ * Thrown when a connection being made (or remade) was not ready within the node timeout, e.g. to a paused node that
+ * accepts TCP but never answers the handshake. The node timed out, but the command was never sent: like a connection
+ * down, the replica cannot hold its effect.
+ */
+export class NotReadyInTimeError extends QuorumKvError {
+  constructor() {
+    super(NOT_READY_MESSAGE);
+    this.name = 'NotReadyInTimeError';
+  }
+}
+
 /** The pool's own deadline: no reply within the node timeout from when the call was issued, sent or not. */
 export class NodeTimeoutError extends QuorumKvError {
   constructor() {
@@ -42,10 +57,12 @@ export function failureMessage(kind: Exclude<ReplicaFailureKind, 'command-error'
 
 const TIMEOUT: ClassifiedFailure = { kind: 'timeout', message: MESSAGES.timeout };
 const CONNECTION_DOWN: ClassifiedFailure = { kind: 'connection-down', message: MESSAGES['connection-down'] };
+const NOT_READY_IN_TIME: ClassifiedFailure = { kind: 'connection-down', message: NOT_READY_MESSAGE };
 
 /** Classifies what a command to a replica threw (see {@link ReplicaFailureKind}). */
 export function classifyCommandError(error: unknown): ClassifiedFailure {
   if (error instanceof ConnectionDownError) return CONNECTION_DOWN;
+  if (error instanceof NotReadyInTimeError) return NOT_READY_IN_TIME;
   if (error instanceof NodeTimeoutError) return TIMEOUT;
   const message = error instanceof Error ? error.message : String(error);
   if (message === IOREDIS_TIMEOUT_MESSAGE) return TIMEOUT;

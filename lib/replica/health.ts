@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { BreakerState } from './breaker';
 import { mastersOf, type ReplicaClient } from './connection';
-import { classifyCommandError, NodeTimeoutError } from './failures';
+import { classifyCommandError } from './failures';
 import { HASH_SLOTS } from './hashSlots';
+import { withinNodeTimeout } from './nodeTimeout';
 import type { Replica, ReplicaPool } from './replicaPool';
 
 /**
@@ -147,22 +148,17 @@ async function askMaster(connection: Redis, timeoutMs: number): Promise<{ ms: nu
   const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
   const status = connection.status;
   if (status === 'reconnecting' || status === 'close' || status === 'end') return { ms: 0, error: 'connection down' };
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const info = await Promise.race([
+    const info = await withinNodeTimeout(
       connection.call('CLUSTER', 'INFO').then(String, (error: unknown) => {
         if (error instanceof Error && error.name === 'ReplyError') return '';
         throw error;
       }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new NodeTimeoutError()), timeoutMs);
-      }),
-    ]);
+      timeoutMs,
+    );
     if (info.includes('cluster_state:fail')) return { ms: elapsed(), error: 'cluster down (cluster_state:fail): keys refused with CLUSTERDOWN' };
     return { ms: elapsed() };
   } catch (error) {
     return { ms: elapsed(), error: classifyCommandError(error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }

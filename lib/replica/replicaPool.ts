@@ -17,8 +17,9 @@ import {
   type ReplicaAddress,
   type ReplicaClient,
 } from './connection';
-import { classifyCommandError, ConnectionDownError, failureMessage, NodeTimeoutError } from './failures';
+import { classifyCommandError, ConnectionDownError, failureMessage, NotReadyInTimeError } from './failures';
 import { slotOf } from './hashSlots';
+import { withinNodeTimeout } from './nodeTimeout';
 import type { CallOptions, ReplicaCallResult, ReplicaSet } from './replicaSet';
 
 /**
@@ -131,14 +132,21 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     const guard = options.key === undefined || !replica.client.isCluster ? replica : this.masterGuard(replica, options.key);
     const state = guard.breaker.state;
     if (!bypass && (state === CircuitState.HalfOpen || state === CircuitState.Isolated)) return SKIPPED_BREAKER_OPEN;
-    const send = (): Promise<T> => {
-      const status = replica.client.status;
+    const send = async (): Promise<T> => {
+      const { client } = replica;
+      const status = client.status;
       if (status === 'reconnecting' || status === 'close' || status === 'end') throw new ConnectionDownError();
-      const reply = command(replica.client);
-      if (status === 'ready') return withinNodeTimeout(reply, this.nodeTimeoutMs);
-      // While connecting, commands wait in ioredis' offline queue, bounded by the connect timeout (a cluster's first
-      // connect also fetches its slots, and may retry: it gets the same bound here).
-      return replica.client.isCluster ? withinNodeTimeout(reply, connectTimeoutOf(this.nodeTimeoutMs)) : reply;
+      if (status === 'ready') return withinNodeTimeout(command(client), this.nodeTimeoutMs);
+      // A cluster client holds commands while it connects and fetches its slots (and may retry): bounded by the
+      // connect timeout. Whether such a command was sent cannot be known, so its failure counts as "may have run".
+      if (client.isCluster) return withinNodeTimeout(command(client), connectTimeoutOf(this.nodeTimeoutMs));
+      // A server's connection being opened (or remade): the command waits here for it to be ready, not in ioredis'
+      // offline queue, which would send it whenever the connection comes back, even after the caller gave up. So a
+      // command that was never sent fails as such (its write landed nowhere: `rolled_back` depends on it).
+      const ready = await whenReady(client as Redis, this.nodeTimeoutMs);
+      if (ready === 'dropped') throw new ConnectionDownError();
+      if (ready === 'timeout') throw new NotReadyInTimeError();
+      return withinNodeTimeout(command(client), Math.max(1, started + this.nodeTimeoutMs - performance.now()));
     };
     // Failures seen since the last success: a success now means the replica (or master) is back, also one that
     // kept its connection through the outage (paused, not restarted), which no reconnect event would tell.
@@ -155,7 +163,8 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
       if (error instanceof BrokenCircuitError) return SKIPPED_BREAKER_OPEN;
       const failure = classifyCommandError(error);
       const outcome = failure.kind === 'timeout' ? 'timeout' : 'error';
-      if (outcome === 'timeout') this.observer.record({ type: 'node-timeout', replica: replica.name });
+      // A node that did not answer in time, also one that never finished the handshake (the command was not sent).
+      if (outcome === 'timeout' || error instanceof NotReadyInTimeError) this.observer.record({ type: 'node-timeout', replica: replica.name });
       return { ok: false, outcome, failure: failure.kind, error: failure.message, ms: elapsedSince(started) };
     }
   }
@@ -188,7 +197,9 @@ export class ReplicaPool implements ReplicaSet<ReplicaClient> {
     await Promise.all(
       this.replicas.map(async ({ client }) => {
         try {
-          await client.quit();
+          // QUIT on a connection that is not ready would wait in ioredis' offline queue: only ioredis' backstop ends it.
+          if (client.status !== 'ready') throw new ConnectionDownError();
+          await withinNodeTimeout(client.quit(), this.nodeTimeoutMs);
         } catch {
           client.disconnect();
         }
@@ -212,21 +223,34 @@ function whenBack(connection: Redis | Cluster, back: () => void): void {
   });
 }
 
-/** `reply`, or a {@link NodeTimeoutError} once `ms` have passed, whichever comes first. */
-function withinNodeTimeout<T>(reply: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new NodeTimeoutError()), ms);
-    reply.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** How a wait for a connection being made ended (see {@link whenReady}). */
+type Readiness = 'ready' | 'dropped' | 'timeout';
+
+/** Each server connection's wait for its next `ready` or `close`, shared by every call waiting on it. */
+const readiness = new WeakMap<Redis, Promise<'ready' | 'dropped'>>();
+
+/**
+ * Resolves `ready` once `connection` is ready, `dropped` if it closes first, `timeout` if neither happens within
+ * `ms`. One listener pair per connection serves every waiting call, however many a burst brings.
+ */
+function whenReady(connection: Redis, ms: number): Promise<Readiness> {
+  let settled = readiness.get(connection);
+  if (settled === undefined) {
+    settled = new Promise<'ready' | 'dropped'>((resolve) => {
+      const done = (how: 'ready' | 'dropped') => (): void => {
+        connection.off('ready', onReady);
+        connection.off('close', onClose);
+        readiness.delete(connection);
+        resolve(how);
+      };
+      const onReady = done('ready');
+      const onClose = done('dropped');
+      connection.once('ready', onReady);
+      connection.once('close', onClose);
+    });
+    readiness.set(connection, settled);
+  }
+  return withinNodeTimeout(settled, ms).catch((): Readiness => 'timeout');
 }
 
 /** The result of a call that was not sent (shared: results are never mutated). */

@@ -4,8 +4,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseReplicaList } from '../../lib/config';
 import { ReplicaPool, type ReplicaClient } from '../../lib';
+import type { ReplicaCallResult } from '../../lib/replica/replicaSet';
 import { TEST_NODE_TIMEOUT_MS } from '../support/coordinators';
-import { directClient, flushAll, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
+import { directClient, flushAll, timed, useRedisCluster } from '../support/redisCluster';
 import { TcpProxy } from '../support/tcpProxy';
 
 /** How long a test waits for a condition (a reconnection, a late write) before failing. */
@@ -30,13 +31,22 @@ describe('Class: TcpProxy', () => {
     return proxy;
   }
 
-  /** A client with the coordinator's own connection settings (commandTimeout, no retries, offline queue…). */
+  const pools = new Map<ReplicaClient, ReplicaPool>();
+
+  /** A client with the coordinator's own connection settings (no retries, no replay after a reconnect…). */
   async function coordinatorClientThrough(proxy: TcpProxy): Promise<ReplicaClient> {
     const pool = new ReplicaPool({ replicas: parseReplicaList(`redis://127.0.0.1:${proxy.port}`), nodeTimeoutMs: TEST_NODE_TIMEOUT_MS });
     const client = pool.replicas[0]!.client;
+    pools.set(client, pool.unguarded);
     clients.push(client);
     await client.ping();
     return client;
+  }
+
+  /** `command` on `client` as the coordinator sends it: through its pool, bounded by the node timeout. */
+  function callAsCoordinator<T>(client: ReplicaClient, command: (client: ReplicaClient) => Promise<T>): Promise<ReplicaCallResult<T>> {
+    const pool = pools.get(client)!;
+    return pool.call(pool.replicas[0]!, command);
   }
 
   /** A client of the node itself, not going through any proxy. */
@@ -99,11 +109,11 @@ describe('Class: TcpProxy', () => {
 
       // Act
       proxy.blackhole();
-      const cut = await timedFailure(() => client.get('k'));
+      const cut = await timed(() => callAsCoordinator(client, (c) => c.get('k')));
       const directPong = await direct().ping();
 
       // Assess
-      expect((cut.error as Error).message).toBe('Command timed out');
+      expect(cut.result).toMatchObject({ ok: false, outcome: 'timeout' });
       expect(cut.ms).toBeGreaterThanOrEqual(TEST_NODE_TIMEOUT_MS - 5);
       expect(directPong).toBe('PONG');
       expect(client.status).toBe('ready');
@@ -129,19 +139,22 @@ describe('Class: TcpProxy', () => {
       expect(proxy.stats.targetConnections).toBe(1);
     });
 
-    it('times out, rather than refuses, the commands of a client that connects during the cut', async () => {
+    it('holds, rather than refuses, a client that connects during the cut: its commands wait a node timeout, never sent', async () => {
       // Prepare: the client's TCP connection is accepted, but its ready check never gets an answer.
       const proxy = await startProxy();
       proxy.blackhole();
       const pool = new ReplicaPool({ replicas: parseReplicaList(`redis://127.0.0.1:${proxy.port}`), nodeTimeoutMs: TEST_NODE_TIMEOUT_MS });
       const client = pool.replicas[0]!.client;
       clients.push(client);
+      await vi.waitFor(() => expect(proxy.stats.bytesPending).toBeGreaterThan(0), WAIT);
 
       // Act
-      const cut = await timedFailure(() => client.get('k'));
+      const cut = await timed(() => pool.call(pool.replicas[0]!, (c) => c.get('k')));
 
-      // Assess
-      expect((cut.error as Error).message).toBe('Command timed out');
+      // Assess: the connection was never ready, so the command was never sent (not "may have run").
+      expect(cut.result).toMatchObject({ ok: false, outcome: 'error', failure: 'connection-down' });
+      expect(cut.ms).toBeGreaterThanOrEqual(TEST_NODE_TIMEOUT_MS - 5);
+      expect(client.status).toBe('connect');
       expect(proxy.stats.connectionsAccepted).toBeGreaterThanOrEqual(1);
       expect(proxy.stats.targetConnections).toBe(0);
     });
@@ -152,7 +165,7 @@ describe('Class: TcpProxy', () => {
       const client = await coordinatorClientThrough(proxy);
       const server = direct();
       proxy.blackhole('deliver');
-      await expect(client.set('k', 'late')).rejects.toThrow('Command timed out');
+      expect(await callAsCoordinator(client, (c) => c.set('k', 'late'))).toMatchObject({ ok: false, outcome: 'timeout' });
       const duringCut = await server.get('k');
 
       // Act
@@ -171,7 +184,7 @@ describe('Class: TcpProxy', () => {
       const proxy = await startProxy();
       const client = await coordinatorClientThrough(proxy);
       proxy.blackhole('reset');
-      await expect(client.set('k', 'lost')).rejects.toThrow('Command timed out');
+      expect(await callAsCoordinator(client, (c) => c.set('k', 'lost'))).toMatchObject({ ok: false, outcome: 'timeout' });
 
       // Act
       proxy.pass();
@@ -210,10 +223,10 @@ describe('Class: TcpProxy', () => {
 
       // Act
       proxy.dropReplies();
-      const write = await timedFailure(() => client.set('k', 'unknown-outcome'));
+      const write = await timed(() => callAsCoordinator(client, (c) => c.set('k', 'unknown-outcome')));
 
       // Assess
-      expect((write.error as Error).message).toBe('Command timed out');
+      expect(write.result).toMatchObject({ ok: false, outcome: 'timeout' });
       expect(await direct().get('k')).toBe('unknown-outcome');
       expect(proxy.stats.replyBytesDropped).toBeGreaterThan(0);
     });
@@ -223,7 +236,7 @@ describe('Class: TcpProxy', () => {
       const proxy = await startProxy();
       const client = await coordinatorClientThrough(proxy);
       proxy.dropReplies();
-      await expect(client.set('k', 'v')).rejects.toThrow('Command timed out');
+      expect(await callAsCoordinator(client, (c) => c.set('k', 'v'))).toMatchObject({ ok: false, outcome: 'timeout' });
 
       // Act
       proxy.pass();
@@ -245,10 +258,10 @@ describe('Class: TcpProxy', () => {
 
       // Act
       proxy.dropRequests();
-      const write = await timedFailure(() => client.set('k', 'never'));
+      const write = await timed(() => callAsCoordinator(client, (c) => c.set('k', 'never')));
 
       // Assess
-      expect((write.error as Error).message).toBe('Command timed out');
+      expect(write.result).toMatchObject({ ok: false, outcome: 'timeout' });
       expect(await direct().get('k')).toBeNull();
       expect(proxy.stats.requestBytesDropped).toBeGreaterThan(0);
     });

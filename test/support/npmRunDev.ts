@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { freePorts } from '../../tools/localRedisNode';
+import { freePorts, isFree } from '../../tools/localRedisNode';
 import { awaitOutput } from '../../tools/processOutput';
 
 const ROOT = join(__dirname, '..', '..');
@@ -63,21 +62,13 @@ const CLUSTER_BUS_OFFSET = 10_000;
 
 /**
  * `count` free ports for `npm run dev -- --cluster`'s `REDIS_PORTS`, each with its cluster bus port (10000 higher, as
- * dev gives fixed ports) free too and below 65536, none of them in `besides`: a port the OS hands out may have neither.
+ * dev gives fixed ports) free too, none of them in `besides`.
  */
 export async function freeClusterPorts(count: number, besides: readonly number[] = []): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const [port] = await freePorts(1, [...besides, ...ports]);
-    if (port! + CLUSTER_BUS_OFFSET <= 65_535 && (await isFree(port! + CLUSTER_BUS_OFFSET))) ports.push(port!);
+    if (await isFree(port! + CLUSTER_BUS_OFFSET)) ports.push(port!);
   }
   return ports;
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

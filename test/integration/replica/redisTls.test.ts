@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, loadConfig, QuorumNotReachedError, ReplicaPool } from '../../../lib';
 import { useRedisCluster } from '../../support/redisCluster';
 import { useTestCertificates } from '../../support/tlsCertificates';
@@ -41,8 +41,13 @@ describe('Class: ReplicaPool over TLS (rediss://)', () => {
   });
 
   it('writes and reads through every replica when REDIS_TLS_CA names the CA file', async () => {
-    // Prepare
+    // Prepare: every TLS connection made first. Under load a handshake can outlast the node timeout, and a command
+    // that waited for it that long is not sent (the write commits on the others and leaves a hint).
     const store = coordinator({ REDIS_TLS_CA: certificates.caFile });
+    await vi.waitFor(async () => expect((await store.health()).nodes.map((node) => node.up)).toEqual([true, true, true]), {
+      timeout: 5_000,
+      interval: 50,
+    });
 
     // Act
     const written = await store.set('tls-key', 'secret over TLS');

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { QuorumNotReachedError } from '../../../lib';
-import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../../support/coordinators';
+import { TEST_NODE_TIMEOUT_MS, useCoordinators, usePartitionable } from '../../support/coordinators';
 import { storedOnNode, timedFailure, useRedisCluster } from '../../support/redisCluster';
 
 /**
@@ -64,5 +64,48 @@ describe.each(['standalone', 'cluster'] as const)('Failed writes (%s replicas)',
     expect((error as QuorumNotReachedError).rolledBack).toBe(false);
     await vi.waitFor(async () => expect((await storedOnNode(cluster().nodes[0]!, 'k')).value).toBe('queued'), { timeout: 3_000, interval: 20 });
     expect((await newCoordinator().get('k', { consistency: 'all' })).value).toBe('queued');
+  });
+});
+
+/**
+ * `rolled_back: true` while connections are being remade. A write that arrives while a connection is open but not
+ * yet ready (its handshake still under way, here held by a partition) must not be queued in the client to be sent
+ * later, nor counted as "may have run": nothing was sent. Standalone only: a cluster client holds a command while it
+ * looks for a live master, so there `rolled_back: false` is the honest answer (see the README).
+ */
+describe('Failed writes while every connection is being remade (standalone replicas behind proxies)', () => {
+  const cluster = useRedisCluster({ count: 3 });
+  const newCoordinator = useCoordinators(cluster);
+  const newLinkedCoordinator = usePartitionable(cluster, newCoordinator);
+
+  it('answers rolled_back true for a write sent while no connection is ready, and the write never lands after the heal', async () => {
+    // Prepare: every connection reset, then the coordinator's next attempts connect into a partition, so each is
+    // open with its handshake held (not ready). The breakers are kept out of the way: a skipped call proves nothing.
+    const { coordinator, links } = await newLinkedCoordinator({ BREAKER_FAILURES: '1000' });
+    await (await coordinator.set('k', 'before')).settled;
+    for (const proxy of links.proxies) proxy.reset();
+    await vi.waitFor(() => expect(links.proxies.map((proxy) => proxy.stats.connectionsReset > 0)).toEqual([true, true, true]), {
+      timeout: 3_000,
+      interval: 10,
+    });
+    for (const proxy of links.proxies) proxy.blackhole('deliver');
+    await vi.waitFor(() => expect(links.proxies.map((proxy) => proxy.stats.bytesPending > 0)).toEqual([true, true, true]), {
+      timeout: 3_000,
+      interval: 10,
+    });
+
+    // Act: the write, then the heal, which delivers the held handshakes so every connection becomes ready.
+    const { error, ms } = await timedFailure(() => coordinator.set('k', 'never'));
+    for (const proxy of links.proxies) proxy.pass();
+    await vi.waitFor(async () => expect((await coordinator.health()).nodes.map((node) => node.up)).toEqual([true, true, true]), {
+      timeout: 3_000,
+      interval: 20,
+    });
+
+    // Assess: it said it landed nowhere, within about one node timeout, and it did land nowhere.
+    expect(error).toBeInstanceOf(QuorumNotReachedError);
+    expect((error as QuorumNotReachedError).rolledBack).toBe(true);
+    expect(ms).toBeLessThan(TEST_NODE_TIMEOUT_MS + 100);
+    for (const node of cluster().nodes) expect((await storedOnNode(node, 'k')).value).toBe('before');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCommandError, ConnectionDownError, failureMessage, isWrongTypeReply } from '../../../lib/replica/failures';
+import { classifyCommandError, ConnectionDownError, failureMessage, isWrongTypeReply, NotReadyInTimeError } from '../../../lib/replica/failures';
 
 describe('Module: failures', () => {
   describe('Function: classifyCommandError', () => {
@@ -11,6 +11,11 @@ describe('Module: failures', () => {
     it('classifies a command refused on a connection known to be down as never sent', () => {
       // Act & Assess
       expect(classifyCommandError(new ConnectionDownError())).toEqual({ kind: 'connection-down', message: 'connection down' });
+    });
+
+    it('classifies a command that waited for a connection not ready in time as never sent, saying it timed out', () => {
+      // Act & Assess
+      expect(classifyCommandError(new NotReadyInTimeError())).toEqual({ kind: 'connection-down', message: 'timed out connecting' });
     });
 
     it('classifies anything else as a command error that keeps its message', () => {
