@@ -68,6 +68,11 @@ interface Member {
   readonly skewMs: number;
   /** How its reads ask the replicas (`READ_STRATEGY`): one container reads hedged, so quorum reads are checked both ways. */
   readonly readStrategy: 'race' | 'hedged';
+  /**
+   * `REDIS_AUTO_PIPELINING`: off as the deployed request functions run (`serverless.yml`), on as the library's
+   * default (tests, repair, anti-entropy): both are checked.
+   */
+  readonly autoPipelining: boolean;
   coordinator?: Coordinator;
   links?: CoordinatorLinks;
 }
@@ -82,7 +87,8 @@ interface ChaosStage {
 
 /**
  * Starts the replicas, and three containers with clocks that disagree (0, +50 ms, -50 ms), the second reading hedged
- * (`READ_STRATEGY=hedged`), the others racing; with `ownLinks` each
+ * (`READ_STRATEGY=hedged`), the others racing; the first two without auto-pipelining, as the deployed request
+ * functions run, the third with it; with `ownLinks` each
  * reaches the replicas through its own proxies, so one can be cut off alone. Prints the phases' table at the end.
  */
 function useChaosStage(title: string, options: LocalClusterOptions, ownLinks: boolean): ChaosStage {
@@ -91,9 +97,9 @@ function useChaosStage(title: string, options: LocalClusterOptions, ownLinks: bo
     title,
     cluster,
     members: [
-      { name: 'c0', skewMs: 0, readStrategy: 'race' },
-      { name: 'c1', skewMs: 50, readStrategy: 'hedged' },
-      { name: 'c2', skewMs: -50, readStrategy: 'race' },
+      { name: 'c0', skewMs: 0, readStrategy: 'race', autoPipelining: false },
+      { name: 'c1', skewMs: 50, readStrategy: 'hedged', autoPipelining: false },
+      { name: 'c2', skewMs: -50, readStrategy: 'race', autoPipelining: true },
     ],
     summaries: [],
   };
@@ -101,7 +107,12 @@ function useChaosStage(title: string, options: LocalClusterOptions, ownLinks: bo
     for (const member of stage.members) {
       if (ownLinks) member.links = await CoordinatorLinks.open(cluster().nodes);
       member.coordinator = createCoordinator(
-        { REDIS_NODES: member.links?.redisNodes ?? cluster().redisNodes, NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS), READ_STRATEGY: member.readStrategy },
+        {
+          REDIS_NODES: member.links?.redisNodes ?? cluster().redisNodes,
+          NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
+          READ_STRATEGY: member.readStrategy,
+          REDIS_AUTO_PIPELINING: String(member.autoPipelining),
+        },
         new HybridLogicalClock(undefined, () => Date.now() + member.skewMs),
       );
       await member.coordinator.whenClockCalibrated();
@@ -112,7 +123,7 @@ function useChaosStage(title: string, options: LocalClusterOptions, ownLinks: bo
       await member.coordinator?.close();
       await member.links?.close();
     }));
-    console.log(`\nChaos suite, ${title}: linearizability per fault (quorum writes, quorum reads, c1 hedged)\n${formatSummaries(stage.summaries)}`);
+    console.log(`\nChaos suite, ${title}: linearizability per fault (quorum writes, quorum reads; c1 hedged; c0, c1 without auto-pipelining)\n${formatSummaries(stage.summaries)}`);
   });
   return stage;
 }
