@@ -123,10 +123,18 @@ describe('Lab: lessons in headless Chromium, against serverless offline, TCP pro
     await page.locator('#changes li[data-cause="read-repair"]').first().waitFor();
   });
 
-  it('lesson 4: a write FAILs not rolled back when it lands on the one replica left, rolled back when it lands nowhere', async () => {
+  it.each([
+    ['ko', /4\. 복제본 둘이 죽으면: FAIL 과 rolled_back 의 의미/, /rolled_back 은 실패한 쓰기가 나중에라도 반영될 수 있는지/],
+    ['en', /4\. Two replicas down: FAIL, and what rolled_back means/, /rolled_back tells whether the failed write can still take effect/],
+  ])('lesson 4 (%s): a write FAILs not rolled back when it lands on the one replica left, rolled back when it lands nowhere', async (language, title, intro) => {
+    // Prepare
+    await page.selectOption('#lang', language);
+
     // Act and assess, step by step
     const key = 'lesson:fail';
     await setUp('fail');
+    expect(await page.textContent('#lesson-title')).toMatch(title);
+    expect(await page.textContent('#lesson-intro')).toMatch(intro);
     await step('fail', 0);
     const landed = await step('fail', 1);
     expect(landed).toMatch(/set → 503 · FAIL/);
