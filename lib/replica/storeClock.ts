@@ -10,7 +10,7 @@ export const CLOCK_UNCERTAINTY_MS = 10;
 const MAX_ACCEPTED_ROUND_TRIP_MS = 10;
 /** Round trips per replica per measurement; the shortest of all is used. */
 const SAMPLES = 3;
-/** How long to wait before measuring again when no replica answered `TIME`. */
+/** How long to wait before measuring again when no replica answered `TIME` (a request waiting for it retries at once). */
 const RETRY_MS = 1_000;
 /** Measurements in one background run before it gives up (the next request starts another). */
 const MAX_ATTEMPTS = 30;
@@ -35,6 +35,8 @@ export class StoreClock {
   private usable = false;
   private measuredAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
+  /** Ends a background run's wait before its next attempt; set while it waits. */
+  private retryNow: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
 
   /** @param onMeasured told every new offset (the version clock follows it). */
@@ -78,6 +80,9 @@ export class StoreClock {
       if (performance.now() - this.measuredAt >= REMEASURE_EVERY_MS) void this.calibrate(pool);
       return true;
     }
+    // A run waiting to retry (its last attempt found no connection ready) tries again now, for this request: the
+    // connections may have come up since, and the request would otherwise wait out its bound for nothing.
+    this.retryNow?.();
     void this.calibrate(pool);
     return new Promise<boolean>((resolve) => {
       const done = (): void => {
@@ -119,7 +124,15 @@ export class StoreClock {
       await Promise.all(pool.replicas.map((replica) => this.sampleReplica(pool, replica, offer)));
       this.wakeWaiters();
       if (fresh !== undefined) return;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+      await new Promise<void>((resolve) => {
+        const again = (): void => {
+          clearTimeout(timer);
+          this.retryNow = undefined;
+          resolve();
+        };
+        const timer = setTimeout(again, RETRY_MS).unref();
+        this.retryNow = again;
+      });
     }
   }
 
