@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { applyEntry, loadConfig, QuorumNotReachedError, ReplicaPool, ReplicasUnavailableError } from '../../lib';
-import { HybridLogicalClock, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
+import { HybridLogicalClock, parseVersion, SEED_VERSION } from '../../lib/core/hybridLogicalClock';
 import { TEST_NODE_TIMEOUT_MS, useCoordinators } from '../support/coordinators';
 import { busyReplica, directClient, onEveryMaster, storedOnNode, timed, timedFailure, useRedisCluster } from '../support/redisCluster';
 import { storedFields } from '../support/storedEntries';
@@ -98,6 +98,17 @@ describe.each(['standalone', 'cluster'] as const)('Class: Coordinator (%s replic
       const lagging = newCoordinator({}, new HybridLogicalClock(42, () => Date.now() - 60_000));
       const first = await current.set('balance', 'first');
       await first.settled;
+      await lagging.whenClockCalibrated();
+      // Each container reads the replicas' clock within half its measurement's round trip, which a loaded machine
+      // stretches past the 10 ms the store assumes (docs/guarantees.md, "What is not promised"): the later write comes
+      // once the replicas' clock is well past the first's version, as a later request would.
+      const firstMs = parseVersion(first.version)!.ms;
+      const timeSource = directClient(cluster().nodes[0]!);
+      await vi.waitFor(async () => {
+        const [seconds, micros] = await timeSource.time();
+        expect(Number(seconds) * 1000 + Number(micros) / 1000).toBeGreaterThan(firstMs + 100);
+      }, { timeout: 2_000, interval: 20 });
+      timeSource.disconnect();
 
       // Act
       const later = await lagging.set('balance', 'later');
